@@ -1,0 +1,3 @@
+//! openstack-compute
+pub mod microversion;
+pub mod primitive;

@@ -1,0 +1,182 @@
+//! Compute API microversions (`2.N`) and ranges of them.
+//!
+//! Nova's compute API is versioned per request: the client sends
+//! `OpenStack-API-Version: compute 2.N` and Nova answers in the shape of that version. Every
+//! operation, field and enum value of this crate carries the [`VersionRange`] in which it exists.
+//!
+//! ```
+//! use openstack_compute::{Microversion, VersionRange};
+//!
+//! let v: Microversion = "2.73".parse()?;
+//! assert_eq!(v, Microversion::new(2, 73));
+//! assert!(VersionRange::since(Microversion::new(2, 73)).contains(v));
+//! assert_eq!(v.to_string(), "2.73");
+//! # Ok::<(), openstack_compute::microversion::ParseMicroversionError>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A compute microversion, `major.minor` (always `2.N` today).
+///
+/// Ordered numerically: `2.9 < 2.10`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Microversion {
+    major: u16,
+    minor: u16,
+}
+
+impl Microversion {
+    /// The first microversion of the v2.1 API.
+    pub const MIN: Microversion = Microversion::new(2, 1);
+    /// The highest microversion this crate knows: every operation is typed up to here.
+    pub const MAX: Microversion = Microversion::new(2, 104);
+
+    /// `Microversion::new(2, 19)` is `2.19`.
+    pub const fn new(major: u16, minor: u16) -> Microversion {
+        Microversion { major, minor }
+    }
+
+    /// The major part (`2`).
+    pub const fn major(self) -> u16 {
+        self.major
+    }
+
+    /// The minor part (`19` of `2.19`).
+    pub const fn minor(self) -> u16 {
+        self.minor
+    }
+
+    /// The value of the `OpenStack-API-Version` header for this version: `compute 2.19`.
+    pub fn header_value(self) -> String {
+        format!("compute {self}")
+    }
+}
+
+impl fmt::Display for Microversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl fmt::Debug for Microversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A string that is not a microversion like `2.19`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a microversion (expected `2.N`)")]
+pub struct ParseMicroversionError {
+    text: String,
+}
+
+impl FromStr for Microversion {
+    type Err = ParseMicroversionError;
+
+    /// Parses `2.19`; also accepts the forms Nova's headers use, `compute 2.19`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseMicroversionError {
+            text: s.chars().take(40).collect(),
+        };
+        let t = s.trim();
+        let t = t.strip_prefix("compute ").unwrap_or(t).trim();
+        let (major, minor) = t.split_once('.').ok_or_else(err)?;
+        let digits = |p: &str| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits(major) || !digits(minor) {
+            return Err(err());
+        }
+        Ok(Microversion::new(
+            major.parse().map_err(|_| err())?,
+            minor.parse().map_err(|_| err())?,
+        ))
+    }
+}
+
+/// An inclusive range of microversions.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VersionRange {
+    /// The first version in the range.
+    pub min: Microversion,
+    /// The last version in the range.
+    pub max: Microversion,
+}
+
+impl VersionRange {
+    /// Every version this crate knows, `2.1` to [`Microversion::MAX`].
+    pub const ALL: VersionRange = VersionRange::new(Microversion::MIN, Microversion::MAX);
+
+    /// `min..=max`.
+    pub const fn new(min: Microversion, max: Microversion) -> VersionRange {
+        VersionRange { min, max }
+    }
+
+    /// `min` to [`Microversion::MAX`].
+    pub const fn since(min: Microversion) -> VersionRange {
+        VersionRange::new(min, Microversion::MAX)
+    }
+
+    /// Whether `v` lies in the range.
+    pub fn contains(self, v: Microversion) -> bool {
+        self.min <= v && v <= self.max
+    }
+
+    /// The versions in both ranges, or `None` when they do not meet.
+    pub fn intersect(self, other: VersionRange) -> Option<VersionRange> {
+        let r = VersionRange::new(self.min.max(other.min), self.max.min(other.max));
+        (r.min <= r.max).then_some(r)
+    }
+}
+
+impl fmt::Display for VersionRange {
+    /// `2.19+` when the range runs to the newest version this crate knows, else `2.1..2.43`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.max == Microversion::MAX {
+            write!(f, "{}+", self.min)
+        } else if self.min == self.max {
+            write!(f, "{} only", self.min)
+        } else {
+            write!(f, "{}..{}", self.min, self.max)
+        }
+    }
+}
+
+impl fmt::Debug for VersionRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_numerically_not_lexically() {
+        assert!(Microversion::new(2, 9) < Microversion::new(2, 10));
+        assert!("2.100".parse::<Microversion>().unwrap() > "2.99".parse().unwrap());
+    }
+
+    #[test]
+    fn parses_header_forms_and_rejects_garbage() {
+        assert_eq!("compute 2.73".parse(), Ok(Microversion::new(2, 73)));
+        assert_eq!(" 2.1 ".parse(), Ok(Microversion::new(2, 1)));
+        for bad in ["", "2", "2.", ".1", "2.x", "latest", "2.1.1", "99999.1", "-2.1"] {
+            assert!(bad.parse::<Microversion>().is_err(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn range_display_and_intersection() {
+        let a = VersionRange::new(Microversion::new(2, 1), Microversion::new(2, 43));
+        assert_eq!(a.to_string(), "2.1..2.43");
+        assert_eq!(VersionRange::since(Microversion::new(2, 17)).to_string(), "2.17+");
+        let b = VersionRange::since(Microversion::new(2, 44));
+        assert_eq!(a.intersect(b), None);
+        assert_eq!(
+            VersionRange::ALL.intersect(b),
+            Some(VersionRange::since(Microversion::new(2, 44)))
+        );
+    }
+}

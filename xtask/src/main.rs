@@ -1,0 +1,40 @@
+//! `cargo xtask`: the project's code generator and sample replayer.
+//!
+//! - `cargo xtask codegen` validates `spec/` and writes `openstack-compute/src/generated/`.
+//! - `cargo xtask codegen --check` fails, naming the file, when the committed output is stale.
+//! - `cargo xtask validate` only validates `spec/`.
+//! - `cargo xtask replay DIR` round-trips every sample under a Nova `doc/api_samples` tree.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod codegen;
+mod replay;
+mod spec;
+mod types;
+mod validate;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["codegen"] => codegen::run(&root, codegen::Mode::Write),
+        ["codegen", "--check"] => codegen::run(&root, codegen::Mode::Check),
+        ["validate"] => codegen::load(&root).map(|spec| {
+            println!("spec OK: {} operations, {} types", spec.ops.len(), spec.types.len());
+        }),
+        ["replay", dir] => replay::run(&root, Path::new(dir)),
+        _ => Err("usage: cargo xtask (codegen [--check] | validate | replay DIR)".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
