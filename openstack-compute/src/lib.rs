@@ -1,3 +1,35 @@
-//! openstack-compute
+//! # openstack-compute
+//!
+//! A typed async SDK for the OpenStack Compute (Nova) server actions, exact to every
+//! microversion from 2.1 to 2.104.
+//!
+//! - [`operation`]: one module per operation (`operation::rebuild`, `operation::stop`, ...),
+//!   each with a version-agnostic `Request` builder, per-microversion request types
+//!   (`rebuild::V2_63`), and the typed `Response` with its per-version shapes
+//!   (`rebuild::response::V2_100`). Generated from `spec/`.
+//! - [`types`]: the value types those use (`Server`-body parts, enums, [`types::Password`]).
+//! - [`microversion`]: [`Microversion`] and [`VersionRange`].
+
+pub mod codec;
+pub mod error;
+mod generated;
 pub mod microversion;
+pub mod operation_core;
 pub mod primitive;
+
+pub use error::{ActionError, DecodeError};
+pub use generated::operations as operation;
+pub use microversion::{Microversion, VersionRange};
+pub use operation_core::{Operation, OperationInfo, RequestParts, ResponseBody, VersionedRequest};
+
+/// Value types used by operations: Nova's loose scalars and every named type of the spec.
+pub mod types {
+    pub use crate::generated::types::*;
+    pub use crate::primitive::{BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Password, Timestamp};
+}
+
+/// Test and tooling support; not part of the stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, roundtrip};
+}

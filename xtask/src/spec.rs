@@ -456,7 +456,9 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
     let entries = std::fs::read_dir(dir).map_err(|e| SpecError::new(dir, e.to_string()))?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| SpecError::new(dir, e.to_string()))?.path();
+        let path = entry
+            .map_err(|e| SpecError::new(dir, e.to_string()))?
+            .path();
         if path.extension().is_some_and(|e| e == "yaml") {
             files.push(path);
         } else {

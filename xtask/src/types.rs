@@ -56,7 +56,11 @@ impl TypeExpr {
         }
         Err(format!(
             "unknown type `{text}` (scalars: {}; or list<T>, map<T>, empty_or<T>, or a type from spec/types)",
-            SCALARS.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
+            SCALARS
+                .iter()
+                .map(|(s, _)| *s)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     }
 
@@ -71,7 +75,11 @@ impl TypeExpr {
 
     pub fn rust(&self) -> String {
         match self {
-            TypeExpr::Scalar(s) => SCALARS.iter().find(|(n, _)| n == s).map(|(_, r)| r.to_string()).unwrap_or_default(),
+            TypeExpr::Scalar(s) => SCALARS
+                .iter()
+                .find(|(n, _)| n == s)
+                .map(|(_, r)| r.to_string())
+                .unwrap_or_default(),
             TypeExpr::Named(n) => n.clone(),
             TypeExpr::List(t) => format!("Vec<{}>", t.rust()),
             TypeExpr::Map(t) => format!("std::collections::BTreeMap<String, {}>", t.rust()),
@@ -101,7 +109,8 @@ pub fn snake_case(s: &str) -> String {
         if c == '-' || c == '.' || c == ' ' {
             out.push('_');
         } else if c.is_ascii_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if i > 0 && !out.ends_with('_') && (prev_lower || (prev_upper && next_lower)) {

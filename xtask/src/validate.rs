@@ -24,7 +24,10 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     for (file, ty) in &spec.types {
         let mut err = |m: String| errors.push(SpecError::new(file, m));
         if file.file_stem().and_then(|s| s.to_str()) != Some(ty.name.as_str()) {
-            err(format!("type `{}` must live in `{}.yaml`", ty.name, ty.name));
+            err(format!(
+                "type `{}` must live in `{}.yaml`",
+                ty.name, ty.name
+            ));
         }
         match ty.kind {
             TypeKind::Object => {
@@ -49,7 +52,10 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                         }
                     }
                     if !is_camel(&v.rust) {
-                        err(format!("value `{}`: rust name `{}` is not CamelCase", v.json, v.rust));
+                        err(format!(
+                            "value `{}`: rust name `{}` is not CamelCase",
+                            v.json, v.rust
+                        ));
                     }
                 }
             }
@@ -59,7 +65,10 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     for (file, op) in &spec.ops {
         let mut err = |m: String| errors.push(SpecError::new(file, m));
         if file.file_stem().and_then(|s| s.to_str()) != Some(op.name.as_str()) {
-            err(format!("operation `{}` must live in `{}.yaml`", op.name, op.name));
+            err(format!(
+                "operation `{}` must live in `{}.yaml`",
+                op.name, op.name
+            ));
         }
         if !op_names.insert(op.name.clone()) {
             err(format!("operation `{}` is defined twice", op.name));
@@ -81,11 +90,18 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                     err(format!("body key `{key}` is also used by `{other}`"));
                 }
                 if op.path.is_some() {
-                    err("an `action` always posts to /servers/{server_id}/action; drop `path`".into());
+                    err(
+                        "an `action` always posts to /servers/{server_id}/action; drop `path`"
+                            .into(),
+                    );
                 }
             }
             OpKind::Get | OpKind::Post => {
-                if op.path.as_deref().is_none_or(|p| !p.starts_with("/servers/{server_id}")) {
+                if op
+                    .path
+                    .as_deref()
+                    .is_none_or(|p| !p.starts_with("/servers/{server_id}"))
+                {
                     err("`path` must start with /servers/{server_id}".into());
                 }
                 if (op.kind == OpKind::Post) != op.key.is_some() {
@@ -94,11 +110,16 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             }
         }
         if !(200..300).contains(&op.status) && op.never_succeeds.is_none() {
-            err(format!("status {} is not a success; set `never_succeeds`", op.status));
+            err(format!(
+                "status {} is not a success; set `never_succeeds`",
+                op.status
+            ));
         }
         for v in op.history.keys() {
             if !range.contains(*v) {
-                err(format!("history entry {v} lies outside the operation's range {range}"));
+                err(format!(
+                    "history entry {v} lies outside the operation's range {range}"
+                ));
             }
         }
         if let Some(req) = &op.request {
@@ -106,20 +127,32 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             if has_body != (op.kind != OpKind::Get) {
                 err("request `body: none` exactly when the operation is a `get`".into());
             }
-            if matches!(req.body, BodyKind::Null | BodyKind::ExactlyNull | BodyKind::None)
-                && req.fields.iter().any(|f| f.location == Location::Body)
+            if matches!(
+                req.body,
+                BodyKind::Null | BodyKind::ExactlyNull | BodyKind::None
+            ) && req.fields.iter().any(|f| f.location == Location::Body)
             {
                 err("a body of kind null/exactly_null/none has no body fields".into());
             }
             check_fields(&req.fields, range, &type_names, "request field", &mut err);
             for f in &req.fields {
                 if f.location == Location::LocationHeader {
-                    err(format!("request field `{}`: `location_header` is for responses", f.json));
+                    err(format!(
+                        "request field `{}`: `location_header` is for responses",
+                        f.json
+                    ));
                 }
                 if f.location == Location::Path
-                    && !op.path.as_deref().unwrap_or("").contains(&format!("{{{}}}", f.json))
+                    && !op
+                        .path
+                        .as_deref()
+                        .unwrap_or("")
+                        .contains(&format!("{{{}}}", f.json))
                 {
-                    err(format!("path field `{}` is not in the path template", f.json));
+                    err(format!(
+                        "path field `{}` is not in the path template",
+                        f.json
+                    ));
                 }
             }
         } else {
@@ -129,12 +162,17 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             check_fields(&resp.fields, range, &type_names, "response field", &mut err);
             for f in &resp.fields {
                 if matches!(f.location, Location::Query | Location::Path) {
-                    err(format!("response field `{}` cannot be in the {:?}", f.json, f.location));
+                    err(format!(
+                        "response field `{}` cannot be in the {:?}",
+                        f.json, f.location
+                    ));
                 }
             }
             for v in resp.also_changes_at.keys() {
                 if !range.contains(*v) {
-                    err(format!("also_changes_at {v} lies outside the operation's range {range}"));
+                    err(format!(
+                        "also_changes_at {v} lies outside the operation's range {range}"
+                    ));
                 }
             }
         }
@@ -145,17 +183,32 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                 err(format!("sample `{}` does not exist", s.file));
             }
             if !range.contains(s.version) {
-                err(format!("sample `{}` is at {} outside {range}", s.file, s.version));
+                err(format!(
+                    "sample `{}` is at {} outside {range}",
+                    s.file, s.version
+                ));
             }
             if s.direction == Direction::Response
-                && op.response.as_ref().is_none_or(|r| r.fields.iter().all(|f| f.location != Location::Body))
+                && op
+                    .response
+                    .as_ref()
+                    .is_none_or(|r| r.fields.iter().all(|f| f.location != Location::Body))
             {
-                err(format!("sample `{}` is a response, but the operation has no response body", s.file));
+                err(format!(
+                    "sample `{}` is a response, but the operation has no response body",
+                    s.file
+                ));
             }
             if s.direction == Direction::Request
-                && op.request.as_ref().is_some_and(|r| r.body == BodyKind::None)
+                && op
+                    .request
+                    .as_ref()
+                    .is_some_and(|r| r.body == BodyKind::None)
             {
-                err(format!("sample `{}` is a request, but the operation sends no body", s.file));
+                err(format!(
+                    "sample `{}` is a request, but the operation sends no body",
+                    s.file
+                ));
             }
         }
     }
@@ -164,7 +217,10 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     let samples_root = spec.root.join("samples");
     for path in walk(&samples_root) {
         if !sample_files.contains(&path) {
-            errors.push(SpecError::new(&path, "sample file not listed by any operation"));
+            errors.push(SpecError::new(
+                &path,
+                "sample file not listed by any operation",
+            ));
         }
     }
 
@@ -172,25 +228,42 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     let ops: BTreeMap<&str, Range> = spec
         .ops
         .iter()
-        .filter_map(|(_, o)| Some((o.name.as_str(), Range::of(Some(o.since), o.until, Range::ALL).ok()?)))
+        .filter_map(|(_, o)| {
+            Some((
+                o.name.as_str(),
+                Range::of(Some(o.since), o.until, Range::ALL).ok()?,
+            ))
+        })
         .collect();
     let mut seen = BTreeSet::new();
     for s in &upstream.samples {
         if !seen.insert(s.path.as_str()) {
-            errors.push(SpecError::new(upath, format!("sample `{}` is mapped twice", s.path)));
+            errors.push(SpecError::new(
+                upath,
+                format!("sample `{}` is mapped twice", s.path),
+            ));
         }
         match ops.get(s.op.as_str()) {
-            None => errors.push(SpecError::new(upath, format!("sample `{}` names unknown operation `{}`", s.path, s.op))),
+            None => errors.push(SpecError::new(
+                upath,
+                format!("sample `{}` names unknown operation `{}`", s.path, s.op),
+            )),
             Some(r) if !r.contains(s.version) => errors.push(SpecError::new(
                 upath,
-                format!("sample `{}` is at {}, outside `{}` ({r})", s.path, s.version, s.op),
+                format!(
+                    "sample `{}` is at {}, outside `{}` ({r})",
+                    s.path, s.version, s.op
+                ),
             )),
             Some(_) => {}
         }
     }
     for s in &upstream.skip {
         if !seen.insert(s.path.as_str()) {
-            errors.push(SpecError::new(upath, format!("sample `{}` is both mapped and skipped", s.path)));
+            errors.push(SpecError::new(
+                upath,
+                format!("sample `{}` is both mapped and skipped", s.path),
+            ));
         }
     }
     errors
@@ -205,7 +278,11 @@ fn check_fields(
 ) {
     let mut by_rust: BTreeMap<String, Vec<Range>> = BTreeMap::new();
     for f in fields {
-        let r = match Range::of(f.since.or(Some(parent.since)), f.until.or(Some(parent.until)), parent) {
+        let r = match Range::of(
+            f.since.or(Some(parent.since)),
+            f.until.or(Some(parent.until)),
+            parent,
+        ) {
             Ok(r) => r,
             Err(m) => {
                 err(format!("{what} `{}`: {m}", f.json));
@@ -232,16 +309,26 @@ fn check_fields(
         let rust = crate::types::rust_field_name(f);
         let ranges = by_rust.entry(rust.clone()).or_default();
         if ranges.iter().any(|o| o.overlaps(r)) {
-            err(format!("{what} `{}` (rust `{rust}`) is defined twice in overlapping ranges", f.json));
+            err(format!(
+                "{what} `{}` (rust `{rust}`) is defined twice in overlapping ranges",
+                f.json
+            ));
         }
         ranges.push(r);
     }
     let mut by_json: BTreeMap<&str, Vec<Range>> = BTreeMap::new();
     for f in fields {
-        if let Ok(r) = Range::of(f.since.or(Some(parent.since)), f.until.or(Some(parent.until)), parent) {
+        if let Ok(r) = Range::of(
+            f.since.or(Some(parent.since)),
+            f.until.or(Some(parent.until)),
+            parent,
+        ) {
             let ranges = by_json.entry(&f.json).or_default();
             if ranges.iter().any(|o| o.overlaps(r)) {
-                err(format!("{what} `{}` appears twice in overlapping ranges", f.json));
+                err(format!(
+                    "{what} `{}` appears twice in overlapping ranges",
+                    f.json
+                ));
             }
             ranges.push(r);
         }
@@ -249,7 +336,8 @@ fn check_fields(
 }
 
 fn is_camel(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -269,11 +357,21 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 impl Range {
-    pub const ALL: Range = Range { since: Version::MIN, until: Version::MAX };
+    pub const ALL: Range = Range {
+        since: Version::MIN,
+        until: Version::MAX,
+    };
 
     /// A range from optional bounds, checked for inversion and against `within`.
-    pub fn of(since: Option<Version>, until: Option<Version>, within: Range) -> Result<Range, String> {
-        let r = Range { since: since.unwrap_or(within.since), until: until.unwrap_or(within.until) };
+    pub fn of(
+        since: Option<Version>,
+        until: Option<Version>,
+        within: Range,
+    ) -> Result<Range, String> {
+        let r = Range {
+            since: since.unwrap_or(within.since),
+            until: until.unwrap_or(within.until),
+        };
         if r.since > r.until {
             return Err(format!("inverted range {}..{}", r.since, r.until));
         }
