@@ -284,8 +284,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut checks = Vec::new();
     let mut lowest = Vec::new();
     let mut new_args = Vec::new();
+    let mut new_arg_names = Vec::new();
     let mut new_inits = Vec::new();
     let mut setters = Vec::new();
+    let mut call_setters = Vec::new();
     for f in &fields {
         let fid = &f.ident;
         let layers = agnostic_layers(f);
@@ -344,6 +346,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             && f.attrs[0].range.since <= op.whole.since;
         let docs = &f.docs;
         if everywhere {
+            new_arg_names.push(fid.clone());
             if layers == 2 {
                 new_args.push(quote!(#fid: ::core::option::Option<#inner>));
                 new_inits.push(quote!(#fid: ::core::option::Option::Some(#fid),));
@@ -365,9 +368,23 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 self
             }
         ));
+        call_setters.push(quote!(
+            #(#docs)*
+            #[doc = ""]
+            #[doc = #range_doc]
+            pub fn #fid(self, value: impl ::core::convert::Into<#inner>) -> Self {
+                self.map_request(|r| r.#fid(value))
+            }
+        ));
         if layers == 2 {
             let clear = format_ident!("clear_{}", fid);
             let doc = format!("Sends `\"{json}\": null`.");
+            call_setters.push(quote!(
+                #[doc = #doc]
+                pub fn #clear(self) -> Self {
+                    self.map_request(|r| r.#clear())
+                }
+            ));
             setters.push(quote!(
                 #[doc = #doc]
                 pub fn #clear(mut self) -> Self {
@@ -408,7 +425,25 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let value_only_null = matches!(op.body.as_str(), "null" | "exactly_null");
     let _ = LitStr::new("", proc_macro2::Span::call_site());
 
+    let client_method = format_ident!("{}", op.name);
+    let method_doc = format!(
+        "`{}`: see [`{}`](crate::operation::{}). Set optional fields on the returned call, then `send()`.",
+        op.key.clone().unwrap_or_else(|| format!("{} {}", if op.kind == "get" { "GET" } else { "POST" }, op.path)),
+        op.name,
+        op.name
+    );
     Ok(quote!(
+        impl crate::client::ServerHandle {
+            #[doc = #method_doc]
+            pub fn #client_method(&self, #(#new_args),*) -> crate::client::Call<#ident> {
+                self.call(#ident::new(#(#new_arg_names),*))
+            }
+        }
+
+        impl crate::client::Call<#ident> {
+            #(#call_setters)*
+        }
+
         #(#versioned)*
 
         impl #ident {

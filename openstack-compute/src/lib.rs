@@ -10,14 +10,23 @@
 //! - [`types`]: the value types those use (`Server`-body parts, enums, [`types::Password`]).
 //! - [`microversion`]: [`Microversion`] and [`VersionRange`].
 
+mod auth;
+pub mod client;
 pub mod codec;
+pub mod config;
 pub mod error;
+#[rustfmt::skip] // formatted by prettyplease in `cargo xtask codegen`
 mod generated;
 pub mod microversion;
 pub mod operation_core;
 pub mod primitive;
+mod transport;
+pub mod wait;
 
-pub use error::{ActionError, DecodeError};
+pub use client::{Call, Compute, Output, ServerHandle};
+pub use config::{Config, VersionStrategy};
+pub use error::{ActionError, ApiError, ApiErrorKind, DecodeError, Error, RequestId, ResponseMeta};
+pub use wait::{WaitError, WaitOptions};
 pub use generated::operations as operation;
 pub use microversion::{Microversion, VersionRange};
 pub use operation_core::{Operation, OperationInfo, RequestParts, ResponseBody, VersionedRequest};

@@ -1,0 +1,252 @@
+//! Keystone v3 tokens: the request for each auth method, the token cache with single-flight
+//! refresh, and the compute endpoint from the catalog.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Value, json};
+use tracing::Instrument;
+
+use crate::config::{AuthMethod, Config, Domain, Interface, NameOrId, NameOrIdWithUser};
+use crate::error::Error;
+use crate::primitive::{Password, Timestamp};
+use crate::transport::{RawRequest, Transport, header};
+
+/// Refresh a token when less than this is left (keystoneauth uses the same margin).
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(120);
+
+/// A token and what came with it.
+pub(crate) struct Token {
+    pub value: Password,
+    pub expires_at: Option<SystemTime>,
+    /// The compute endpoint chosen from the catalog (or the configured one).
+    pub endpoint: String,
+    pub project_id: Option<String>,
+    /// Increases with every new token, so a 401 invalidates only the token that got it.
+    pub generation: u64,
+}
+
+impl Token {
+    fn fresh(&self, now: SystemTime) -> bool {
+        match self.expires_at {
+            None => true,
+            Some(t) => t.duration_since(now).is_ok_and(|left| left > REFRESH_MARGIN),
+        }
+    }
+}
+
+pub(crate) struct Authenticator {
+    config: Config,
+    transport: Transport,
+    current: Mutex<Option<Arc<Token>>>,
+    /// Held by the one task that is fetching a token; the others wait on it and then reuse
+    /// the token it stored.
+    refresh: tokio::sync::Mutex<()>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl Authenticator {
+    pub fn new(config: Config, transport: Transport) -> Authenticator {
+        Authenticator {
+            config,
+            transport,
+            current: Mutex::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            generation: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn cached(&self) -> Option<Arc<Token>> {
+        let now = SystemTime::now();
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref().filter(|t| t.fresh(now)).cloned()
+    }
+
+    /// A fresh token: the cached one, or exactly one new one however many callers ask at once.
+    pub async fn token(&self) -> Result<Arc<Token>, Error> {
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let _guard = self.refresh.lock().await;
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let token = Arc::new(self.authenticate().await?);
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets `stale` (after a 401) unless a newer token already replaced it.
+    pub fn invalidate(&self, stale: &Token) {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if current.as_ref().is_some_and(|t| t.generation == stale.generation) {
+            *current = None;
+        }
+    }
+
+    /// Whether a 401 can be cured by authenticating again.
+    pub fn can_reauthenticate(&self) -> bool {
+        !matches!(self.config.auth, AuthMethod::Static { .. })
+    }
+
+    async fn authenticate(&self) -> Result<Token, Error> {
+        let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let (auth_url, body) = match &self.config.auth {
+            AuthMethod::Static { endpoint, token } => {
+                return Ok(Token {
+                    value: token.clone(),
+                    expires_at: None,
+                    endpoint: endpoint.clone(),
+                    project_id: None,
+                    generation,
+                });
+            }
+            AuthMethod::Password { auth_url, user, password, project } => {
+                let identity = json!({"methods": ["password"], "password": {"user": user_json(user, Some(password))}});
+                (auth_url, with_scope(identity, project.as_ref()))
+            }
+            AuthMethod::ApplicationCredential { auth_url, credential, secret } => {
+                let mut cred = match credential {
+                    NameOrIdWithUser::Id(id) => json!({"id": id}),
+                    NameOrIdWithUser::Name { name, user } => json!({"name": name, "user": user_json(user, None)}),
+                };
+                cred["secret"] = Value::String(secret.expose_secret().to_string());
+                let identity = json!({"methods": ["application_credential"], "application_credential": cred});
+                (auth_url, json!({"auth": {"identity": identity}}))
+            }
+            AuthMethod::Token { auth_url, token, project } => {
+                let identity = json!({"methods": ["token"], "token": {"id": token.expose_secret()}});
+                (auth_url, with_scope(identity, project.as_ref()))
+            }
+        };
+        let url = tokens_url(auth_url);
+        let span = tracing::info_span!("keystone.auth", url = %url, request_id = tracing::field::Empty);
+        let req = RawRequest {
+            method: reqwest::Method::POST,
+            url,
+            headers: Default::default(),
+            body: Some(serde_json::to_vec(&body).unwrap_or_default()),
+            idempotent: true,
+        };
+        drop(body);
+        let response = match self.transport.send(&req).instrument(span.clone()).await {
+            Ok(r) => r,
+            Err(Error::Api(api)) => {
+                return Err(Error::Auth { message: format!("Keystone answered {}: {}", api.meta.status, api.message), meta: Some(api.meta) });
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(id) = &response.meta.request_id {
+            span.record("request_id", id.as_str());
+        }
+        let meta = response.meta.clone();
+        let auth_error = |message: &str| Error::Auth { message: message.to_string(), meta: Some(meta.clone()) };
+        let value = response
+            .headers
+            .get("x-subject-token")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| auth_error("Keystone's answer has no X-Subject-Token header"))?;
+        let body: Value = serde_json::from_slice(&response.body).map_err(|_| auth_error("Keystone's token body is not JSON"))?;
+        let token = body.get("token").ok_or_else(|| auth_error("Keystone's answer has no `token`"))?;
+        let expires_at = token
+            .get("expires_at")
+            .and_then(Value::as_str)
+            .and_then(|t| Timestamp::parse(t).ok())
+            .map(|t| t.to_system_time());
+        let project_id = token.pointer("/project/id").and_then(Value::as_str).map(str::to_string);
+        let endpoint = match &self.config.endpoint_override {
+            Some(e) => e.clone(),
+            None => compute_endpoint(token.get("catalog"), self.config.interface, self.config.region.as_deref())
+                .map_err(Error::Endpoint)?,
+        };
+        Ok(Token { value: Password::from(value), expires_at, endpoint, project_id, generation })
+    }
+}
+
+fn tokens_url(auth_url: &str) -> String {
+    let base = auth_url.trim_end_matches('/');
+    if base.ends_with("/v3") { format!("{base}/auth/tokens") } else { format!("{base}/v3/auth/tokens") }
+}
+
+fn domain_json(d: &Domain) -> Value {
+    match d {
+        Domain::Id(id) => json!({"id": id}),
+        Domain::Name(name) => json!({"name": name}),
+    }
+}
+
+fn user_json(user: &NameOrId, password: Option<&Password>) -> Value {
+    let mut v = match user {
+        NameOrId::Id(id) => json!({"id": id}),
+        NameOrId::Name { name, domain } => json!({"name": name, "domain": domain_json(domain)}),
+    };
+    if let Some(p) = password {
+        v["password"] = Value::String(p.expose_secret().to_string());
+    }
+    v
+}
+
+fn with_scope(identity: Value, project: Option<&NameOrId>) -> Value {
+    let mut auth = json!({"identity": identity});
+    if let Some(p) = project {
+        auth["scope"] = json!({"project": user_json(p, None)});
+    }
+    json!({"auth": auth})
+}
+
+/// The `compute` endpoint of a catalog for `interface` and (when given) `region`.
+pub(crate) fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: Option<&str>) -> Result<String, String> {
+    let services = catalog.and_then(Value::as_array).ok_or("the token has no service catalog")?;
+    let compute = services
+        .iter()
+        .find(|s| s.get("type").and_then(Value::as_str) == Some("compute"))
+        .ok_or("the catalog has no service of type `compute`")?;
+    let endpoints = compute.get("endpoints").and_then(Value::as_array).ok_or("the compute service lists no endpoints")?;
+    let found = endpoints.iter().find(|e| {
+        e.get("interface").and_then(Value::as_str) == Some(interface.as_str())
+            && region.is_none_or(|r| {
+                e.get("region_id").and_then(Value::as_str) == Some(r) || e.get("region").and_then(Value::as_str) == Some(r)
+            })
+    });
+    match found.and_then(|e| e.get("url")).and_then(Value::as_str) {
+        Some(url) => Ok(url.trim_end_matches('/').to_string()),
+        None => Err(format!(
+            "the compute service has no {} endpoint{}",
+            interface.as_str(),
+            region.map(|r| format!(" in region {r}")).unwrap_or_default()
+        )),
+    }
+}
+
+/// The `X-Auth-Token` header, marked sensitive so no debug output shows it.
+pub(crate) fn token_header(token: &Token) -> Option<(reqwest::header::HeaderName, reqwest::header::HeaderValue)> {
+    header("x-auth-token", token.value.expose_secret(), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_endpoint_by_interface_and_region() {
+        let catalog = json!([
+            {"type": "identity", "endpoints": []},
+            {"type": "compute", "endpoints": [
+                {"interface": "public", "region": "R1", "url": "https://r1/compute/v2.1/"},
+                {"interface": "internal", "region": "R1", "url": "http://r1-int/v2.1"},
+                {"interface": "public", "region_id": "R2", "url": "https://r2/v2.1/abc"}
+            ]}
+        ]);
+        assert_eq!(compute_endpoint(Some(&catalog), Interface::Public, Some("R1")).unwrap(), "https://r1/compute/v2.1");
+        assert_eq!(compute_endpoint(Some(&catalog), Interface::Internal, None).unwrap(), "http://r1-int/v2.1");
+        assert_eq!(compute_endpoint(Some(&catalog), Interface::Public, Some("R2")).unwrap(), "https://r2/v2.1/abc");
+        let err = compute_endpoint(Some(&catalog), Interface::Admin, None).unwrap_err();
+        assert_eq!(err, "the compute service has no admin endpoint");
+        assert!(compute_endpoint(Some(&json!([])), Interface::Public, None).unwrap_err().contains("no service of type"));
+    }
+
+    #[test]
+    fn tokens_url_accepts_both_spellings() {
+        assert_eq!(tokens_url("http://ks:5000/v3/"), "http://ks:5000/v3/auth/tokens");
+        assert_eq!(tokens_url("http://ks:5000"), "http://ks:5000/v3/auth/tokens");
+    }
+}
