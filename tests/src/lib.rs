@@ -87,3 +87,5 @@ mod tests {
         assert!(json_diff(&a, &a).is_empty());
     }
 }
+
+pub mod mock;

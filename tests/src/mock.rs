@@ -1,0 +1,91 @@
+//! A wiremock Keystone + Nova pair for client tests: a token endpoint with a catalog that
+//! points at the compute endpoint, and the compute version document.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use openstack_compute::Config;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const PASSWORD: &str = "correct-horse-battery";
+pub const TOKEN_PREFIX: &str = "gAAAAA-token-";
+
+/// A running mock cloud.
+pub struct MockCloud {
+    pub server: MockServer,
+    /// How many tokens Keystone has issued.
+    pub tokens_issued: Arc<AtomicUsize>,
+}
+
+struct IssueToken {
+    counter: Arc<AtomicUsize>,
+    compute_url: String,
+    lifetime_secs: i64,
+}
+
+impl Respond for IssueToken {
+    fn respond(&self, _req: &Request) -> ResponseTemplate {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let expires = time::OffsetDateTime::now_utc() + time::Duration::seconds(self.lifetime_secs);
+        let expires = expires.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        ResponseTemplate::new(201)
+            .insert_header("X-Subject-Token", format!("{TOKEN_PREFIX}{n}").as_str())
+            .insert_header("x-openstack-request-id", format!("req-keystone-{n}").as_str())
+            .set_body_json(json!({"token": {
+                "expires_at": expires,
+                "project": {"id": "p-123", "name": "demo"},
+                "catalog": [{"type": "compute", "name": "nova", "endpoints": [
+                    {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": self.compute_url},
+                    {"interface": "internal", "region_id": "RegionOne", "region": "RegionOne", "url": format!("{}-internal", self.compute_url)}
+                ]}]
+            }}))
+    }
+}
+
+impl MockCloud {
+    /// Keystone issuing tokens valid for an hour, Nova supporting 2.1..=`max`.
+    pub async fn start(max: &str) -> MockCloud {
+        MockCloud::start_with(max, 3600).await
+    }
+
+    pub async fn start_with(max: &str, token_lifetime_secs: i64) -> MockCloud {
+        let server = MockServer::start().await;
+        let tokens_issued = Arc::new(AtomicUsize::new(0));
+        Mock::given(method("POST"))
+            .and(path("/identity/v3/auth/tokens"))
+            .respond_with(IssueToken {
+                counter: tokens_issued.clone(),
+                compute_url: format!("{}/compute/v2.1", server.uri()),
+                lifetime_secs: token_lifetime_secs,
+            })
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/compute/v2.1/"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {
+                "id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1",
+                "links": [], "updated": "2013-07-23T11:33:21Z"
+            }})))
+            .mount(&server)
+            .await;
+        MockCloud { server, tokens_issued }
+    }
+
+    /// A password-auth configuration for this cloud.
+    pub fn config(&self) -> openstack_compute::config::ConfigBuilder {
+        Config::builder()
+            .password_auth(&format!("{}/identity/v3", self.server.uri()), "demo", PASSWORD, "demo")
+            .initial_backoff(std::time::Duration::from_millis(1))
+    }
+
+    /// The path of a server action.
+    pub fn action_path(server_id: &str) -> String {
+        format!("/compute/v2.1/servers/{server_id}/action")
+    }
+
+    pub fn tokens(&self) -> usize {
+        self.tokens_issued.load(Ordering::SeqCst)
+    }
+}
