@@ -3,7 +3,12 @@
 
 use std::time::Duration;
 
-use crate::error::ResponseMeta;
+use tokio::time::Instant;
+
+use crate::client::{Call, Output, ServerHandle};
+use crate::error::{Error, RequestId, ResponseMeta};
+use crate::operation::{show_instance_action, show_server};
+use crate::operation_core::{EndsIn, Operation};
 
 /// How a wait polls. `max_wait` is required: there is no sensible universal default (a
 /// resize of a large disk takes far longer than a stop).
@@ -119,6 +124,196 @@ impl WaitError {
     }
 }
 
-pub(crate) fn sleep_for(options: &WaitOptions, n: u32) -> Duration {
-    options.jittered(n)
+
+/// What a wait for a server looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target<'a> {
+    /// One of these statuses, with no task in flight.
+    Status(&'a [&'a str]),
+    /// No task in flight, whatever the status.
+    TaskDone,
+    /// The server is gone (404).
+    Deleted,
+}
+
+/// The result of [`Call::wait`]: the action's own output, and the server as it was when the
+/// wait ended (`None` when the server was deleted).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Waited<T> {
+    pub output: Output<T>,
+    pub server: Option<Output<show_server::Response>>,
+    /// How long the wait took (not counting the action's own call).
+    pub waited: Duration,
+}
+
+impl ServerHandle {
+    /// Polls the server until its status is one of `targets` with no task in flight.
+    /// Fails fast on ERROR (unless ERROR is a target) and on 404, and after `max_wait`.
+    pub async fn wait_for_status(&self, targets: &[&str], options: WaitOptions) -> Result<Output<show_server::Response>, Error> {
+        self.wait_until(Target::Status(targets), None, options, Instant::now()).await.map(|s| s.expect("a server"))
+    }
+
+    /// Polls until `OS-EXT-STS:task_state` is null: for actions that never change the status
+    /// (createImage, createBackup, lock, trigger_crash_dump, ...).
+    pub async fn wait_for_task_done(&self, options: WaitOptions) -> Result<Output<show_server::Response>, Error> {
+        self.wait_until(Target::TaskDone, None, options, Instant::now()).await.map(|s| s.expect("a server"))
+    }
+
+    /// Polls until the server is gone (show answers 404).
+    pub async fn wait_for_deleted(&self, options: WaitOptions) -> Result<(), Error> {
+        self.wait_until(Target::Deleted, None, options, Instant::now()).await.map(|_| ())
+    }
+
+    /// Polls `os-instance-actions/{request_id}` until the action is recorded and every event
+    /// has finished; fails with each failed event when one did. Before 2.51 only admins see
+    /// events: then a recorded action counts as finished once it is visible.
+    pub async fn wait_for_action(
+        &self,
+        request_id: &str,
+        options: WaitOptions,
+    ) -> Result<Output<show_instance_action::Response>, Error> {
+        let start = Instant::now();
+        let mut poll = 0;
+        loop {
+            match self.action_state(request_id).await? {
+                ActionState::Finished(action) => return Ok(action),
+                ActionState::Running | ActionState::NotRecorded => {}
+            }
+            let delay = options.jittered(poll);
+            if start.elapsed() + delay > options.max_wait {
+                return Err(Error::Wait(Box::new(WaitError::ActionNotFound {
+                    request_id: request_id.to_string(),
+                    waited: start.elapsed(),
+                })));
+            }
+            tokio::time::sleep(delay).await;
+            poll += 1;
+        }
+    }
+
+    async fn action_state(&self, request_id: &str) -> Result<ActionState, Error> {
+        let action = match self.show_instance_action(request_id).send().await {
+            Ok(a) => a,
+            Err(Error::Api(api)) if api.meta.status == 404 => return Ok(ActionState::NotRecorded),
+            Err(e) => return Err(e),
+        };
+        let Some(events) = &action.events else {
+            return Ok(ActionState::Finished(action));
+        };
+        let failed: Vec<FailedEvent> = events
+            .iter()
+            .filter(|e| e.result.as_ref().and_then(|r| r.as_deref()).is_some_and(|r| r.eq_ignore_ascii_case("error")))
+            .map(|e| FailedEvent {
+                event: e.event.clone(),
+                result: e.result.clone().flatten(),
+                traceback: e.traceback.clone().flatten(),
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(Error::Wait(Box::new(WaitError::ActionFailed {
+                request_id: request_id.to_string(),
+                failed_events: failed,
+                meta: action.meta().clone(),
+            })));
+        }
+        if events.iter().all(|e| e.finish_time.as_ref().is_some_and(|t| t.is_some())) {
+            Ok(ActionState::Finished(action))
+        } else {
+            Ok(ActionState::Running)
+        }
+    }
+
+    async fn wait_until(
+        &self,
+        target: Target<'_>,
+        action: Option<&str>,
+        options: WaitOptions,
+        start: Instant,
+    ) -> Result<Option<Output<show_server::Response>>, Error> {
+        let mut poll = 0;
+        let mut action_done = action.is_none();
+        loop {
+            if !action_done {
+                if let Some(request_id) = action {
+                    action_done = matches!(self.action_state(request_id).await?, ActionState::Finished(_));
+                }
+            }
+            let (last_status, task_state) = match self.show_server().send().await {
+                Err(Error::Api(api)) if api.meta.status == 404 => {
+                    if target == Target::Deleted {
+                        return Ok(None);
+                    }
+                    return Err(Error::Wait(Box::new(WaitError::ServerGone { server_id: self.id().to_string(), meta: api.meta })));
+                }
+                Err(e) => return Err(e),
+                Ok(server) => {
+                    let status = server.status.as_str().to_string();
+                    let task_state = server.task_state.clone();
+                    let status_ok = match target {
+                        Target::Status(targets) => targets.iter().any(|t| t.eq_ignore_ascii_case(&status)),
+                        Target::TaskDone => true,
+                        Target::Deleted => false,
+                    };
+                    if status_ok && task_state.is_none() && action_done {
+                        return Ok(Some(server));
+                    }
+                    let error_is_target = matches!(target, Target::Status(t) if t.iter().any(|s| s.eq_ignore_ascii_case("ERROR")));
+                    if status == "ERROR" && !error_is_target {
+                        let fault = server.fault.as_ref();
+                        return Err(Error::Wait(Box::new(WaitError::ServerError {
+                            server_id: self.id().to_string(),
+                            fault_message: fault.and_then(|f| f.message.clone()),
+                            fault_code: fault.and_then(|f| f.code),
+                            meta: server.meta().clone(),
+                        })));
+                    }
+                    (status, task_state)
+                }
+            };
+            let delay = options.jittered(poll);
+            if start.elapsed() + delay > options.max_wait {
+                return Err(Error::Wait(Box::new(WaitError::Timeout {
+                    server_id: self.id().to_string(),
+                    waited: start.elapsed(),
+                    last_status,
+                    task_state,
+                })));
+            }
+            tracing::debug!(status = %last_status, delay_ms = delay.as_millis() as u64, "waiting");
+            tokio::time::sleep(delay).await;
+            poll += 1;
+        }
+    }
+}
+
+enum ActionState {
+    NotRecorded,
+    Running,
+    Finished(Output<show_instance_action::Response>),
+}
+
+impl<O: Operation> Call<O> {
+    /// Sends the action, then waits until the server is where the spec says this action
+    /// ends (`os-stop`: SHUTOFF; `createImage`: task_state null; `forceDelete`: gone), and
+    /// until the instance action recorded under this call's request ID has finished, so a
+    /// status that was already the target before the action (a reboot of an ACTIVE server) is
+    /// not mistaken for the end.
+    pub async fn wait(self, options: WaitOptions) -> Result<Waited<O::Response>, Error> {
+        let info = O::INFO;
+        let server = self.server().clone();
+        let output = self.send().await?;
+        let start = Instant::now();
+        let request_id = output.request_id().map(str::to_string);
+        let action = info.instance_action.and(request_id.as_deref());
+        let target = match info.ends_in {
+            EndsIn::Statuses(statuses) => Target::Status(statuses),
+            EndsIn::Unchanged => Target::TaskDone,
+            EndsIn::Deleted => Target::Deleted,
+            EndsIn::NotApplicable => return Ok(Waited { output, server: None, waited: Duration::ZERO }),
+        };
+        let action = if target == Target::Deleted { None } else { action };
+        let server = server.wait_until(target, action, options, start).await?;
+        Ok(Waited { output, server, waited: start.elapsed() })
+    }
 }
