@@ -144,11 +144,7 @@ pub fn parse_fields(data: &syn::Data, whole: Range) -> syn::Result<(Vec<Field>, 
             let mut location = Location::Body;
             let mut check_values = false;
             attr.parse_nested_meta(|meta| {
-                let name = meta
-                    .path
-                    .get_ident()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
+                let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
                 match name.as_str() {
                     "json" => json = Some(parse_str(&meta)?.value()),
                     "since" => since = Version::parse(&parse_str(&meta)?)?,
@@ -185,12 +181,7 @@ pub fn parse_fields(data: &syn::Data, whole: Range) -> syn::Result<(Vec<Field>, 
                 "every field needs a #[field(json = ...)] attribute",
             ));
         }
-        let docs = f
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .cloned()
-            .collect();
+        let docs = f.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect();
         fields.push(Field {
             ident,
             ty: f.ty.clone(),
@@ -205,8 +196,7 @@ pub fn parse_fields(data: &syn::Data, whole: Range) -> syn::Result<(Vec<Field>, 
 pub fn peel(ty: &Type, n: usize) -> syn::Result<Type> {
     let mut ty = ty.clone();
     for _ in 0..n {
-        ty = option_inner(&ty)
-            .ok_or_else(|| syn::Error::new_spanned(&ty, "expected Option<...>"))?;
+        ty = option_inner(&ty).ok_or_else(|| syn::Error::new_spanned(&ty, "expected Option<...>"))?;
     }
     Ok(ty)
 }
@@ -306,10 +296,7 @@ pub fn parse_versions(meta: &ParseNestedMeta) -> syn::Result<Vec<Version>> {
     let mut out = Vec::new();
     let content;
     syn::parenthesized!(content in meta.input);
-    let list = content.parse_terminated(
-        |p: syn::parse::ParseStream| p.parse::<LitStr>(),
-        syn::Token![,],
-    )?;
+    let list = content.parse_terminated(|p: syn::parse::ParseStream| p.parse::<LitStr>(), syn::Token![,])?;
     for lit in list {
         out.push(Version::parse(&lit)?);
     }
@@ -323,10 +310,7 @@ pub fn version_ranges(points: &[Version], until: Version) -> Vec<Range> {
         .enumerate()
         .map(|(i, &since)| Range {
             since,
-            until: points
-                .get(i + 1)
-                .map(|n| Version(n.0, n.1 - 1))
-                .unwrap_or(until),
+            until: points.get(i + 1).map(|n| Version(n.0, n.1 - 1)).unwrap_or(until),
         })
         .collect()
 }

@@ -18,6 +18,8 @@ struct OpAttrs {
     response: Path,
     ends_in: String,
     during: Vec<String>,
+    from: Vec<String>,
+    lock_checked: bool,
     instance_action: Option<String>,
     never_succeeds: bool,
 }
@@ -40,14 +42,12 @@ fn parse_attrs(input: &DeriveInput) -> syn::Result<OpAttrs> {
     let mut response = None;
     let mut ends_in = String::from("n/a");
     let mut during = Vec::new();
+    let mut from = Vec::new();
+    let mut lock_checked = false;
     let mut instance_action = None;
     let mut never_succeeds = false;
     attr.parse_nested_meta(|meta| {
-        let id = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let id = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
         match id.as_str() {
             "name" => name = Some(model::parse_str(&meta)?.value()),
             "kind" => kind = Some(model::parse_str(&meta)?.value()),
@@ -68,6 +68,15 @@ fn parse_attrs(input: &DeriveInput) -> syn::Result<OpAttrs> {
                     .map(String::from)
                     .collect()
             }
+            "from" => {
+                from = model::parse_str(&meta)?
+                    .value()
+                    .split('|')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            "lock_checked" => lock_checked = true,
             "instance_action" => instance_action = Some(model::parse_str(&meta)?.value()),
             "never_succeeds" => never_succeeds = true,
             _ => return Err(meta.error("unknown operation attribute")),
@@ -78,10 +87,7 @@ fn parse_attrs(input: &DeriveInput) -> syn::Result<OpAttrs> {
     let since = since.ok_or_else(|| missing("since"))?;
     let until = until.ok_or_else(|| missing("until"))?;
     if versions.first() != Some(&since) {
-        return Err(syn::Error::new_spanned(
-            attr,
-            "`versions` must start at `since`",
-        ));
+        return Err(syn::Error::new_spanned(attr, "`versions` must start at `since`"));
     }
     Ok(OpAttrs {
         name: name.ok_or_else(|| missing("name"))?,
@@ -95,6 +101,8 @@ fn parse_attrs(input: &DeriveInput) -> syn::Result<OpAttrs> {
         response: response.ok_or_else(|| missing("response"))?,
         ends_in,
         during,
+        from,
+        lock_checked,
         instance_action,
         never_succeeds,
     })
@@ -118,10 +126,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         "object" => quote!(crate::operation_core::BodyKind::Object),
         "object_or_null" => quote!(crate::operation_core::BodyKind::ObjectOrNull),
         other => {
-            return Err(syn::Error::new_spanned(
-                ident,
-                format!("unknown body kind `{other}`"),
-            ));
+            return Err(syn::Error::new_spanned(ident, format!("unknown body kind `{other}`")));
         }
     };
     let agnostic_layers = |f: &Field| if f.nullable_anywhere() { 2 } else { 1 };
@@ -134,10 +139,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let v = range.since;
         let vident = v.ident();
         let range_tokens = range.tokens();
-        let present: Vec<(&Field, &model::FieldAttr)> = fields
-            .iter()
-            .filter_map(|f| f.at(v).map(|a| (f, a)))
-            .collect();
+        let present: Vec<(&Field, &model::FieldAttr)> = fields.iter().filter_map(|f| f.at(v).map(|a| (f, a))).collect();
         let mut defs = Vec::new();
         let mut new_args = Vec::new();
         let mut new_inits = Vec::new();
@@ -190,10 +192,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     })
                 }),
                 Location::LocationHeader => {
-                    return Err(syn::Error::new_spanned(
-                        fid,
-                        "location_header is for responses",
-                    ));
+                    return Err(syn::Error::new_spanned(fid, "location_header is for responses"));
                 }
             }
             let from = agnostic_layers(f);
@@ -311,9 +310,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ::core::option::Option::Some(_) => crate::codec::FieldState::Value,
             })
         };
-        checks.push(
-            quote!(crate::codec::check_field(#name, #json, #state, &[#(#rules),*], version)?;),
-        );
+        checks.push(quote!(crate::codec::check_field(#name, #json, #state, &[#(#rules),*], version)?;));
         let value_ref = if layers == 2 {
             quote!(self.#fid.as_ref().and_then(|v| v.as_ref()))
         } else {
@@ -414,6 +411,8 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     };
     let during = &op.during;
+    let from = &op.from;
+    let lock_checked = op.lock_checked;
     let instance_action = match &op.instance_action {
         Some(a) => quote!(::core::option::Option::Some(#a)),
         None => quote!(::core::option::Option::None),
@@ -428,7 +427,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let client_method = format_ident!("{}", op.name);
     let method_doc = format!(
         "`{}`: see [`{}`](crate::operation::{}). Set optional fields on the returned call, then `send()`.",
-        op.key.clone().unwrap_or_else(|| format!("{} {}", if op.kind == "get" { "GET" } else { "POST" }, op.path)),
+        op.key
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", if op.kind == "get" { "GET" } else { "POST" }, op.path)),
         op.name,
         op.name
     );
@@ -469,6 +470,8 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 body: #body_kind,
                 ends_in: #ends_in,
                 during: &[#(#during),*],
+                from: &[#(#from),*],
+                lock_checked: #lock_checked,
                 instance_action: #instance_action,
                 never_succeeds: #never,
             };

@@ -18,11 +18,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut until = None;
     let mut versions = Vec::new();
     attr.parse_nested_meta(|meta| {
-        let id = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let id = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
         match id.as_str() {
             "operation" => operation = model::parse_str(&meta)?.value(),
             "wrap" => wrap = Some(model::parse_str(&meta)?.value()),
@@ -34,19 +30,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         Ok(())
     })?;
     let (Some(since), Some(until)) = (since, until) else {
-        return Err(syn::Error::new_spanned(
-            attr,
-            "`since` and `until` are required",
-        ));
+        return Err(syn::Error::new_spanned(attr, "`since` and `until` are required"));
     };
     let whole = Range { since, until };
     let (fields, extra) = model::parse_fields(&input.data, whole)?;
-    let extra = extra.ok_or_else(|| {
-        syn::Error::new_spanned(
-            &input.ident,
-            "a response keeps unknown fields in an #[extra] field",
-        )
-    })?;
+    let extra = extra
+        .ok_or_else(|| syn::Error::new_spanned(&input.ident, "a response keeps unknown fields in an #[extra] field"))?;
     let ident = &input.ident;
     let ranges = model::version_ranges(&versions, until);
     let unified_layers = |f: &model::Field| if f.required_everywhere(whole) { 0 } else { 1 };
@@ -82,8 +71,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     };
                     convs.push(quote!(#fid: #conv,));
                     if a.location == Location::LocationHeader {
-                        location_fills
-                            .push(quote!(typed.#fid = crate::codec::location_id(location);));
+                        location_fills.push(quote!(typed.#fid = crate::codec::location_id(location);));
                     } else {
                         body_expected = true;
                     }
@@ -154,8 +142,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         };
         roundtrip_arms.push(quote!(if #range_tokens.contains(version) { #rt }));
     }
-    let module_doc =
-        format!("The `{operation}` response in each microversion range where its shape differs.");
+    let module_doc = format!("The `{operation}` response in each microversion range where its shape differs.");
 
     Ok(quote!(
         #[doc = #module_doc]

@@ -58,7 +58,12 @@ impl Authenticator {
 
     fn cached(&self) -> Option<Arc<Token>> {
         let now = SystemTime::now();
-        self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref().filter(|t| t.fresh(now)).cloned()
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|t| t.fresh(now))
+            .cloned()
     }
 
     /// A fresh token: the cached one, or exactly one new one however many callers ask at once.
@@ -100,11 +105,20 @@ impl Authenticator {
                     generation,
                 });
             }
-            AuthMethod::Password { auth_url, user, password, project } => {
+            AuthMethod::Password {
+                auth_url,
+                user,
+                password,
+                project,
+            } => {
                 let identity = json!({"methods": ["password"], "password": {"user": user_json(user, Some(password))}});
                 (auth_url, with_scope(identity, project.as_ref()))
             }
-            AuthMethod::ApplicationCredential { auth_url, credential, secret } => {
+            AuthMethod::ApplicationCredential {
+                auth_url,
+                credential,
+                secret,
+            } => {
                 let mut cred = match credential {
                     NameOrIdWithUser::Id(id) => json!({"id": id}),
                     NameOrIdWithUser::Name { name, user } => json!({"name": name, "user": user_json(user, None)}),
@@ -113,7 +127,11 @@ impl Authenticator {
                 let identity = json!({"methods": ["application_credential"], "application_credential": cred});
                 (auth_url, json!({"auth": {"identity": identity}}))
             }
-            AuthMethod::Token { auth_url, token, project } => {
+            AuthMethod::Token {
+                auth_url,
+                token,
+                project,
+            } => {
                 let identity = json!({"methods": ["token"], "token": {"id": token.expose_secret()}});
                 (auth_url, with_scope(identity, project.as_ref()))
             }
@@ -131,7 +149,10 @@ impl Authenticator {
         let response = match self.transport.send(&req).instrument(span.clone()).await {
             Ok(r) => r,
             Err(Error::Api(api)) => {
-                return Err(Error::Auth { message: format!("Keystone answered {}: {}", api.meta.status, api.message), meta: Some(api.meta) });
+                return Err(Error::Auth {
+                    message: format!("Keystone answered {}: {}", api.meta.status, api.message),
+                    meta: Some(api.meta),
+                });
             }
             Err(e) => return Err(e),
         };
@@ -139,14 +160,20 @@ impl Authenticator {
             span.record("request_id", id.as_str());
         }
         let meta = response.meta.clone();
-        let auth_error = |message: &str| Error::Auth { message: message.to_string(), meta: Some(meta.clone()) };
+        let auth_error = |message: &str| Error::Auth {
+            message: message.to_string(),
+            meta: Some(meta.clone()),
+        };
         let value = response
             .headers
             .get("x-subject-token")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| auth_error("Keystone's answer has no X-Subject-Token header"))?;
-        let body: Value = serde_json::from_slice(&response.body).map_err(|_| auth_error("Keystone's token body is not JSON"))?;
-        let token = body.get("token").ok_or_else(|| auth_error("Keystone's answer has no `token`"))?;
+        let body: Value =
+            serde_json::from_slice(&response.body).map_err(|_| auth_error("Keystone's token body is not JSON"))?;
+        let token = body
+            .get("token")
+            .ok_or_else(|| auth_error("Keystone's answer has no `token`"))?;
         let expires_at = token
             .get("expires_at")
             .and_then(Value::as_str)
@@ -155,16 +182,30 @@ impl Authenticator {
         let project_id = token.pointer("/project/id").and_then(Value::as_str).map(str::to_string);
         let endpoint = match &self.config.endpoint_override {
             Some(e) => e.clone(),
-            None => compute_endpoint(token.get("catalog"), self.config.interface, self.config.region.as_deref())
-                .map_err(Error::Endpoint)?,
+            None => compute_endpoint(
+                token.get("catalog"),
+                self.config.interface,
+                self.config.region.as_deref(),
+            )
+            .map_err(Error::Endpoint)?,
         };
-        Ok(Token { value: Password::from(value), expires_at, endpoint, project_id, generation })
+        Ok(Token {
+            value: Password::from(value),
+            expires_at,
+            endpoint,
+            project_id,
+            generation,
+        })
     }
 }
 
 fn tokens_url(auth_url: &str) -> String {
     let base = auth_url.trim_end_matches('/');
-    if base.ends_with("/v3") { format!("{base}/auth/tokens") } else { format!("{base}/v3/auth/tokens") }
+    if base.ends_with("/v3") {
+        format!("{base}/auth/tokens")
+    } else {
+        format!("{base}/v3/auth/tokens")
+    }
 }
 
 fn domain_json(d: &Domain) -> Value {
@@ -194,17 +235,27 @@ fn with_scope(identity: Value, project: Option<&NameOrId>) -> Value {
 }
 
 /// The `compute` endpoint of a catalog for `interface` and (when given) `region`.
-pub(crate) fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: Option<&str>) -> Result<String, String> {
-    let services = catalog.and_then(Value::as_array).ok_or("the token has no service catalog")?;
+pub(crate) fn compute_endpoint(
+    catalog: Option<&Value>,
+    interface: Interface,
+    region: Option<&str>,
+) -> Result<String, String> {
+    let services = catalog
+        .and_then(Value::as_array)
+        .ok_or("the token has no service catalog")?;
     let compute = services
         .iter()
         .find(|s| s.get("type").and_then(Value::as_str) == Some("compute"))
         .ok_or("the catalog has no service of type `compute`")?;
-    let endpoints = compute.get("endpoints").and_then(Value::as_array).ok_or("the compute service lists no endpoints")?;
+    let endpoints = compute
+        .get("endpoints")
+        .and_then(Value::as_array)
+        .ok_or("the compute service lists no endpoints")?;
     let found = endpoints.iter().find(|e| {
         e.get("interface").and_then(Value::as_str) == Some(interface.as_str())
             && region.is_none_or(|r| {
-                e.get("region_id").and_then(Value::as_str) == Some(r) || e.get("region").and_then(Value::as_str) == Some(r)
+                e.get("region_id").and_then(Value::as_str) == Some(r)
+                    || e.get("region").and_then(Value::as_str) == Some(r)
             })
     });
     match found.and_then(|e| e.get("url")).and_then(Value::as_str) {
@@ -236,12 +287,25 @@ mod tests {
                 {"interface": "public", "region_id": "R2", "url": "https://r2/v2.1/abc"}
             ]}
         ]);
-        assert_eq!(compute_endpoint(Some(&catalog), Interface::Public, Some("R1")).unwrap(), "https://r1/compute/v2.1");
-        assert_eq!(compute_endpoint(Some(&catalog), Interface::Internal, None).unwrap(), "http://r1-int/v2.1");
-        assert_eq!(compute_endpoint(Some(&catalog), Interface::Public, Some("R2")).unwrap(), "https://r2/v2.1/abc");
+        assert_eq!(
+            compute_endpoint(Some(&catalog), Interface::Public, Some("R1")).unwrap(),
+            "https://r1/compute/v2.1"
+        );
+        assert_eq!(
+            compute_endpoint(Some(&catalog), Interface::Internal, None).unwrap(),
+            "http://r1-int/v2.1"
+        );
+        assert_eq!(
+            compute_endpoint(Some(&catalog), Interface::Public, Some("R2")).unwrap(),
+            "https://r2/v2.1/abc"
+        );
         let err = compute_endpoint(Some(&catalog), Interface::Admin, None).unwrap_err();
         assert_eq!(err, "the compute service has no admin endpoint");
-        assert!(compute_endpoint(Some(&json!([])), Interface::Public, None).unwrap_err().contains("no service of type"));
+        assert!(
+            compute_endpoint(Some(&json!([])), Interface::Public, None)
+                .unwrap_err()
+                .contains("no service of type")
+        );
     }
 
     #[test]

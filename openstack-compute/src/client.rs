@@ -90,7 +90,9 @@ struct Inner {
 
 impl std::fmt::Debug for Compute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Compute").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("Compute")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -99,7 +101,14 @@ impl Compute {
     pub fn new(config: Config) -> Result<Compute, Error> {
         let transport = Transport::new(&config)?;
         let auth = Authenticator::new(config.clone(), transport.clone());
-        Ok(Compute { inner: Arc::new(Inner { config, transport, auth, versions: tokio::sync::OnceCell::new() }) })
+        Ok(Compute {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                auth,
+                versions: tokio::sync::OnceCell::new(),
+            }),
+        })
     }
 
     /// A client configured from `OS_CLOUD`/`clouds.yaml` or the `OS_*` variables.
@@ -114,7 +123,10 @@ impl Compute {
 
     /// One server, by ID.
     pub fn server(&self, id: impl Into<String>) -> ServerHandle {
-        ServerHandle { compute: self.clone(), id: id.into() }
+        ServerHandle {
+            compute: self.clone(),
+            id: id.into(),
+        }
     }
 
     /// The microversions the server supports (discovered once per client, then cached).
@@ -152,20 +164,28 @@ impl Compute {
     /// The microversion a request will be sent at, by the configured strategy.
     pub async fn version_for<O: Operation>(&self, request: &O) -> Result<Microversion, Error> {
         let server = self.server_versions().await?;
-        let ours = VersionRange::ALL.intersect(server).ok_or(Error::MicroversionUnsupported {
-            wanted: Microversion::MIN,
-            supported: server,
-        })?;
+        let ours = VersionRange::ALL
+            .intersect(server)
+            .ok_or(Error::MicroversionUnsupported {
+                wanted: Microversion::MIN,
+                supported: server,
+            })?;
         match self.inner.config.version {
             VersionStrategy::Pinned(v) if server.contains(v) => Ok(v),
-            VersionStrategy::Pinned(v) => Err(Error::MicroversionUnsupported { wanted: v, supported: server }),
+            VersionStrategy::Pinned(v) => Err(Error::MicroversionUnsupported {
+                wanted: v,
+                supported: server,
+            }),
             VersionStrategy::HighestCommon => Ok(ours.max),
             VersionStrategy::LowestRequired => {
                 let wanted = request.lowest_version().max(ours.min);
                 if ours.contains(wanted) {
                     Ok(wanted)
                 } else {
-                    Err(Error::MicroversionUnsupported { wanted, supported: server })
+                    Err(Error::MicroversionUnsupported {
+                        wanted,
+                        supported: server,
+                    })
                 }
             }
         }
@@ -176,10 +196,16 @@ impl Compute {
     /// supports.
     async fn version_for_range(&self, range: VersionRange) -> Result<Microversion, Error> {
         let server = self.server_versions().await?;
-        let usable = range.intersect(server).ok_or(Error::MicroversionUnsupported { wanted: range.min, supported: server })?;
+        let usable = range.intersect(server).ok_or(Error::MicroversionUnsupported {
+            wanted: range.min,
+            supported: server,
+        })?;
         match self.inner.config.version {
             VersionStrategy::Pinned(v) if usable.contains(v) => Ok(v),
-            VersionStrategy::Pinned(v) => Err(Error::MicroversionUnsupported { wanted: v, supported: usable }),
+            VersionStrategy::Pinned(v) => Err(Error::MicroversionUnsupported {
+                wanted: v,
+                supported: usable,
+            }),
             VersionStrategy::HighestCommon => Ok(usable.max),
             VersionStrategy::LowestRequired => Ok(usable.min),
         }
@@ -196,7 +222,10 @@ impl Compute {
             Some(v) => {
                 let server = self.server_versions().await?;
                 if !server.contains(v) {
-                    return Err(Error::MicroversionUnsupported { wanted: v, supported: server });
+                    return Err(Error::MicroversionUnsupported {
+                        wanted: v,
+                        supported: server,
+                    });
                 }
                 v
             }
@@ -215,7 +244,8 @@ impl Compute {
         let info = <V::Operation as Operation>::INFO;
         let range = V::RANGE.intersect(info.range).unwrap_or(V::RANGE);
         let version = self.version_for_range(range).await?;
-        self.send_parts::<V::Operation>(server_id, request.to_parts(), version).await
+        self.send_parts::<V::Operation>(server_id, request.to_parts(), version)
+            .await
     }
 
     async fn send_parts<O: Operation>(
@@ -239,7 +269,11 @@ impl Compute {
             status = tracing::field::Empty,
         );
         let body = parts.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
-        let method = if info.method == "GET" { reqwest::Method::GET } else { reqwest::Method::POST };
+        let method = if info.method == "GET" {
+            reqwest::Method::GET
+        } else {
+            reqwest::Method::POST
+        };
         let idempotent = method == reqwest::Method::GET;
         let result = self
             .send_authenticated(method, url, body, Some(version), idempotent, token)
@@ -261,7 +295,10 @@ impl Compute {
         let parsed = O::Response::parse(&response.body, response.meta.location.as_deref(), used);
         match parsed {
             Ok(inner) => Ok(Output::new(inner, response.meta)),
-            Err(error) => Err(Error::Decode { error, meta: response.meta }),
+            Err(error) => Err(Error::Decode {
+                error,
+                meta: response.meta,
+            }),
         }
     }
 
@@ -283,15 +320,22 @@ impl Compute {
                 headers.insert(k, v);
             }
             if let Some(v) = version {
-                for (name, value) in
-                    [("openstack-api-version", v.header_value()), ("x-openstack-nova-api-version", v.to_string())]
-                {
+                for (name, value) in [
+                    ("openstack-api-version", v.header_value()),
+                    ("x-openstack-nova-api-version", v.to_string()),
+                ] {
                     if let Some((k, v)) = header(name, &value, false) {
                         headers.insert(k, v);
                     }
                 }
             }
-            let req = RawRequest { method: method.clone(), url: url.clone(), headers, body: body.clone(), idempotent };
+            let req = RawRequest {
+                method: method.clone(),
+                url: url.clone(),
+                headers,
+                body: body.clone(),
+                idempotent,
+            };
             match self.inner.transport.send(&req).await {
                 Err(Error::Api(api))
                     if api.meta.status == 401 && !reauthenticated && self.inner.auth.can_reauthenticate() =>
@@ -315,7 +359,12 @@ impl Compute {
         version: Microversion,
     ) -> Result<Output<serde_json::Value>, Error> {
         let token = self.inner.auth.token().await?;
-        let url = build_url(&endpoint_of(&token), "/servers/{server_id}/action", server_id, &RequestParts::default());
+        let url = build_url(
+            &endpoint_of(&token),
+            "/servers/{server_id}/action",
+            server_id,
+            &RequestParts::default(),
+        );
         let bytes = serde_json::to_vec(body).unwrap_or_default();
         let response = self
             .send_authenticated(reqwest::Method::POST, url, Some(bytes), Some(version), false, token)
@@ -337,7 +386,14 @@ impl Compute {
 fn endpoint_of(token: &Token) -> String {
     let mut endpoint = token.endpoint.clone();
     if let Some(project) = &token.project_id {
-        for placeholder in ["{project_id}", "{tenant_id}", "%(project_id)s", "%(tenant_id)s", "$(project_id)s", "$(tenant_id)s"] {
+        for placeholder in [
+            "{project_id}",
+            "{tenant_id}",
+            "%(project_id)s",
+            "%(tenant_id)s",
+            "$(project_id)s",
+            "$(tenant_id)s",
+        ] {
             endpoint = endpoint.replace(placeholder, project);
         }
     }
@@ -350,7 +406,10 @@ fn version_root(endpoint: &str) -> String {
     let trimmed = endpoint.trim_end_matches('/');
     let mut segments: Vec<&str> = trimmed.split('/').collect();
     let is_version = |s: &str| s == "v2" || s == "v2.1";
-    if segments.len() > 3 && !segments.last().is_some_and(|s| is_version(s)) && segments.iter().rev().nth(1).is_some_and(|s| is_version(s)) {
+    if segments.len() > 3
+        && !segments.last().is_some_and(|s| is_version(s))
+        && segments.iter().rev().nth(1).is_some_and(|s| is_version(s))
+    {
         segments.pop();
     }
     format!("{}/", segments.join("/"))
@@ -403,7 +462,11 @@ impl ServerHandle {
 
     /// A call of any version-agnostic request (the generated methods use this).
     pub fn call<O: Operation>(&self, request: O) -> Call<O> {
-        Call { server: self.clone(), request, microversion: None }
+        Call {
+            server: self.clone(),
+            request,
+            microversion: None,
+        }
     }
 
     /// Sends a per-microversion request type (`rebuild::V2_63 { .. }`) at a version of its
@@ -451,7 +514,10 @@ impl<O: Operation> Call<O> {
     /// Checks the request against the microversion in effect, sends it, and parses the
     /// response with the type for the version the server used.
     pub async fn send(self) -> Result<Output<O::Response>, Error> {
-        self.server.compute.execute(&self.server.id, &self.request, self.microversion).await
+        self.server
+            .compute
+            .execute(&self.server.id, &self.request, self.microversion)
+            .await
     }
 }
 
@@ -472,7 +538,12 @@ mod tests {
         parts.query.push(("changes-since", "2024-01-01T00:00:00+00:00".into()));
         parts.path_params.push(("request_id", "req-1".into()));
         assert_eq!(
-            build_url("http://h/v2.1/", "/servers/{server_id}/os-instance-actions/{request_id}", "a b", &parts),
+            build_url(
+                "http://h/v2.1/",
+                "/servers/{server_id}/os-instance-actions/{request_id}",
+                "a b",
+                &parts
+            ),
             "http://h/v2.1/servers/a%20b/os-instance-actions/req-1?changes-since=2024-01-01T00%3A00%3A00%2B00%3A00"
         );
     }

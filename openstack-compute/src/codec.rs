@@ -40,7 +40,10 @@ pub fn wrap(key: &str, inner: Value) -> Value {
 pub fn unwrap_request(operation: &str, key: &str, body: &Value) -> Result<Value, DecodeError> {
     match body {
         Value::Object(map) if map.len() == 1 && map.contains_key(key) => Ok(map[key].clone()),
-        _ => Err(DecodeError::new(format!("`{operation}` request"), format!("expected an object with the single key `{key}`"))),
+        _ => Err(DecodeError::new(
+            format!("`{operation}` request"),
+            format!("expected an object with the single key `{key}`"),
+        )),
     }
 }
 
@@ -61,7 +64,11 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
 }
 
 /// Splits a response body `{wrap: {...}, other...}` into the wrapped object and the rest.
-pub fn unwrap_response(context: &dyn Fn() -> String, wrap: &str, body: Value) -> Result<(Value, serde_json::Map<String, Value>), DecodeError> {
+pub fn unwrap_response(
+    context: &dyn Fn() -> String,
+    wrap: &str,
+    body: Value,
+) -> Result<(Value, serde_json::Map<String, Value>), DecodeError> {
     match body {
         Value::Object(mut map) => match map.remove(wrap) {
             Some(inner) => Ok((inner, map)),
@@ -112,13 +119,26 @@ pub fn check_field(
         (None, _) => {
             let min = rules.iter().map(|r| r.range.min).min().unwrap_or(Microversion::MIN);
             let max = rules.iter().map(|r| r.range.max).max().unwrap_or(Microversion::MAX);
-            Err(ActionError::FieldOutOfRange { operation, field, range: VersionRange::new(min, max), version })
+            Err(ActionError::FieldOutOfRange {
+                operation,
+                field,
+                range: VersionRange::new(min, max),
+                version,
+            })
         }
         (Some(rule), FieldState::Unset) if rule.required.is_some_and(|r| r.contains(version)) => {
-            Err(ActionError::MissingField { operation, field, version })
+            Err(ActionError::MissingField {
+                operation,
+                field,
+                version,
+            })
         }
         (Some(rule), FieldState::Null) if !rule.nullable.is_some_and(|r| r.contains(version)) => {
-            Err(ActionError::NullNotAllowed { operation, field, version })
+            Err(ActionError::NullNotAllowed {
+                operation,
+                field,
+                version,
+            })
         }
         _ => Ok(()),
     }
@@ -135,6 +155,12 @@ pub fn check_value<T: VersionedValue>(
     if range.contains(version) {
         Ok(())
     } else {
-        Err(ActionError::ValueOutOfRange { operation, field, value: value.describe(), range, version })
+        Err(ActionError::ValueOutOfRange {
+            operation,
+            field,
+            value: value.describe(),
+            range,
+            version,
+        })
     }
 }

@@ -58,11 +58,24 @@ pub enum Domain {
 #[non_exhaustive]
 pub enum AuthMethod {
     /// Keystone v3 password auth, project-scoped.
-    Password { auth_url: String, user: NameOrId, password: Password, project: Option<NameOrId> },
+    Password {
+        auth_url: String,
+        user: NameOrId,
+        password: Password,
+        project: Option<NameOrId>,
+    },
     /// Keystone v3 application credential (by ID, or by name plus its user).
-    ApplicationCredential { auth_url: String, credential: NameOrIdWithUser, secret: Password },
+    ApplicationCredential {
+        auth_url: String,
+        credential: NameOrIdWithUser,
+        secret: Password,
+    },
     /// Keystone v3 token auth: exchange an existing token for a (scoped) one.
-    Token { auth_url: String, token: Password, project: Option<NameOrId> },
+    Token {
+        auth_url: String,
+        token: Password,
+        project: Option<NameOrId>,
+    },
     /// No Keystone: a fixed compute endpoint and a fixed token.
     Static { endpoint: String, token: Password },
 }
@@ -99,7 +112,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 3, initial_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(10) }
+        RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+        }
     }
 }
 
@@ -144,7 +161,10 @@ pub enum ConfigError {
 
 impl ConfigError {
     fn invalid(setting: &str, reason: &str) -> ConfigError {
-        ConfigError::Invalid { setting: setting.into(), reason: reason.into() }
+        ConfigError::Invalid {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -178,7 +198,10 @@ impl Config {
     /// `secure.yaml`), ignoring `OS_*` variables.
     pub fn from_cloud(name: &str) -> Result<Config, ConfigError> {
         let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        ConfigBuilder { settings: cloud_settings(name, &get)? }.build()
+        ConfigBuilder {
+            settings: cloud_settings(name, &get)?,
+        }
+        .build()
     }
 }
 
@@ -222,9 +245,15 @@ fn read_yaml(path: &std::path::Path) -> Result<Option<Value>, ConfigError> {
     match std::fs::read_to_string(path) {
         Ok(text) => serde_saphyr::from_str::<Value>(&text)
             .map(Some)
-            .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() }),
+            .map_err(|e| ConfigError::File {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ConfigError::File { path: path.display().to_string(), reason: e.to_string() }),
+        Err(e) => Err(ConfigError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -254,7 +283,11 @@ fn cloud_settings(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<BT
             }
         }
     }
-    let searched = candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let searched = candidates
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut cloud = cloud.ok_or_else(|| ConfigError::CloudNotFound(name.to_string(), searched))?;
     let mut secure_paths: Vec<PathBuf> = get("OS_CLIENT_SECURE_FILE").map(PathBuf::from).into_iter().collect();
     secure_paths.extend(search_dirs(get).into_iter().map(|d| d.join("secure.yaml")));
@@ -310,12 +343,17 @@ impl ConfigBuilder {
 
     /// Keystone password auth with names and the `Default` domain unless set otherwise.
     pub fn password_auth(self, auth_url: &str, username: &str, password: &str, project_name: &str) -> Self {
-        self.set("auth_url", auth_url).set("username", username).set("password", password).set("project_name", project_name)
+        self.set("auth_url", auth_url)
+            .set("username", username)
+            .set("password", password)
+            .set("project_name", project_name)
     }
 
     /// A fixed compute endpoint and token: no Keystone.
     pub fn static_endpoint(self, endpoint: &str, token: &str) -> Self {
-        self.set("compute_endpoint_override", endpoint).set("token", token).set("auth_type", "none")
+        self.set("compute_endpoint_override", endpoint)
+            .set("token", token)
+            .set("auth_type", "none")
     }
 
     pub fn region(self, region: &str) -> Self {
@@ -365,46 +403,66 @@ impl ConfigBuilder {
         let get = |k: &str| s.get(k).filter(|v| !v.is_empty()).cloned();
         let secret = |k: &str| get(k).map(Password::from);
         let domain = |prefix: &str| -> Domain {
-            match (get(&format!("{prefix}_domain_id")), get(&format!("{prefix}_domain_name")).or_else(|| get("domain_name"))) {
+            match (
+                get(&format!("{prefix}_domain_id")),
+                get(&format!("{prefix}_domain_name")).or_else(|| get("domain_name")),
+            ) {
                 (Some(id), _) => Domain::Id(id),
                 (None, Some(name)) => Domain::Name(name),
-                (None, None) => get("domain_id").map(Domain::Id).unwrap_or_else(|| Domain::Name("Default".into())),
+                (None, None) => get("domain_id")
+                    .map(Domain::Id)
+                    .unwrap_or_else(|| Domain::Name("Default".into())),
             }
         };
         let project = match (get("project_id"), get("project_name")) {
             (Some(id), _) => Some(NameOrId::Id(id)),
-            (None, Some(name)) => Some(NameOrId::Name { name, domain: domain("project") }),
+            (None, Some(name)) => Some(NameOrId::Name {
+                name,
+                domain: domain("project"),
+            }),
             (None, None) => None,
         };
         let user = match (get("user_id"), get("username")) {
             (Some(id), _) => Some(NameOrId::Id(id)),
-            (None, Some(name)) => Some(NameOrId::Name { name, domain: domain("user") }),
+            (None, Some(name)) => Some(NameOrId::Name {
+                name,
+                domain: domain("user"),
+            }),
             (None, None) => None,
         };
         let endpoint_override = get("compute_endpoint_override");
         let auth_type = get("auth_type").unwrap_or_default().to_ascii_lowercase();
         let auth_url = || get("auth_url").ok_or_else(|| ConfigError::Missing("auth_url (OS_AUTH_URL)".into()));
-        let auth = if auth_type == "none" || auth_type == "admin_token" || (endpoint_override.is_some() && get("auth_url").is_none()) {
+        let auth = if auth_type == "none"
+            || auth_type == "admin_token"
+            || (endpoint_override.is_some() && get("auth_url").is_none())
+        {
             let endpoint = endpoint_override
                 .clone()
                 .ok_or_else(|| ConfigError::Missing("compute_endpoint_override (needed without Keystone)".into()))?;
-            let token = secret("token").ok_or_else(|| ConfigError::Missing("token (OS_TOKEN) for the static endpoint".into()))?;
+            let token = secret("token")
+                .ok_or_else(|| ConfigError::Missing("token (OS_TOKEN) for the static endpoint".into()))?;
             AuthMethod::Static { endpoint, token }
         } else if auth_type.contains("applicationcredential")
             || get("application_credential_secret").is_some()
             || get("application_credential_id").is_some()
         {
-            let secret = secret("application_credential_secret")
-                .ok_or_else(|| ConfigError::Missing("application_credential_secret (OS_APPLICATION_CREDENTIAL_SECRET)".into()))?;
+            let secret = secret("application_credential_secret").ok_or_else(|| {
+                ConfigError::Missing("application_credential_secret (OS_APPLICATION_CREDENTIAL_SECRET)".into())
+            })?;
             if get("password").is_some() {
-                return Err(ConfigError::Contradictory("both a password and an application credential are set".into()));
+                return Err(ConfigError::Contradictory(
+                    "both a password and an application credential are set".into(),
+                ));
             }
             let credential = match (get("application_credential_id"), get("application_credential_name")) {
                 (Some(id), _) => NameOrIdWithUser::Id(id),
                 (None, Some(name)) => NameOrIdWithUser::Name {
                     name,
                     user: user.ok_or_else(|| {
-                        ConfigError::Missing("username or user_id (an application credential by name needs its user)".into())
+                        ConfigError::Missing(
+                            "username or user_id (an application credential by name needs its user)".into(),
+                        )
                     })?,
                 },
                 (None, None) => {
@@ -413,23 +471,37 @@ impl ConfigBuilder {
                     ));
                 }
             };
-            AuthMethod::ApplicationCredential { auth_url: auth_url()?, credential, secret }
+            AuthMethod::ApplicationCredential {
+                auth_url: auth_url()?,
+                credential,
+                secret,
+            }
         } else if auth_type.contains("token") || (get("token").is_some() && get("password").is_none()) {
             let token = secret("token").ok_or_else(|| ConfigError::Missing("token (OS_TOKEN)".into()))?;
-            AuthMethod::Token { auth_url: auth_url()?, token, project }
+            AuthMethod::Token {
+                auth_url: auth_url()?,
+                token,
+                project,
+            }
         } else {
             let password = secret("password").ok_or_else(|| ConfigError::Missing("password (OS_PASSWORD)".into()))?;
             let user = user.ok_or_else(|| ConfigError::Missing("username or user_id (OS_USERNAME)".into()))?;
             if get("token").is_some() {
                 return Err(ConfigError::Contradictory("both a password and a token are set".into()));
             }
-            AuthMethod::Password { auth_url: auth_url()?, user, password, project }
+            AuthMethod::Password {
+                auth_url: auth_url()?,
+                user,
+                password,
+                project,
+            }
         };
         let version = match get("compute_api_version").as_deref() {
             None | Some("latest") | Some("2") => VersionStrategy::HighestCommon,
             Some("lowest") => VersionStrategy::LowestRequired,
             Some(v) => VersionStrategy::Pinned(
-                v.parse().map_err(|_| ConfigError::invalid("compute_api_version", "expected 2.N, latest or lowest"))?,
+                v.parse()
+                    .map_err(|_| ConfigError::invalid("compute_api_version", "expected 2.N, latest or lowest"))?,
             ),
         };
         let seconds = |k: &str, default: f64| -> Result<Duration, ConfigError> {
@@ -443,10 +515,13 @@ impl ConfigBuilder {
                     .ok_or_else(|| ConfigError::invalid(k, "expected seconds")),
             }
         };
-        let truthy = |k: &str| get(k).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
+        let truthy =
+            |k: &str| get(k).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
         let retry = RetryPolicy {
             max_retries: match get("max_retries") {
-                Some(v) => v.parse().map_err(|_| ConfigError::invalid("max_retries", "expected a count"))?,
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| ConfigError::invalid("max_retries", "expected a count"))?,
                 None => RetryPolicy::default().max_retries,
             },
             initial_backoff: seconds("initial_backoff", 0.2)?,
@@ -455,7 +530,10 @@ impl ConfigBuilder {
         Ok(Config {
             auth,
             region: get("region_name"),
-            interface: get("interface").map(|i| Interface::parse(&i)).transpose()?.unwrap_or_default(),
+            interface: get("interface")
+                .map(|i| Interface::parse(&i))
+                .transpose()?
+                .unwrap_or_default(),
             endpoint_override,
             cacert: get("cacert").map(PathBuf::from),
             insecure: truthy("insecure"),
@@ -464,7 +542,9 @@ impl ConfigBuilder {
             request_timeout: seconds("api_timeout", 60.0)?,
             retry,
             max_body_bytes: match get("max_body_bytes") {
-                Some(v) => v.parse().map_err(|_| ConfigError::invalid("max_body_bytes", "expected a byte count"))?,
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| ConfigError::invalid("max_body_bytes", "expected a byte count"))?,
                 None => 8 * 1024 * 1024,
             },
             global_request_id: truthy("global_request_id").then(|| format!("req-{}", uuid::Uuid::new_v4())),
@@ -495,14 +575,29 @@ mod tests {
         .unwrap();
         match &c.auth {
             AuthMethod::Password { user, project, .. } => {
-                assert_eq!(user, &NameOrId::Name { name: "demo".into(), domain: Domain::Name("Users".into()) });
-                assert_eq!(project, &Some(NameOrId::Name { name: "demo".into(), domain: Domain::Name("Default".into()) }));
+                assert_eq!(
+                    user,
+                    &NameOrId::Name {
+                        name: "demo".into(),
+                        domain: Domain::Name("Users".into())
+                    }
+                );
+                assert_eq!(
+                    project,
+                    &Some(NameOrId::Name {
+                        name: "demo".into(),
+                        domain: Domain::Name("Default".into())
+                    })
+                );
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(c.version, VersionStrategy::Pinned(Microversion::new(2, 73)));
         assert_eq!(c.interface, Interface::Internal);
-        assert!(!format!("{c:?}").contains("s3cret-pw"), "Debug must not show the password");
+        assert!(
+            !format!("{c:?}").contains("s3cret-pw"),
+            "Debug must not show the password"
+        );
     }
 
     #[test]
@@ -528,7 +623,11 @@ mod tests {
 
     #[test]
     fn static_endpoint_without_keystone() {
-        let c = from(&[("OS_COMPUTE_ENDPOINT_OVERRIDE", "http://nova/v2.1"), ("OS_TOKEN", "tok")]).unwrap();
+        let c = from(&[
+            ("OS_COMPUTE_ENDPOINT_OVERRIDE", "http://nova/v2.1"),
+            ("OS_TOKEN", "tok"),
+        ])
+        .unwrap();
         assert!(matches!(c.auth, AuthMethod::Static { ref endpoint, .. } if endpoint == "http://nova/v2.1"));
     }
 
@@ -541,7 +640,11 @@ mod tests {
             "clouds:\n  mine:\n    auth:\n      auth_url: http://ks/v3\n      username: demo\n      project_id: p1\n    region_name: R1\n    verify: false\n",
         )
         .unwrap();
-        std::fs::write(dir.join("secure.yaml"), "clouds:\n  mine:\n    auth:\n      password: from-secure\n").unwrap();
+        std::fs::write(
+            dir.join("secure.yaml"),
+            "clouds:\n  mine:\n    auth:\n      password: from-secure\n",
+        )
+        .unwrap();
         let clouds = dir.join("clouds.yaml").display().to_string();
         let secure = dir.join("secure.yaml").display().to_string();
         let c = from(&[

@@ -8,9 +8,18 @@ use crate::microversion::{Microversion, VersionRange};
 #[non_exhaustive]
 pub enum ActionError {
     #[error("`{operation}` exists in microversions {range}, not at {version}")]
-    OperationOutOfRange { operation: &'static str, range: VersionRange, version: Microversion },
+    OperationOutOfRange {
+        operation: &'static str,
+        range: VersionRange,
+        version: Microversion,
+    },
     #[error("`{operation}`: field `{field}` is accepted in microversions {range}, not at {version}")]
-    FieldOutOfRange { operation: &'static str, field: &'static str, range: VersionRange, version: Microversion },
+    FieldOutOfRange {
+        operation: &'static str,
+        field: &'static str,
+        range: VersionRange,
+        version: Microversion,
+    },
     #[error("`{operation}`: field `{field}` value {value} is accepted in microversions {range}, not at {version}")]
     ValueOutOfRange {
         operation: &'static str,
@@ -20,9 +29,17 @@ pub enum ActionError {
         version: Microversion,
     },
     #[error("`{operation}`: field `{field}` is required at {version}")]
-    MissingField { operation: &'static str, field: &'static str, version: Microversion },
+    MissingField {
+        operation: &'static str,
+        field: &'static str,
+        version: Microversion,
+    },
     #[error("`{operation}`: field `{field}` may not be null at {version}")]
-    NullNotAllowed { operation: &'static str, field: &'static str, version: Microversion },
+    NullNotAllowed {
+        operation: &'static str,
+        field: &'static str,
+        version: Microversion,
+    },
 }
 
 /// A body that does not have the shape the spec promises. The message names the JSON path
@@ -38,7 +55,10 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn new(context: impl Into<String>, message: impl Into<String>) -> DecodeError {
-        DecodeError { context: context.into(), message: message.into() }
+        DecodeError {
+            context: context.into(),
+            message: message.into(),
+        }
     }
 
     /// From a serde_json error. Data errors carry serde's message, which names the field and
@@ -160,21 +180,35 @@ impl ApiError {
     /// a proxy) becomes a short excerpt with control characters removed.
     pub fn from_response(meta: ResponseMeta, body: &[u8], retry_after: Option<std::time::Duration>) -> ApiError {
         let kind = ApiErrorKind::from_status(meta.status);
-        let parsed: Option<(String, String, Option<u16>)> = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| {
+        let parsed: Option<(String, String, Option<u16>)> =
+            serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| {
                 let obj = v.as_object()?;
                 let (name, inner) = obj.iter().next()?;
                 let inner = inner.as_object()?;
                 let message = inner.get("message")?.as_str()?.to_string();
-                let code = inner.get("code").and_then(|c| c.as_u64()).and_then(|c| u16::try_from(c).ok());
+                let code = inner
+                    .get("code")
+                    .and_then(|c| c.as_u64())
+                    .and_then(|c| u16::try_from(c).ok());
                 Some((name.clone(), message, code))
             });
         match parsed {
-            Some((fault, message, code)) => {
-                ApiError { kind, meta, fault: Some(fault), message, code, retry_after }
-            }
-            None => ApiError { kind, meta, fault: None, message: excerpt(body), code: None, retry_after },
+            Some((fault, message, code)) => ApiError {
+                kind,
+                meta,
+                fault: Some(fault),
+                message,
+                code,
+                retry_after,
+            },
+            None => ApiError {
+                kind,
+                meta,
+                fault: None,
+                message: excerpt(body),
+                code: None,
+                retry_after,
+            },
         }
     }
 }
@@ -190,7 +224,11 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     if text.chars().count() > 200 {
         out.push('…');
     }
-    if out.trim().is_empty() { "(empty body)".into() } else { out }
+    if out.trim().is_empty() {
+        "(empty body)".into()
+    } else {
+        out
+    }
 }
 
 /// Everything a call can fail with. Every variant that follows a response carries its
@@ -206,13 +244,19 @@ pub enum Error {
     Action(#[from] ActionError),
     /// The microversion asked for is outside what the server supports; nothing was sent.
     #[error("microversion {wanted} is not supported by the server (it supports {supported})")]
-    MicroversionUnsupported { wanted: Microversion, supported: VersionRange },
+    MicroversionUnsupported {
+        wanted: Microversion,
+        supported: VersionRange,
+    },
     /// The server answered with an error status.
     #[error(transparent)]
     Api(ApiError),
     /// Keystone refused the credentials, or its answer was unusable.
     #[error("authentication failed: {message}")]
-    Auth { message: String, meta: Option<ResponseMeta> },
+    Auth {
+        message: String,
+        meta: Option<ResponseMeta>,
+    },
     /// The catalog has no usable compute endpoint.
     #[error("no compute endpoint: {0}")]
     Endpoint(String),

@@ -15,21 +15,24 @@ pub mod client;
 pub mod codec;
 pub mod config;
 pub mod error;
+pub mod instance_actions;
 #[rustfmt::skip] // formatted by prettyplease in `cargo xtask codegen`
 mod generated;
 pub mod microversion;
 pub mod operation_core;
 pub mod primitive;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 pub mod wait;
 
 pub use client::{Call, Compute, Output, ServerHandle};
 pub use config::{Config, VersionStrategy};
 pub use error::{ActionError, ApiError, ApiErrorKind, DecodeError, Error, RequestId, ResponseMeta};
-pub use wait::{WaitError, WaitOptions};
 pub use generated::operations as operation;
 pub use microversion::{Microversion, VersionRange};
 pub use operation_core::{Operation, OperationInfo, RequestParts, ResponseBody, VersionedRequest};
+pub use wait::{WaitError, WaitOptions};
 
 /// Value types used by operations: Nova's loose scalars and every named type of the spec.
 pub mod types {
@@ -41,4 +44,9 @@ pub mod types {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, roundtrip};
+}
+
+/// The static facts of every operation the SDK knows, generated from `spec/`.
+pub mod operations_index {
+    pub use crate::generated::OPERATIONS;
 }

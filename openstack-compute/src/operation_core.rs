@@ -71,6 +71,10 @@ pub struct OperationInfo {
     pub ends_in: EndsIn,
     /// Statuses shown while it runs.
     pub during: &'static [&'static str],
+    /// Statuses it may start from (empty: any).
+    pub from: &'static [&'static str],
+    /// Whether a locked server refuses it (409) to non-admins.
+    pub lock_checked: bool,
     /// The name Nova records in `os-instance-actions`, if it records one.
     pub instance_action: Option<&'static str>,
     /// Set when the operation can only fail (Nova answers this status).
@@ -127,7 +131,10 @@ impl ResponseBody for NoContent {
     }
 
     fn roundtrip(version: Microversion, _body: &Value) -> Result<Value, DecodeError> {
-        Err(DecodeError::new(format!("response at {version}"), "this operation returns no body"))
+        Err(DecodeError::new(
+            format!("response at {version}"),
+            "this operation returns no body",
+        ))
     }
 }
 

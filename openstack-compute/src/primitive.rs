@@ -14,12 +14,8 @@ use serde_json::Value;
 
 use crate::microversion::{Microversion, VersionRange};
 
-const TRUE_SPELLINGS: [&str; 10] = [
-    "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes",
-];
-const FALSE_SPELLINGS: [&str; 10] = [
-    "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no",
-];
+const TRUE_SPELLINGS: [&str; 10] = ["True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes"];
+const FALSE_SPELLINGS: [&str; 10] = ["False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no"];
 
 /// Nova's boolean parameter: JSON `true`/`false`, or one of the strings Nova's
 /// `parameter_types.boolean` accepts (`"True"`, `"yes"`, `"0"`, ...). JSON numbers are refused,
@@ -49,10 +45,7 @@ impl Boolish {
 
 impl From<bool> for Boolish {
     fn from(value: bool) -> Boolish {
-        Boolish {
-            value,
-            spelling: None,
-        }
+        Boolish { value, spelling: None }
     }
 }
 
@@ -94,7 +87,9 @@ impl<'de> Deserialize<'de> for Boolish {
         impl de::Visitor<'_> for V {
             type Value = Boolish;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a boolean, or one of the strings Nova accepts as one (\"True\", \"false\", \"yes\", \"0\", ...)")
+                f.write_str(
+                    "a boolean, or one of the strings Nova accepts as one (\"True\", \"false\", \"yes\", \"0\", ...)",
+                )
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Boolish, E> {
                 Ok(Boolish::from(v))
@@ -112,7 +107,10 @@ impl<'de> Deserialize<'de> for Boolish {
                         spelling: Some(s),
                     });
                 }
-                Err(E::invalid_value(de::Unexpected::Other("a string Nova does not read as a boolean"), &self))
+                Err(E::invalid_value(
+                    de::Unexpected::Other("a string Nova does not read as a boolean"),
+                    &self,
+                ))
             }
         }
         d.deserialize_any(V)
@@ -207,7 +205,10 @@ impl<'de> Deserialize<'de> for Integerish {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Integerish, E> {
                 let digits = v.strip_prefix('-').unwrap_or(v);
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(E::invalid_value(de::Unexpected::Other("a string that is not an integer"), &self));
+                    return Err(E::invalid_value(
+                        de::Unexpected::Other("a string that is not an integer"),
+                        &self,
+                    ));
                 }
                 let value = v
                     .parse()
@@ -289,10 +290,7 @@ impl<'de> Deserialize<'de> for FlexibleId {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(FlexibleId::Text(s)),
             Value::Number(n) => Ok(FlexibleId::Number(n)),
-            other => Err(de::Error::invalid_type(
-                unexpected(&other),
-                &"a string or a number",
-            )),
+            other => Err(de::Error::invalid_type(unexpected(&other), &"a string or a number")),
         }
     }
 }
@@ -511,9 +509,7 @@ impl Timestamp {
         use time::format_description::well_known::{Iso8601, Rfc3339};
         let instant = time::OffsetDateTime::parse(text, &Rfc3339)
             .or_else(|_| time::OffsetDateTime::parse(text, &Iso8601::DEFAULT))
-            .or_else(|_| {
-                time::PrimitiveDateTime::parse(text, &Iso8601::DEFAULT).map(|t| t.assume_utc())
-            })
+            .or_else(|_| time::PrimitiveDateTime::parse(text, &Iso8601::DEFAULT).map(|t| t.assume_utc()))
             .map_err(|_| ParseTimestampError {
                 text: text.chars().take(64).collect(),
             })?;
@@ -646,8 +642,7 @@ mod tests {
 
     #[test]
     fn empty_or_reads_the_empty_string() {
-        let e: EmptyOr<std::collections::BTreeMap<String, String>> =
-            serde_json::from_str("\"\"").unwrap();
+        let e: EmptyOr<std::collections::BTreeMap<String, String>> = serde_json::from_str("\"\"").unwrap();
         assert_eq!(e, EmptyOr::Empty);
         assert_eq!(serde_json::to_string(&e).unwrap(), "\"\"");
         assert!(serde_json::from_str::<EmptyOr<i64>>("\"x\"").is_err());

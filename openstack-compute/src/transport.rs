@@ -53,9 +53,11 @@ impl Transport {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                crate::config::ConfigError::Invalid { setting: "cacert".into(), reason: e.to_string() }
-            })?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| crate::config::ConfigError::Invalid {
+                    setting: "cacert".into(),
+                    reason: e.to_string(),
+                })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
@@ -64,13 +66,19 @@ impl Transport {
             tracing::warn!("TLS certificate verification is disabled (insecure)");
             builder = builder.danger_accept_invalid_certs(true);
         }
-        let http = builder.build().map_err(|e| Error::Transport { message: e.to_string(), connect: false })?;
+        let http = builder.build().map_err(|e| Error::Transport {
+            message: e.to_string(),
+            connect: false,
+        })?;
         Ok(Transport {
             http,
             retry: config.retry,
             request_timeout: config.request_timeout,
             max_body: config.max_body_bytes,
-            global_request_id: config.global_request_id.as_deref().and_then(|v| HeaderValue::from_str(v).ok()),
+            global_request_id: config
+                .global_request_id
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok()),
         })
     }
 
@@ -98,12 +106,17 @@ impl Transport {
     }
 
     async fn attempt(&self, req: &RawRequest) -> Result<RawResponse, Error> {
-        let mut builder = self.http.request(req.method.clone(), &req.url).headers(req.headers.clone());
+        let mut builder = self
+            .http
+            .request(req.method.clone(), &req.url)
+            .headers(req.headers.clone());
         if let Some(id) = &self.global_request_id {
             builder = builder.header("x-openstack-request-id", id.clone());
         }
         if let Some(body) = &req.body {
-            builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
         }
         builder = builder.header(reqwest::header::ACCEPT, "application/json");
         let timeout = self.request_timeout;
@@ -134,7 +147,10 @@ impl Transport {
 
 /// Exponential backoff with full jitter: a random delay in `[0, min(cap, base * 2^attempt)]`.
 pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let ceiling = policy.initial_backoff.saturating_mul(1u32 << attempt.min(20)).min(policy.max_backoff);
+    let ceiling = policy
+        .initial_backoff
+        .saturating_mul(1u32 << attempt.min(20))
+        .min(policy.max_backoff);
     ceiling.mul_f64(fastrand::f64())
 }
 
@@ -147,17 +163,30 @@ fn transport_error(e: reqwest::Error) -> Error {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Error::Transport { message, connect: e.is_connect() }
+    Error::Transport {
+        message,
+        connect: e.is_connect(),
+    }
 }
 
-async fn read_capped(mut response: reqwest::Response, limit: usize, meta: &ResponseMeta) -> Result<bytes::Bytes, Error> {
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+    meta: &ResponseMeta,
+) -> Result<bytes::Bytes, Error> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(Error::BodyTooLarge { limit, meta: meta.clone() });
+        return Err(Error::BodyTooLarge {
+            limit,
+            meta: meta.clone(),
+        });
     }
     let mut buf = bytes::BytesMut::new();
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
         if buf.len() + chunk.len() > limit {
-            return Err(Error::BodyTooLarge { limit, meta: meta.clone() });
+            return Err(Error::BodyTooLarge {
+                limit,
+                meta: meta.clone(),
+            });
         }
         buf.extend_from_slice(&chunk);
     }

@@ -81,16 +81,30 @@ impl WaitOptions {
 pub enum WaitError {
     /// The server went to ERROR.
     #[error("server {server_id} went to ERROR{}", fault_text(fault_message, fault_code))]
-    ServerError { server_id: String, fault_message: Option<String>, fault_code: Option<u64>, meta: ResponseMeta },
+    ServerError {
+        server_id: String,
+        fault_message: Option<String>,
+        fault_code: Option<u64>,
+        meta: ResponseMeta,
+    },
     /// The server disappeared (404) while waiting for something other than deletion.
     #[error("server {server_id} disappeared while waiting")]
     ServerGone { server_id: String, meta: ResponseMeta },
     /// `max_wait` passed.
     #[error("gave up after {waited:?}: server {server_id} is {last_status} (task_state {})", task_state.as_deref().unwrap_or("null"))]
-    Timeout { server_id: String, waited: Duration, last_status: String, task_state: Option<String> },
+    Timeout {
+        server_id: String,
+        waited: Duration,
+        last_status: String,
+        task_state: Option<String>,
+    },
     /// The instance action finished with failed events.
     #[error("action {request_id} failed: {}", failed_events.iter().map(|e| format!("{} ({})", e.event, e.result.as_deref().unwrap_or("?"))).collect::<Vec<_>>().join(", "))]
-    ActionFailed { request_id: String, failed_events: Vec<FailedEvent>, meta: ResponseMeta },
+    ActionFailed {
+        request_id: String,
+        failed_events: Vec<FailedEvent>,
+        meta: ResponseMeta,
+    },
     /// The instance action was never recorded within `max_wait`.
     #[error("no instance action was recorded for request {request_id} within {waited:?}")]
     ActionNotFound { request_id: String, waited: Duration },
@@ -116,14 +130,13 @@ pub struct FailedEvent {
 impl WaitError {
     pub fn meta(&self) -> Option<&ResponseMeta> {
         match self {
-            WaitError::ServerError { meta, .. } | WaitError::ServerGone { meta, .. } | WaitError::ActionFailed { meta, .. } => {
-                Some(meta)
-            }
+            WaitError::ServerError { meta, .. }
+            | WaitError::ServerGone { meta, .. }
+            | WaitError::ActionFailed { meta, .. } => Some(meta),
             _ => None,
         }
     }
 }
-
 
 /// What a wait for a server looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,19 +163,29 @@ pub struct Waited<T> {
 impl ServerHandle {
     /// Polls the server until its status is one of `targets` with no task in flight.
     /// Fails fast on ERROR (unless ERROR is a target) and on 404, and after `max_wait`.
-    pub async fn wait_for_status(&self, targets: &[&str], options: WaitOptions) -> Result<Output<show_server::Response>, Error> {
-        self.wait_until(Target::Status(targets), None, options, Instant::now()).await.map(|s| s.expect("a server"))
+    pub async fn wait_for_status(
+        &self,
+        targets: &[&str],
+        options: WaitOptions,
+    ) -> Result<Output<show_server::Response>, Error> {
+        self.wait_until(Target::Status(targets), None, options, Instant::now())
+            .await
+            .map(|s| s.expect("a server"))
     }
 
     /// Polls until `OS-EXT-STS:task_state` is null: for actions that never change the status
     /// (createImage, createBackup, lock, trigger_crash_dump, ...).
     pub async fn wait_for_task_done(&self, options: WaitOptions) -> Result<Output<show_server::Response>, Error> {
-        self.wait_until(Target::TaskDone, None, options, Instant::now()).await.map(|s| s.expect("a server"))
+        self.wait_until(Target::TaskDone, None, options, Instant::now())
+            .await
+            .map(|s| s.expect("a server"))
     }
 
     /// Polls until the server is gone (show answers 404).
     pub async fn wait_for_deleted(&self, options: WaitOptions) -> Result<(), Error> {
-        self.wait_until(Target::Deleted, None, options, Instant::now()).await.map(|_| ())
+        self.wait_until(Target::Deleted, None, options, Instant::now())
+            .await
+            .map(|_| ())
     }
 
     /// Polls `os-instance-actions/{request_id}` until the action is recorded and every event
@@ -203,7 +226,12 @@ impl ServerHandle {
         };
         let failed: Vec<FailedEvent> = events
             .iter()
-            .filter(|e| e.result.as_ref().and_then(|r| r.as_deref()).is_some_and(|r| r.eq_ignore_ascii_case("error")))
+            .filter(|e| {
+                e.result
+                    .as_ref()
+                    .and_then(|r| r.as_deref())
+                    .is_some_and(|r| r.eq_ignore_ascii_case("error"))
+            })
             .map(|e| FailedEvent {
                 event: e.event.clone(),
                 result: e.result.clone().flatten(),
@@ -217,7 +245,10 @@ impl ServerHandle {
                 meta: action.meta().clone(),
             })));
         }
-        if events.iter().all(|e| e.finish_time.as_ref().is_some_and(|t| t.is_some())) {
+        if events
+            .iter()
+            .all(|e| e.finish_time.as_ref().is_some_and(|t| t.is_some()))
+        {
             Ok(ActionState::Finished(action))
         } else {
             Ok(ActionState::Running)
@@ -244,7 +275,10 @@ impl ServerHandle {
                     if target == Target::Deleted {
                         return Ok(None);
                     }
-                    return Err(Error::Wait(Box::new(WaitError::ServerGone { server_id: self.id().to_string(), meta: api.meta })));
+                    return Err(Error::Wait(Box::new(WaitError::ServerGone {
+                        server_id: self.id().to_string(),
+                        meta: api.meta,
+                    })));
                 }
                 Err(e) => return Err(e),
                 Ok(server) => {
@@ -258,7 +292,8 @@ impl ServerHandle {
                     if status_ok && task_state.is_none() && action_done {
                         return Ok(Some(server));
                     }
-                    let error_is_target = matches!(target, Target::Status(t) if t.iter().any(|s| s.eq_ignore_ascii_case("ERROR")));
+                    let error_is_target =
+                        matches!(target, Target::Status(t) if t.iter().any(|s| s.eq_ignore_ascii_case("ERROR")));
                     if status == "ERROR" && !error_is_target {
                         let fault = server.fault.as_ref();
                         return Err(Error::Wait(Box::new(WaitError::ServerError {
@@ -310,10 +345,20 @@ impl<O: Operation> Call<O> {
             EndsIn::Statuses(statuses) => Target::Status(statuses),
             EndsIn::Unchanged => Target::TaskDone,
             EndsIn::Deleted => Target::Deleted,
-            EndsIn::NotApplicable => return Ok(Waited { output, server: None, waited: Duration::ZERO }),
+            EndsIn::NotApplicable => {
+                return Ok(Waited {
+                    output,
+                    server: None,
+                    waited: Duration::ZERO,
+                });
+            }
         };
         let action = if target == Target::Deleted { None } else { action };
         let server = server.wait_until(target, action, options, start).await?;
-        Ok(Waited { output, server, waited: start.elapsed() })
+        Ok(Waited {
+            output,
+            server,
+            waited: start.elapsed(),
+        })
     }
 }

@@ -15,12 +15,7 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 /// Deserializes `text` into the type of `operation` at `version`, serializes it back, and
 /// compares the two JSON values whole. `Err` carries a readable reason or diff.
-pub fn roundtrip_text(
-    operation: &str,
-    direction: Direction,
-    version: Microversion,
-    text: &str,
-) -> Result<(), String> {
+pub fn roundtrip_text(operation: &str, direction: Direction, version: Microversion, text: &str) -> Result<(), String> {
     let original: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let back = match roundtrip(operation, direction, version, &original) {
         None => return Err(format!("unknown operation `{operation}`")),
@@ -28,11 +23,7 @@ pub fn roundtrip_text(
         Some(Ok(v)) => v,
     };
     let diff = json_diff(&original, &back);
-    if diff.is_empty() {
-        Ok(())
-    } else {
-        Err(diff.join("; "))
-    }
+    if diff.is_empty() { Ok(()) } else { Err(diff.join("; ")) }
 }
 
 /// The differences between two JSON values, one line per differing path (`-` the original,

@@ -29,7 +29,9 @@ impl Respond for IssueToken {
     fn respond(&self, _req: &Request) -> ResponseTemplate {
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let expires = time::OffsetDateTime::now_utc() + time::Duration::seconds(self.lifetime_secs);
-        let expires = expires.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let expires = expires
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
         ResponseTemplate::new(201)
             .insert_header("X-Subject-Token", format!("{TOKEN_PREFIX}{n}").as_str())
             .insert_header("x-openstack-request-id", format!("req-keystone-{n}").as_str())

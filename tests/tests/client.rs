@@ -58,7 +58,11 @@ async fn stop_on_stopped_server_is_conflict_with_message_and_request_id() {
         "message": "Cannot 'stop' instance 0199340e while it is in vm_state stopped", "code": 409}});
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
-        .respond_with(ResponseTemplate::new(409).insert_header("x-openstack-request-id", "req-409").set_body_json(fault))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .insert_header("x-openstack-request-id", "req-409")
+                .set_body_json(fault),
+        )
         .mount(&cloud.server)
         .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
@@ -66,7 +70,10 @@ async fn stop_on_stopped_server_is_conflict_with_message_and_request_id() {
     let api = err.as_api().expect("an API error");
     assert_eq!(api.kind, ApiErrorKind::Conflict);
     assert_eq!(api.fault.as_deref(), Some("conflictingRequest"));
-    assert_eq!(api.message, "Cannot 'stop' instance 0199340e while it is in vm_state stopped");
+    assert_eq!(
+        api.message,
+        "Cannot 'stop' instance 0199340e while it is in vm_state stopped"
+    );
     assert_eq!(api.code, Some(409));
     assert_eq!(err.request_id(), Some("req-409"));
     assert!(err.to_string().contains("req-409"));
@@ -79,7 +86,10 @@ async fn project_id_mismatch_is_bad_request_with_novas_message() {
     let project = "295f0b8574504834bd6249d91dbd5a9c";
     Mock::given(method("GET"))
         .and(path("/v2/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {"id": "v2.0", "version": "", "min_version": ""}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"version": {"id": "v2.0", "version": "", "min_version": ""}})),
+        )
         .mount(&server)
         .await;
     let message = "Malformed request URL: URL's project_id '295f0b8574504834bd6249d91dbd5a9c' doesn't match Context's project_id '895f0b8574504834bd6249d91dbd5a9c'";
@@ -94,7 +104,10 @@ async fn project_id_mismatch_is_bad_request_with_novas_message() {
         .mount(&server)
         .await;
     let config = openstack_compute::Config::builder()
-        .static_endpoint(&format!("{}/v2/{project}", server.uri()), "cd08bf66ed2044c0ae07458cfeb42e82")
+        .static_endpoint(
+            &format!("{}/v2/{project}", server.uri()),
+            "cd08bf66ed2044c0ae07458cfeb42e82",
+        )
         .build()
         .unwrap();
     let compute = Compute::new(config).unwrap();
@@ -108,7 +121,10 @@ async fn project_id_mismatch_is_bad_request_with_novas_message() {
 #[tokio::test]
 async fn html_500_from_a_proxy_is_a_typed_error_with_a_short_excerpt() {
     let cloud = MockCloud::start("2.100").await;
-    let page = format!("<html><body><h1>500 Internal Server Error</h1>{}</body></html>", "x".repeat(5000));
+    let page = format!(
+        "<html><body><h1>500 Internal Server Error</h1>{}</body></html>",
+        "x".repeat(5000)
+    );
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
         .respond_with(ResponseTemplate::new(500).set_body_raw(page, "text/html"))
@@ -129,7 +145,11 @@ async fn truncated_and_empty_bodies_are_decode_errors_with_the_request_id() {
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
         .and(body_json(json!({"os-getConsoleOutput": {}})))
-        .respond_with(ResponseTemplate::new(200).insert_header("x-openstack-request-id", "req-trunc").set_body_raw(r#"{"output": "boot"#, "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-openstack-request-id", "req-trunc")
+                .set_body_raw(r#"{"output": "boot"#, "application/json"),
+        )
         .up_to_n_times(1)
         .mount(&cloud.server)
         .await;
@@ -157,14 +177,25 @@ async fn console_output_is_typed() {
         .mount(&cloud.server)
         .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let out = compute.server(SERVER).get_console_output().length(50).send().await.unwrap();
+    let out = compute
+        .server(SERVER)
+        .get_console_output()
+        .length(50)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.output, "login: ");
 }
 
 #[tokio::test]
 async fn a_field_outside_its_microversion_is_refused_before_sending() {
     let cloud = MockCloud::start("2.100").await;
-    Mock::given(method("POST")).and(path(MockCloud::action_path(SERVER))).respond_with(accepted("x")).expect(0).mount(&cloud.server).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("x"))
+        .expect(0)
+        .mount(&cloud.server)
+        .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     let err = compute
         .server(SERVER)
@@ -197,23 +228,38 @@ async fn lowest_required_strategy_sends_the_lowest_version_the_fields_need() {
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
         .and(header("openstack-api-version", "compute 2.30"))
-        .and(body_json(json!({"os-migrateLive": {"host": "c2", "block_migration": "auto", "force": true}})))
+        .and(body_json(
+            json!({"os-migrateLive": {"host": "c2", "block_migration": "auto", "force": true}}),
+        ))
         .respond_with(accepted("req-lm"))
         .expect(1)
         .mount(&cloud.server)
         .await;
     let compute = Compute::new(cloud.config().version(VersionStrategy::LowestRequired).build().unwrap()).unwrap();
-    let call = compute.server(SERVER).live_migrate(Some("c2".into()), openstack_compute::types::BlockMigration::Auto).force(true);
+    let call = compute
+        .server(SERVER)
+        .live_migrate(Some("c2".into()), openstack_compute::types::BlockMigration::Auto)
+        .force(true);
     call.send().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_pinned_version_above_the_servers_maximum_is_refused() {
     let cloud = MockCloud::start("2.60").await;
-    let compute = Compute::new(cloud.config().version(VersionStrategy::Pinned(Microversion::new(2, 73))).build().unwrap()).unwrap();
+    let compute = Compute::new(
+        cloud
+            .config()
+            .version(VersionStrategy::Pinned(Microversion::new(2, 73)))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     let err = compute.server(SERVER).stop().send().await.unwrap_err();
     assert!(matches!(err, Error::MicroversionUnsupported { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "microversion 2.73 is not supported by the server (it supports 2.1..2.60)");
+    assert_eq!(
+        err.to_string(),
+        "microversion 2.73 is not supported by the server (it supports 2.1..2.60)"
+    );
 }
 
 #[tokio::test]
@@ -235,7 +281,9 @@ async fn internal_interface_selects_the_internal_endpoint() {
     let cloud = MockCloud::start("2.100").await;
     Mock::given(method("GET"))
         .and(path("/compute/v2.1-internal/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.90", "min_version": "2.1"}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.90", "min_version": "2.1"}})),
+        )
         .mount(&cloud.server)
         .await;
     Mock::given(method("POST"))
@@ -254,13 +302,20 @@ async fn a_region_without_compute_is_a_clear_endpoint_error() {
     let cloud = MockCloud::start("2.100").await;
     let compute = Compute::new(cloud.config().region("Elsewhere").build().unwrap()).unwrap();
     let err = compute.server(SERVER).stop().send().await.unwrap_err();
-    assert_eq!(err.to_string(), "no compute endpoint: the compute service has no public endpoint in region Elsewhere");
+    assert_eq!(
+        err.to_string(),
+        "no compute endpoint: the compute service has no public endpoint in region Elsewhere"
+    );
 }
 
 #[tokio::test]
 async fn one_thousand_concurrent_calls_share_one_token_request() {
     let cloud = MockCloud::start("2.100").await;
-    Mock::given(method("POST")).and(path(MockCloud::action_path(SERVER))).respond_with(accepted("r")).mount(&cloud.server).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     let calls = (0..1000).map(|_| {
         let compute = compute.clone();
@@ -276,7 +331,11 @@ async fn one_thousand_concurrent_calls_share_one_token_request() {
 async fn a_token_near_expiry_is_refreshed_before_use() {
     // Tokens live 100 s, under the 120 s refresh margin: each call needs a new one.
     let cloud = MockCloud::start_with("2.100", 100).await;
-    Mock::given(method("POST")).and(path(MockCloud::action_path(SERVER))).respond_with(accepted("r")).mount(&cloud.server).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     compute.server(SERVER).stop().send().await.unwrap();
     compute.server(SERVER).stop().send().await.unwrap();
@@ -284,7 +343,11 @@ async fn a_token_near_expiry_is_refreshed_before_use() {
     assert_eq!(cloud.tokens(), 3);
     // Hour-long tokens are reused.
     let cloud = MockCloud::start("2.100").await;
-    Mock::given(method("POST")).and(path(MockCloud::action_path(SERVER))).respond_with(accepted("r")).mount(&cloud.server).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     compute.server(SERVER).stop().send().await.unwrap();
     compute.server(SERVER).stop().send().await.unwrap();
@@ -297,7 +360,9 @@ async fn a_401_re_authenticates_once_and_retries_once() {
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
         .and(header("x-auth-token", format!("{TOKEN_PREFIX}1").as_str()))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {"message": "The request you have made requires authentication.", "code": 401}})))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"error": {"message": "The request you have made requires authentication.", "code": 401}}),
+        ))
         .expect(1)
         .mount(&cloud.server)
         .await;
@@ -337,8 +402,17 @@ async fn wrong_password_is_an_auth_error_without_the_password() {
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}})))
         .mount(&server)
         .await;
-    let config = openstack_compute::Config::builder().password_auth(&format!("{}/v3", server.uri()), "demo", "wrong-pass-123", "demo").build().unwrap();
-    let err = Compute::new(config).unwrap().server(SERVER).stop().send().await.unwrap_err();
+    let config = openstack_compute::Config::builder()
+        .password_auth(&format!("{}/v3", server.uri()), "demo", "wrong-pass-123", "demo")
+        .build()
+        .unwrap();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("requires authentication"));
@@ -372,11 +446,17 @@ async fn discovery_is_retried_on_503_and_cached() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v2.1/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.95", "min_version": "2.1"}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.95", "min_version": "2.1"}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).respond_with(accepted("r")).expect(2).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(accepted("r"))
+        .expect(2)
+        .mount(&server)
+        .await;
     let config = openstack_compute::Config::builder()
         .static_endpoint(&format!("{}/v2.1", server.uri()), "tok")
         .initial_backoff(Duration::from_millis(1))
@@ -397,7 +477,14 @@ async fn a_slow_response_times_out() {
         .expect(1)
         .mount(&cloud.server)
         .await;
-    let compute = Compute::new(cloud.config().request_timeout(Duration::from_millis(200)).build().unwrap()).unwrap();
+    let compute = Compute::new(
+        cloud
+            .config()
+            .request_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     let err = compute.server(SERVER).stop().send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
 }
@@ -410,6 +497,12 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
         .initial_backoff(Duration::from_millis(1))
         .build()
         .unwrap();
-    let err = Compute::new(config).unwrap().server(SERVER).stop().send().await.unwrap_err();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
 }

@@ -8,8 +8,7 @@ fn every_spec_sample_round_trips() {
     let root = tests::workspace_root().join("spec/samples");
     let mut failures = Vec::new();
     for s in SPEC_SAMPLES {
-        let text = std::fs::read_to_string(root.join(s.file))
-            .unwrap_or_else(|e| panic!("{}: {e}", s.file));
+        let text = std::fs::read_to_string(root.join(s.file)).unwrap_or_else(|e| panic!("{}: {e}", s.file));
         if let Err(reason) = tests::roundtrip_text(s.operation, s.direction, s.version, &text) {
             failures.push(format!(
                 "{} ({} {:?} at {}): {reason}",

@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::spec::{
-    BodyKind, EndWord, EndsIn, FieldSpec, Flag, Location, OpKind, OpSpec, Range, Spec, TypeKind,
-    TypeSpec, Version,
+    BodyKind, EndWord, EndsIn, FieldSpec, Flag, Location, OpKind, OpSpec, Range, Spec, TypeKind, TypeSpec, Version,
 };
 use crate::types::{TypeExpr, rust_field_name, snake_case};
 
@@ -50,15 +49,11 @@ pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
             let mut lines = 0;
             for (path, text) in &files {
                 let full = root.join(path);
-                std::fs::create_dir_all(full.parent().expect("has a parent"))
-                    .map_err(|e| e.to_string())?;
+                std::fs::create_dir_all(full.parent().expect("has a parent")).map_err(|e| e.to_string())?;
                 std::fs::write(&full, text).map_err(|e| format!("{}: {e}", full.display()))?;
                 lines += text.lines().count();
             }
-            println!(
-                "generated {} files, {lines} lines, under {OUT_DIR}",
-                files.len()
-            );
+            println!("generated {} files, {lines} lines, under {OUT_DIR}", files.len());
             Ok(())
         }
         Mode::Check => {
@@ -69,11 +64,7 @@ pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
             } else {
                 Err(format!(
                     "generated code is stale; run `cargo xtask codegen`:\n{}",
-                    stale
-                        .iter()
-                        .map(|s| format!("  {s}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    stale.iter().map(|s| format!("  {s}")).collect::<Vec<_>>().join("\n")
                 ))
             }
         }
@@ -120,29 +111,20 @@ fn header(source: &str) -> String {
 }
 
 fn format(source: &str, code: &str) -> Result<String, String> {
-    let file = syn::parse_file(code)
-        .map_err(|e| format!("generated code for {source} does not parse: {e}\n{code}"))?;
-    Ok(format!(
-        "{}{}",
-        header(source),
-        prettyplease::unparse(&file)
-    ))
+    let file = syn::parse_file(code).map_err(|e| format!("generated code for {source} does not parse: {e}\n{code}"))?;
+    Ok(format!("{}{}", header(source), prettyplease::unparse(&file)))
 }
 
 /// Every generated file, path relative to the workspace root.
 pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
     let out = Path::new(OUT_DIR);
     let mut files = Vec::new();
-    let types: BTreeMap<&str, &TypeSpec> = spec
-        .types
-        .iter()
-        .map(|(_, t)| (t.name.as_str(), t))
-        .collect();
+    let types: BTreeMap<&str, &TypeSpec> = spec.types.iter().map(|(_, t)| (t.name.as_str(), t)).collect();
 
-    let mut op_mods =
-        String::from("//! Every operation, one module each, generated from `spec/actions/`.\n\n");
+    let mut op_mods = String::from("//! Every operation, one module each, generated from `spec/actions/`.\n\n");
     let mut registry = String::new();
     let mut samples = String::new();
+    let mut infos = String::new();
     for (_, op) in &spec.ops {
         let source = format!("spec/actions/{}.yaml", op.name);
         let code = operation_file(op, &types)?;
@@ -156,6 +138,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
             "\"{0}\" => Some(roundtrip_of::<operations::{0}::Request>(direction, version, body)),",
             op.name
         );
+        let _ = writeln!(infos, "<operations::{}::Request as Operation>::INFO,", op.name);
         for s in &op.samples {
             let _ = writeln!(
                 samples,
@@ -169,8 +152,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
         format!("{}{}", header("spec/actions/"), op_mods),
     ));
 
-    let mut type_mods =
-        String::from("//! Named types used by operations, generated from `spec/types/`.\n\n");
+    let mut type_mods = String::from("//! Named types used by operations, generated from `spec/types/`.\n\n");
     for (_, ty) in &spec.types {
         let module = snake_case(&ty.name);
         let source = format!("spec/types/{}.yaml", ty.name);
@@ -178,10 +160,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
             TypeKind::Object => object_file(ty)?,
             TypeKind::Enum => enum_file(ty),
         };
-        files.push((
-            out.join("types").join(format!("{module}.rs")),
-            format(&source, &code)?,
-        ));
+        files.push((out.join("types").join(format!("{module}.rs")), format(&source, &code)?));
         let _ = writeln!(type_mods, "mod {module};\npub use {module}::{};", ty.name);
     }
     files.push((
@@ -197,7 +176,11 @@ pub mod types;
 
 use crate::error::DecodeError;
 use crate::microversion::Microversion;
-use crate::operation_core::Roundtrip;
+use crate::operation_core::{{Operation, OperationInfo, Roundtrip}};
+
+/// The static facts of every operation.
+pub const OPERATIONS: &[&OperationInfo] = &[
+{infos}];
 
 /// Whether a sample is a request or a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,15 +228,11 @@ fn lit(s: &str) -> String {
 }
 
 fn doc_lines(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("/// {}\n", l.trim_end()))
-        .collect()
+    text.lines().map(|l| format!("/// {}\n", l.trim_end())).collect()
 }
 
 fn inner_doc_lines(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("//! {}\n", l.trim_end()))
-        .collect()
+    text.lines().map(|l| format!("//! {}\n", l.trim_end())).collect()
 }
 
 fn op_range(op: &OpSpec) -> Range {
@@ -276,11 +255,7 @@ fn range_lit(r: Range) -> String {
 
 /// Microversions at which a set of fields changes: the operation's start, every field's
 /// start, the version after every field's end, and where required/nullable flip.
-fn breakpoints(
-    fields: &[FieldSpec],
-    whole: Range,
-    extra: impl IntoIterator<Item = Version>,
-) -> Vec<Version> {
+fn breakpoints(fields: &[FieldSpec], whole: Range, extra: impl IntoIterator<Item = Version>) -> Vec<Version> {
     let mut points = BTreeSet::from([whole.since]);
     let add_range = |r: Range, points: &mut BTreeSet<Version>| {
         points.insert(r.since);
@@ -302,22 +277,16 @@ fn breakpoints(
 }
 
 fn versions_attr(points: &[Version]) -> String {
-    points
-        .iter()
-        .map(|v| format!("\"{v}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    points.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether a request field's values need a per-value version check.
 fn needs_value_check(t: &TypeExpr, types: &BTreeMap<&str, &TypeSpec>) -> bool {
     match t {
         TypeExpr::Scalar("block_migration") => true,
-        TypeExpr::Named(n) => types.get(n.as_str()).is_some_and(|t| {
-            t.values
-                .iter()
-                .any(|v| v.since.is_some() || v.until.is_some())
-        }),
+        TypeExpr::Named(n) => types
+            .get(n.as_str())
+            .is_some_and(|t| t.values.iter().any(|v| v.since.is_some() || v.until.is_some())),
         _ => false,
     }
 }
@@ -391,11 +360,7 @@ fn field_doc(g: &Grouped, whole: Range) -> String {
         Some(d) => doc.push_str(&doc_lines(d)),
         None => doc.push_str(&doc_lines(&format!("{json}."))),
     }
-    let ranges: Vec<String> = g
-        .entries
-        .iter()
-        .map(|e| field_range(e, whole).to_string())
-        .collect();
+    let ranges: Vec<String> = g.entries.iter().map(|e| field_range(e, whole).to_string()).collect();
     doc.push_str(&doc_lines(&format!(
         "\nWire name {json}; microversions {}.",
         ranges.join(", ")
@@ -424,19 +389,14 @@ fn operation_file(op: &OpSpec, types: &BTreeMap<&str, &TypeSpec>) -> Result<Stri
     if let Some(d) = &op.doc {
         mdoc.push_str(&format!("{d}\n\n"));
     }
-    mdoc.push_str(&format!(
-        "- Microversions: {whole}\n- Success: {}\n",
-        op.status
-    ));
+    mdoc.push_str(&format!("- Microversions: {whole}\n- Success: {}\n", op.status));
     if let Some(ns) = &op.never_succeeds {
         mdoc.push_str(&format!("- Never succeeds: {ns}\n"));
     }
     if let Some(s) = &op.server_status {
         let ends = match &s.ends_in {
             EndsIn::Statuses(v) => v.join(" or "),
-            EndsIn::Word(EndWord::Unchanged) => {
-                "unchanged status; task_state returns to null".into()
-            }
+            EndsIn::Word(EndWord::Unchanged) => "unchanged status; task_state returns to null".into(),
             EndsIn::Word(EndWord::Deleted) => "deleted".into(),
         };
         if !s.from.is_empty() {
@@ -461,7 +421,7 @@ fn operation_file(op: &OpSpec, types: &BTreeMap<&str, &TypeSpec>) -> Result<Stri
     let req_fields = group_fields(&req.fields, &op.name)?;
     let points = breakpoints(&req.fields, whole, []);
     let has_response = op.response.is_some();
-    let (ends_in, during) = match &op.server_status {
+    let (ends_in, during, from) = match &op.server_status {
         Some(s) => (
             match &s.ends_in {
                 EndsIn::Statuses(v) => v.join("|"),
@@ -469,8 +429,9 @@ fn operation_file(op: &OpSpec, types: &BTreeMap<&str, &TypeSpec>) -> Result<Stri
                 EndsIn::Word(EndWord::Deleted) => "deleted".into(),
             },
             s.during.join("|"),
+            s.from.join("|"),
         ),
-        None => ("n/a".into(), String::new()),
+        None => ("n/a".into(), String::new(), String::new()),
     };
     let body = match req.body {
         BodyKind::None => "none",
@@ -503,7 +464,11 @@ fn operation_file(op: &OpSpec, types: &BTreeMap<&str, &TypeSpec>) -> Result<Stri
         ),
         format!("ends_in = {}", lit(&ends_in)),
         format!("during = {}", lit(&during)),
+        format!("from = {}", lit(&from)),
     ];
+    if op.lock_checked == Some(true) {
+        attrs.push("lock_checked".into());
+    }
     if let Some(k) = &op.key {
         attrs.push(format!("key = {}", lit(k)));
     }
@@ -574,11 +539,7 @@ fn operation_file(op: &OpSpec, types: &BTreeMap<&str, &TypeSpec>) -> Result<Stri
                 && e.required.range(r) == Some(whole)
                 && !e.nullable.is_set();
             let inner = g.ty.rust();
-            let ty = if everywhere {
-                inner
-            } else {
-                format!("Option<{inner}>")
-            };
+            let ty = if everywhere { inner } else { format!("Option<{inner}>") };
             code.push_str(&format!("pub {}: {ty},\n", g.rust));
         }
         code.push_str("/// Fields this SDK does not model, kept as sent.\n#[extra]\npub extra: serde_json::Map<String, serde_json::Value>,\n}\n");
@@ -603,14 +564,9 @@ fn object_file(ty: &TypeSpec) -> Result<String, String> {
         let json = lit(&f.json);
         let (attr, rust_ty) = match (required, nullable) {
             (true, false) => (format!("#[serde(rename = {json})]"), inner),
-            (true, true) => (
-                format!("#[serde(rename = {json})]"),
-                format!("Option<{inner}>"),
-            ),
+            (true, true) => (format!("#[serde(rename = {json})]"), format!("Option<{inner}>")),
             (false, false) => (
-                format!(
-                    "#[serde(rename = {json}, default, skip_serializing_if = \"Option::is_none\")]"
-                ),
+                format!("#[serde(rename = {json}, default, skip_serializing_if = \"Option::is_none\")]"),
                 format!("Option<{inner}>"),
             ),
             (false, true) => (
@@ -669,7 +625,9 @@ fn enum_file(ty: &TypeSpec) -> String {
     }
     code.push_str("}\n\n");
     // as_str
-    code.push_str(&format!("impl {name} {{\n/// The value as Nova spells it.\npub fn as_str(&self) -> &str {{\nmatch self {{\n"));
+    code.push_str(&format!(
+        "impl {name} {{\n/// The value as Nova spells it.\npub fn as_str(&self) -> &str {{\nmatch self {{\n"
+    ));
     for v in &ty.values {
         code.push_str(&format!("{name}::{} => {},\n", v.rust, lit(&v.json)));
     }
@@ -685,41 +643,22 @@ fn enum_file(ty: &TypeSpec) -> String {
     ));
     let mut arms = String::new();
     for v in &ty.values {
-        let spellings: Vec<String> = std::iter::once(&v.json)
-            .chain(&v.aliases)
-            .map(|s| lit(s))
-            .collect();
-        arms.push_str(&format!(
-            "{} => Ok({name}::{}),\n",
-            spellings.join(" | "),
-            v.rust
-        ));
+        let spellings: Vec<String> = std::iter::once(&v.json).chain(&v.aliases).map(|s| lit(s)).collect();
+        arms.push_str(&format!("{} => Ok({name}::{}),\n", spellings.join(" | "), v.rust));
     }
     let fallback = if ty.open {
         format!("_ => Ok({name}::Unknown(text)),\n")
     } else {
-        let expected = ty
-            .values
-            .iter()
-            .map(|v| v.json.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let expected = ty.values.iter().map(|v| v.json.as_str()).collect::<Vec<_>>().join(", ");
         format!("_ => Err(serde::de::Error::custom(\"expected one of: {expected}\")),\n")
     };
     code.push_str(&format!(
         "impl<'de> serde::Deserialize<'de> for {name} {{\nfn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\nlet text = String::deserialize(d)?;\nmatch text.as_str() {{\n{arms}{fallback}}}\n}}\n}}\n"
     ));
-    if ty
-        .values
-        .iter()
-        .any(|v| v.since.is_some() || v.until.is_some())
-    {
+    if ty.values.iter().any(|v| v.since.is_some() || v.until.is_some()) {
         let mut arms = String::new();
         for v in &ty.values {
-            let (a, b) = (
-                v.since.unwrap_or(Version::MIN),
-                v.until.unwrap_or(Version::MAX),
-            );
+            let (a, b) = (v.since.unwrap_or(Version::MIN), v.until.unwrap_or(Version::MAX));
             arms.push_str(&format!(
                 "{name}::{} => crate::microversion::VersionRange::new(crate::microversion::Microversion::new({}, {}), crate::microversion::Microversion::new({}, {})),\n",
                 v.rust, a.major, a.minor, b.major, b.minor

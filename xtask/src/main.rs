@@ -15,29 +15,17 @@ fn workspace_root() -> PathBuf {
     // value so a copied workspace sharing a target directory still works on itself.
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let manifest = manifest.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    manifest
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
+    manifest.parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
-    let result = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["codegen"] => codegen::run(&root, codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(&root, codegen::Mode::Check),
         ["validate"] => codegen::load(&root).map(|spec| {
-            println!(
-                "spec OK: {} operations, {} types",
-                spec.ops.len(),
-                spec.types.len()
-            );
+            println!("spec OK: {} operations, {} types", spec.ops.len(), spec.types.len());
         }),
         ["replay", dir] => replay::run(&root, Path::new(dir)),
         _ => Err("usage: cargo xtask (codegen [--check] | validate | replay DIR)".to_string()),

@@ -16,11 +16,7 @@ pub fn run(root: &Path, dir: &Path) -> Result<(), String> {
     let spec = crate::codegen::load(root)?;
     let (_, map) = &spec.upstream;
     let mapped: BTreeMap<&str, _> = map.samples.iter().map(|s| (s.path.as_str(), s)).collect();
-    let skipped: BTreeMap<&str, &str> = map
-        .skip
-        .iter()
-        .map(|s| (s.path.as_str(), s.reason.as_str()))
-        .collect();
+    let skipped: BTreeMap<&str, &str> = map.skip.iter().map(|s| (s.path.as_str(), s.reason.as_str())).collect();
     let mut files = Vec::new();
     collect(dir, &mut files);
     files.sort();
@@ -39,12 +35,7 @@ pub fn run(root: &Path, dir: &Path) -> Result<(), String> {
                 Direction::Request => "request",
                 Direction::Response => "response",
             };
-            manifest.push_str(&format!(
-                "{}\t{}\t{direction}\t{}\n",
-                file.display(),
-                s.op,
-                s.version
-            ));
+            manifest.push_str(&format!("{}\t{}\t{direction}\t{}\n", file.display(), s.op, s.version));
         } else if skipped.contains_key(rel.as_str()) {
             skips += 1;
         } else {

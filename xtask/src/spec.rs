@@ -17,10 +17,7 @@ pub struct Version {
 impl Version {
     pub const MIN: Version = Version { major: 2, minor: 1 };
     /// The highest microversion this SDK knows (Nova master, see ACTIONS.md).
-    pub const MAX: Version = Version {
-        major: 2,
-        minor: 104,
-    };
+    pub const MAX: Version = Version { major: 2, minor: 104 };
 
     pub fn parse(text: &str) -> Result<Version, String> {
         let (major, minor) = text
@@ -456,16 +453,11 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
     let entries = std::fs::read_dir(dir).map_err(|e| SpecError::new(dir, e.to_string()))?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry
-            .map_err(|e| SpecError::new(dir, e.to_string()))?
-            .path();
+        let path = entry.map_err(|e| SpecError::new(dir, e.to_string()))?.path();
         if path.extension().is_some_and(|e| e == "yaml") {
             files.push(path);
         } else {
-            return Err(SpecError::new(
-                &path,
-                "unexpected file (only .yaml files belong here)",
-            ));
+            return Err(SpecError::new(&path, "unexpected file (only .yaml files belong here)"));
         }
     }
     files.sort();

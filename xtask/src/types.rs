@@ -56,11 +56,7 @@ impl TypeExpr {
         }
         Err(format!(
             "unknown type `{text}` (scalars: {}; or list<T>, map<T>, empty_or<T>, or a type from spec/types)",
-            SCALARS
-                .iter()
-                .map(|(s, _)| *s)
-                .collect::<Vec<_>>()
-                .join(", ")
+            SCALARS.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
         ))
     }
 
@@ -109,8 +105,7 @@ pub fn snake_case(s: &str) -> String {
         if c == '-' || c == '.' || c == ' ' {
             out.push('_');
         } else if c.is_ascii_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if i > 0 && !out.ends_with('_') && (prev_lower || (prev_upper && next_lower)) {

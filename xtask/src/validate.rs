@@ -4,19 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::spec::{
-    BodyKind, Direction, FieldSpec, Location, OpKind, Range, Spec, SpecError, TypeKind, Version,
-};
+use crate::spec::{BodyKind, Direction, FieldSpec, Location, OpKind, Range, Spec, SpecError, TypeKind, Version};
 use crate::types::TypeExpr;
 
 /// Every problem found, in file order.
 pub fn validate(spec: &Spec) -> Vec<SpecError> {
     let mut errors = Vec::new();
-    let type_names: BTreeMap<&str, TypeKind> = spec
-        .types
-        .iter()
-        .map(|(_, t)| (t.name.as_str(), t.kind))
-        .collect();
+    let type_names: BTreeMap<&str, TypeKind> = spec.types.iter().map(|(_, t)| (t.name.as_str(), t.kind)).collect();
     let mut op_names = BTreeSet::new();
     let mut keys = BTreeMap::new();
     let mut sample_files = BTreeSet::new();
@@ -24,10 +18,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     for (file, ty) in &spec.types {
         let mut err = |m: String| errors.push(SpecError::new(file, m));
         if file.file_stem().and_then(|s| s.to_str()) != Some(ty.name.as_str()) {
-            err(format!(
-                "type `{}` must live in `{}.yaml`",
-                ty.name, ty.name
-            ));
+            err(format!("type `{}` must live in `{}.yaml`", ty.name, ty.name));
         }
         match ty.kind {
             TypeKind::Object => {
@@ -52,10 +43,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                         }
                     }
                     if !is_camel(&v.rust) {
-                        err(format!(
-                            "value `{}`: rust name `{}` is not CamelCase",
-                            v.json, v.rust
-                        ));
+                        err(format!("value `{}`: rust name `{}` is not CamelCase", v.json, v.rust));
                     }
                 }
             }
@@ -65,10 +53,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     for (file, op) in &spec.ops {
         let mut err = |m: String| errors.push(SpecError::new(file, m));
         if file.file_stem().and_then(|s| s.to_str()) != Some(op.name.as_str()) {
-            err(format!(
-                "operation `{}` must live in `{}.yaml`",
-                op.name, op.name
-            ));
+            err(format!("operation `{}` must live in `{}.yaml`", op.name, op.name));
         }
         if !op_names.insert(op.name.clone()) {
             err(format!("operation `{}` is defined twice", op.name));
@@ -90,10 +75,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                     err(format!("body key `{key}` is also used by `{other}`"));
                 }
                 if op.path.is_some() {
-                    err(
-                        "an `action` always posts to /servers/{server_id}/action; drop `path`"
-                            .into(),
-                    );
+                    err("an `action` always posts to /servers/{server_id}/action; drop `path`".into());
                 }
             }
             OpKind::Get | OpKind::Post => {
@@ -110,16 +92,11 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             }
         }
         if !(200..300).contains(&op.status) && op.never_succeeds.is_none() {
-            err(format!(
-                "status {} is not a success; set `never_succeeds`",
-                op.status
-            ));
+            err(format!("status {} is not a success; set `never_succeeds`", op.status));
         }
         for v in op.history.keys() {
             if !range.contains(*v) {
-                err(format!(
-                    "history entry {v} lies outside the operation's range {range}"
-                ));
+                err(format!("history entry {v} lies outside the operation's range {range}"));
             }
         }
         if let Some(req) = &op.request {
@@ -127,10 +104,8 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             if has_body != (op.kind != OpKind::Get) {
                 err("request `body: none` exactly when the operation is a `get`".into());
             }
-            if matches!(
-                req.body,
-                BodyKind::Null | BodyKind::ExactlyNull | BodyKind::None
-            ) && req.fields.iter().any(|f| f.location == Location::Body)
+            if matches!(req.body, BodyKind::Null | BodyKind::ExactlyNull | BodyKind::None)
+                && req.fields.iter().any(|f| f.location == Location::Body)
             {
                 err("a body of kind null/exactly_null/none has no body fields".into());
             }
@@ -143,16 +118,9 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                     ));
                 }
                 if f.location == Location::Path
-                    && !op
-                        .path
-                        .as_deref()
-                        .unwrap_or("")
-                        .contains(&format!("{{{}}}", f.json))
+                    && !op.path.as_deref().unwrap_or("").contains(&format!("{{{}}}", f.json))
                 {
-                    err(format!(
-                        "path field `{}` is not in the path template",
-                        f.json
-                    ));
+                    err(format!("path field `{}` is not in the path template", f.json));
                 }
             }
         } else {
@@ -162,10 +130,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             check_fields(&resp.fields, range, &type_names, "response field", &mut err);
             for f in &resp.fields {
                 if matches!(f.location, Location::Query | Location::Path) {
-                    err(format!(
-                        "response field `{}` cannot be in the {:?}",
-                        f.json, f.location
-                    ));
+                    err(format!("response field `{}` cannot be in the {:?}", f.json, f.location));
                 }
             }
             for v in resp.also_changes_at.keys() {
@@ -183,10 +148,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                 err(format!("sample `{}` does not exist", s.file));
             }
             if !range.contains(s.version) {
-                err(format!(
-                    "sample `{}` is at {} outside {range}",
-                    s.file, s.version
-                ));
+                err(format!("sample `{}` is at {} outside {range}", s.file, s.version));
             }
             if s.direction == Direction::Response
                 && op
@@ -199,12 +161,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
                     s.file
                 ));
             }
-            if s.direction == Direction::Request
-                && op
-                    .request
-                    .as_ref()
-                    .is_some_and(|r| r.body == BodyKind::None)
-            {
+            if s.direction == Direction::Request && op.request.as_ref().is_some_and(|r| r.body == BodyKind::None) {
                 err(format!(
                     "sample `{}` is a request, but the operation sends no body",
                     s.file
@@ -217,10 +174,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     let samples_root = spec.root.join("samples");
     for path in walk(&samples_root) {
         if !sample_files.contains(&path) {
-            errors.push(SpecError::new(
-                &path,
-                "sample file not listed by any operation",
-            ));
+            errors.push(SpecError::new(&path, "sample file not listed by any operation"));
         }
     }
 
@@ -228,20 +182,12 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
     let ops: BTreeMap<&str, Range> = spec
         .ops
         .iter()
-        .filter_map(|(_, o)| {
-            Some((
-                o.name.as_str(),
-                Range::of(Some(o.since), o.until, Range::ALL).ok()?,
-            ))
-        })
+        .filter_map(|(_, o)| Some((o.name.as_str(), Range::of(Some(o.since), o.until, Range::ALL).ok()?)))
         .collect();
     let mut seen = BTreeSet::new();
     for s in &upstream.samples {
         if !seen.insert(s.path.as_str()) {
-            errors.push(SpecError::new(
-                upath,
-                format!("sample `{}` is mapped twice", s.path),
-            ));
+            errors.push(SpecError::new(upath, format!("sample `{}` is mapped twice", s.path)));
         }
         match ops.get(s.op.as_str()) {
             None => errors.push(SpecError::new(
@@ -250,10 +196,7 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
             )),
             Some(r) if !r.contains(s.version) => errors.push(SpecError::new(
                 upath,
-                format!(
-                    "sample `{}` is at {}, outside `{}` ({r})",
-                    s.path, s.version, s.op
-                ),
+                format!("sample `{}` is at {}, outside `{}` ({r})", s.path, s.version, s.op),
             )),
             Some(_) => {}
         }
@@ -278,11 +221,7 @@ fn check_fields(
 ) {
     let mut by_rust: BTreeMap<String, Vec<Range>> = BTreeMap::new();
     for f in fields {
-        let r = match Range::of(
-            f.since.or(Some(parent.since)),
-            f.until.or(Some(parent.until)),
-            parent,
-        ) {
+        let r = match Range::of(f.since.or(Some(parent.since)), f.until.or(Some(parent.until)), parent) {
             Ok(r) => r,
             Err(m) => {
                 err(format!("{what} `{}`: {m}", f.json));
@@ -318,17 +257,10 @@ fn check_fields(
     }
     let mut by_json: BTreeMap<&str, Vec<Range>> = BTreeMap::new();
     for f in fields {
-        if let Ok(r) = Range::of(
-            f.since.or(Some(parent.since)),
-            f.until.or(Some(parent.until)),
-            parent,
-        ) {
+        if let Ok(r) = Range::of(f.since.or(Some(parent.since)), f.until.or(Some(parent.until)), parent) {
             let ranges = by_json.entry(&f.json).or_default();
             if ranges.iter().any(|o| o.overlaps(r)) {
-                err(format!(
-                    "{what} `{}` appears twice in overlapping ranges",
-                    f.json
-                ));
+                err(format!("{what} `{}` appears twice in overlapping ranges", f.json));
             }
             ranges.push(r);
         }
@@ -336,8 +268,7 @@ fn check_fields(
 }
 
 fn is_camel(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -363,11 +294,7 @@ impl Range {
     };
 
     /// A range from optional bounds, checked for inversion and against `within`.
-    pub fn of(
-        since: Option<Version>,
-        until: Option<Version>,
-        within: Range,
-    ) -> Result<Range, String> {
+    pub fn of(since: Option<Version>, until: Option<Version>, within: Range) -> Result<Range, String> {
         let r = Range {
             since: since.unwrap_or(within.since),
             until: until.unwrap_or(within.until),

@@ -30,11 +30,7 @@ fn main() {
         })();
         let _ = match result {
             Ok(()) => writeln!(stdout, "ok\t{path}"),
-            Err(reason) => writeln!(
-                stdout,
-                "fail\t{path}\t{}",
-                reason.replace(['\n', '\t'], " ")
-            ),
+            Err(reason) => writeln!(stdout, "fail\t{path}\t{}", reason.replace(['\n', '\t'], " ")),
         };
     }
 }
