@@ -91,3 +91,20 @@ impl MockCloud {
         self.tokens_issued.load(Ordering::SeqCst)
     }
 }
+
+/// A `GET /servers/{id}` body at 2.100 with the given status (task_state null).
+pub fn server_json(id: &str, status: &str) -> serde_json::Value {
+    json!({"server": {
+        "id": id, "name": "web-1", "status": status, "tenant_id": "p-123", "user_id": "u-1",
+        "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:05Z", "hostId": "h",
+        "accessIPv4": "", "accessIPv6": "", "addresses": {}, "links": [], "metadata": {},
+        "flavor": {"vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0, "original_name": "m1.tiny", "extra_specs": {}},
+        "image": {"id": "70a599e0-31e7-49b7-b260-868f441e862b", "links": []},
+        "OS-DCF:diskConfig": "MANUAL", "progress": 0, "OS-EXT-AZ:availability_zone": "nova", "config_drive": "",
+        "key_name": null, "OS-SRV-USG:launched_at": "2026-01-01T00:00:01.000000", "OS-SRV-USG:terminated_at": null,
+        "OS-EXT-STS:task_state": null, "OS-EXT-STS:vm_state": status.to_ascii_lowercase(), "OS-EXT-STS:power_state": 1,
+        "os-extended-volumes:volumes_attached": [], "security_groups": [{"name": "default"}], "locked": false,
+        "locked_reason": null, "description": null, "tags": [], "trusted_image_certificates": null, "server_groups": [],
+        "OS-EXT-SRV-ATTR:hostname": "web-1", "pinned_availability_zone": null, "scheduler_hints": {}
+    }})
+}
