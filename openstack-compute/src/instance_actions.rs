@@ -49,7 +49,7 @@ impl Call<list_instance_actions::Request> {
     /// the call's `limit` (or the server's default).
     pub fn into_stream(self) -> impl Stream<Item = Result<InstanceAction, Error>> {
         futures_util::stream::try_unfold(Some(self), |state| async move {
-            let Some(call) = state else { return Ok(None) };
+            let Some(call) = state else { return Ok::<_, Error>(None) };
             let page: Output<list_instance_actions::Response> = call.clone().send().await?;
             let next = next_marker(&page).map(|marker| call.marker(marker));
             let items = page.into_inner().instance_actions;

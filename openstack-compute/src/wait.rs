@@ -84,7 +84,7 @@ pub enum WaitError {
     ServerError {
         server_id: String,
         fault_message: Option<String>,
-        fault_code: Option<u64>,
+        fault_code: Option<i64>,
         meta: ResponseMeta,
     },
     /// The server disappeared (404) while waiting for something other than deletion.
@@ -110,7 +110,7 @@ pub enum WaitError {
     ActionNotFound { request_id: String, waited: Duration },
 }
 
-fn fault_text(message: &Option<String>, code: &Option<u64>) -> String {
+fn fault_text(message: &Option<String>, code: &Option<i64>) -> String {
     match (message, code) {
         (Some(m), Some(c)) => format!(": {m} (code {c})"),
         (Some(m), None) => format!(": {m}"),
@@ -226,15 +226,10 @@ impl ServerHandle {
         };
         let failed: Vec<FailedEvent> = events
             .iter()
-            .filter(|e| {
-                e.result
-                    .as_ref()
-                    .and_then(|r| r.as_deref())
-                    .is_some_and(|r| r.eq_ignore_ascii_case("error"))
-            })
+            .filter(|e| e.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("error")))
             .map(|e| FailedEvent {
                 event: e.event.clone(),
-                result: e.result.clone().flatten(),
+                result: e.result.clone(),
                 traceback: e.traceback.clone().flatten(),
             })
             .collect();
@@ -245,10 +240,7 @@ impl ServerHandle {
                 meta: action.meta().clone(),
             })));
         }
-        if events
-            .iter()
-            .all(|e| e.finish_time.as_ref().is_some_and(|t| t.is_some()))
-        {
+        if events.iter().all(|e| e.finish_time.is_some()) {
             Ok(ActionState::Finished(action))
         } else {
             Ok(ActionState::Running)
@@ -298,8 +290,8 @@ impl ServerHandle {
                         let fault = server.fault.as_ref();
                         return Err(Error::Wait(Box::new(WaitError::ServerError {
                             server_id: self.id().to_string(),
-                            fault_message: fault.and_then(|f| f.message.clone()),
-                            fault_code: fault.and_then(|f| f.code),
+                            fault_message: fault.map(|f| f.message.clone()),
+                            fault_code: fault.map(|f| f.code),
                             meta: server.meta().clone(),
                         })));
                     }

@@ -29,8 +29,18 @@ async fn walk(server: &ServerHandle, options: WaitOptions) -> Result<(), Error> 
         ($name:expr, $call:expr) => {{
             let start = Instant::now();
             let done = $call.wait(options).await?;
-            let status = done.server.as_ref().map(|s| s.status.as_str().to_string()).unwrap_or_default();
-            line($name, done.output.microversion(), done.output.request_id(), &status, start.elapsed());
+            let status = done
+                .server
+                .as_ref()
+                .map(|s| s.status.as_str().to_string())
+                .unwrap_or_default();
+            line(
+                $name,
+                done.output.microversion(),
+                done.output.request_id(),
+                &status,
+                start.elapsed(),
+            );
             done
         }};
     }
@@ -40,7 +50,10 @@ async fn walk(server: &ServerHandle, options: WaitOptions) -> Result<(), Error> 
     step!("lock", server.lock().locked_reason("quickstart"));
     step!("unlock", server.unlock());
     let image = step!("createImage", server.create_image("quickstart-snapshot"));
-    println!("               image_id {}", image.output.image_id.as_deref().unwrap_or("(none)"));
+    println!(
+        "               image_id {}",
+        image.output.image_id.as_deref().unwrap_or("(none)")
+    );
     let current = server.show_server().send().await?;
     let image_ref = current.image.value().map(|i| i.id.clone()).unwrap_or_default();
     let rebuilt = step!("rebuild", server.rebuild(image_ref).name("quickstart-rebuilt"));
@@ -54,7 +67,13 @@ async fn walk(server: &ServerHandle, options: WaitOptions) -> Result<(), Error> 
 }
 
 async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
-    let actions: Vec<_> = server.instance_actions().list().limit(2).into_stream().try_collect().await?;
+    let actions: Vec<_> = server
+        .instance_actions()
+        .list()
+        .limit(2)
+        .into_stream()
+        .try_collect()
+        .await?;
     println!("instance actions ({}):", actions.len());
     for action in actions {
         let detail = server.instance_actions().get(action.request_id.clone()).send().await?;
@@ -62,7 +81,13 @@ async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
             .events
             .iter()
             .flatten()
-            .map(|e| format!("{} {}", e.event, e.result.clone().flatten().unwrap_or_else(|| "(running)".into())))
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e.event,
+                    e.result.clone().flatten().unwrap_or_else(|| "(running)".into())
+                )
+            })
             .collect();
         println!("  {:<14} {} [{}]", action.action, action.request_id, events.join(", "));
     }
@@ -71,7 +96,11 @@ async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
 
 async fn run() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let server_arg = args.iter().position(|a| a == "--server").and_then(|i| args.get(i + 1)).cloned();
+    let server_arg = args
+        .iter()
+        .position(|a| a == "--server")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let disruptive = args.iter().any(|a| a == "--allow-disruptive");
     let real = std::env::var_os("OS_CLOUD").is_some() || std::env::var_os("OS_AUTH_URL").is_some();
     if real {
@@ -82,7 +111,13 @@ async fn run() -> Result<(), Error> {
         };
         let server = compute.server(id);
         let shown = server.show_server().send().await?;
-        println!("server {} ({}) is {} [request {}]", shown.id, shown.name, shown.status.as_str(), shown.request_id().unwrap_or("-"));
+        println!(
+            "server {} ({}) is {} [request {}]",
+            shown.id,
+            shown.name,
+            shown.status.as_str(),
+            shown.request_id().unwrap_or("-")
+        );
         if disruptive {
             walk(&server, WaitOptions::new(Duration::from_secs(600))).await
         } else {
@@ -93,7 +128,9 @@ async fn run() -> Result<(), Error> {
         let cloud = FakeCloud::start().await;
         let id = cloud.add_server("quickstart");
         let compute = Compute::new(cloud.config().build()?)?;
-        let options = WaitOptions::new(Duration::from_secs(60)).initial_interval(Duration::from_millis(50)).max_interval(Duration::from_millis(500));
+        let options = WaitOptions::new(Duration::from_secs(60))
+            .initial_interval(Duration::from_millis(50))
+            .max_interval(Duration::from_millis(500));
         walk(&compute.server(id), options).await
     }
 }

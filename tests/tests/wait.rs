@@ -23,27 +23,50 @@ fn show(status: &str, task_state: Option<&str>) -> ResponseTemplate {
 }
 
 fn fast(max: Duration) -> WaitOptions {
-    WaitOptions::new(max).initial_interval(Duration::from_millis(5)).max_interval(Duration::from_millis(20)).jitter(0.0)
+    WaitOptions::new(max)
+        .initial_interval(Duration::from_millis(5))
+        .max_interval(Duration::from_millis(20))
+        .jitter(0.0)
 }
 
 async fn mount_sequence(cloud: &MockCloud, steps: Vec<(ResponseTemplate, u64)>) {
     let server_path = format!("/compute/v2.1/servers/{SERVER}");
     for (response, times) in steps {
-        Mock::given(method("GET")).and(path(server_path.as_str())).respond_with(response).up_to_n_times(times).mount(&cloud.server).await;
+        Mock::given(method("GET"))
+            .and(path(server_path.as_str()))
+            .respond_with(response)
+            .up_to_n_times(times)
+            .mount(&cloud.server)
+            .await;
     }
 }
 
 async fn gets(cloud: &MockCloud) -> usize {
     let server_path = format!("/compute/v2.1/servers/{SERVER}");
-    cloud.server.received_requests().await.unwrap_or_default().iter().filter(|r| r.method.as_str() == "GET" && r.url.path() == server_path).count()
+    cloud
+        .server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET" && r.url.path() == server_path)
+        .count()
 }
 
 #[tokio::test]
 async fn wait_for_status_succeeds_after_n_polls() {
     let cloud = MockCloud::start("2.100").await;
-    mount_sequence(&cloud, vec![(show("ACTIVE", Some("powering-off")), 3), (show("SHUTOFF", None), 100)]).await;
+    mount_sequence(
+        &cloud,
+        vec![(show("ACTIVE", Some("powering-off")), 3), (show("SHUTOFF", None), 100)],
+    )
+    .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let done = compute.server(SERVER).wait_for_status(&["SHUTOFF"], fast(Duration::from_secs(5))).await.unwrap();
+    let done = compute
+        .server(SERVER)
+        .wait_for_status(&["SHUTOFF"], fast(Duration::from_secs(5)))
+        .await
+        .unwrap();
     assert_eq!(done.status.as_str(), "SHUTOFF");
     assert_eq!(gets(&cloud).await, 4);
 }
@@ -52,13 +75,29 @@ async fn wait_for_status_succeeds_after_n_polls() {
 async fn error_status_fails_fast_with_the_fault() {
     let cloud = MockCloud::start("2.100").await;
     let mut broken = server("ERROR", None);
-    broken["server"]["fault"] = json!({"code": 500, "created": "2026-01-01T00:00:00Z", "message": "No valid host was found."});
-    mount_sequence(&cloud, vec![(show("BUILD", Some("spawning")), 1), (ResponseTemplate::new(200).set_body_json(broken), 100)]).await;
+    broken["server"]["fault"] =
+        json!({"code": 500, "created": "2026-01-01T00:00:00Z", "message": "No valid host was found."});
+    mount_sequence(
+        &cloud,
+        vec![
+            (show("BUILD", Some("spawning")), 1),
+            (ResponseTemplate::new(200).set_body_json(broken), 100),
+        ],
+    )
+    .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let err = compute.server(SERVER).wait_for_status(&["ACTIVE"], fast(Duration::from_secs(5))).await.unwrap_err();
+    let err = compute
+        .server(SERVER)
+        .wait_for_status(&["ACTIVE"], fast(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
     match &err {
         Error::Wait(w) => match w.as_ref() {
-            WaitError::ServerError { fault_message, fault_code, .. } => {
+            WaitError::ServerError {
+                fault_message,
+                fault_code,
+                ..
+            } => {
                 assert_eq!(fault_message.as_deref(), Some("No valid host was found."));
                 assert_eq!(*fault_code, Some(500));
             }
@@ -72,14 +111,26 @@ async fn error_status_fails_fast_with_the_fault() {
 #[tokio::test]
 async fn a_404_mid_wait_is_server_gone_unless_deletion_is_the_target() {
     let cloud = MockCloud::start("2.100").await;
-    let gone = ResponseTemplate::new(404).insert_header("x-openstack-request-id", "req-gone")
+    let gone = ResponseTemplate::new(404)
+        .insert_header("x-openstack-request-id", "req-gone")
         .set_body_json(json!({"itemNotFound": {"code": 404, "message": "Instance could not be found."}}));
     mount_sequence(&cloud, vec![(show("ACTIVE", Some("deleting")), 2), (gone, 100)]).await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let err = compute.server(SERVER).wait_for_status(&["ACTIVE"], fast(Duration::from_secs(5))).await.unwrap_err();
-    assert!(matches!(&err, Error::Wait(w) if matches!(w.as_ref(), WaitError::ServerGone { .. })), "{err:?}");
+    let err = compute
+        .server(SERVER)
+        .wait_for_status(&["ACTIVE"], fast(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Wait(w) if matches!(w.as_ref(), WaitError::ServerGone { .. })),
+        "{err:?}"
+    );
     assert_eq!(err.request_id(), Some("req-gone"));
-    compute.server(SERVER).wait_for_deleted(fast(Duration::from_secs(5))).await.unwrap();
+    compute
+        .server(SERVER)
+        .wait_for_deleted(fast(Duration::from_secs(5)))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -87,10 +138,19 @@ async fn timeout_reports_the_last_status_and_task_state() {
     let cloud = MockCloud::start("2.100").await;
     mount_sequence(&cloud, vec![(show("RESIZE", Some("resize_migrating")), 1000)]).await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let err = compute.server(SERVER).wait_for_status(&["VERIFY_RESIZE"], fast(Duration::from_millis(150))).await.unwrap_err();
+    let err = compute
+        .server(SERVER)
+        .wait_for_status(&["VERIFY_RESIZE"], fast(Duration::from_millis(150)))
+        .await
+        .unwrap_err();
     match &err {
         Error::Wait(w) => match w.as_ref() {
-            WaitError::Timeout { last_status, task_state, waited, .. } => {
+            WaitError::Timeout {
+                last_status,
+                task_state,
+                waited,
+                ..
+            } => {
                 assert_eq!(last_status, "RESIZE");
                 assert_eq!(task_state.as_deref(), Some("resize_migrating"));
                 assert!(*waited <= Duration::from_millis(150));
@@ -103,7 +163,10 @@ async fn timeout_reports_the_last_status_and_task_state() {
 
 #[test]
 fn backoff_intervals_follow_the_options() {
-    let o = WaitOptions::new(Duration::from_secs(60)).initial_interval(Duration::from_millis(100)).backoff(2.0).max_interval(Duration::from_millis(700));
+    let o = WaitOptions::new(Duration::from_secs(60))
+        .initial_interval(Duration::from_millis(100))
+        .backoff(2.0)
+        .max_interval(Duration::from_millis(700));
     let got: Vec<u128> = (0..5).map(|n| o.interval(n).as_millis()).collect();
     assert_eq!(got, vec![100, 200, 400, 700, 700]);
     let d = WaitOptions::new(Duration::from_secs(60));
@@ -114,12 +177,17 @@ fn backoff_intervals_follow_the_options() {
 #[tokio::test]
 async fn retry_after_on_429_is_honoured_by_polls() {
     let cloud = MockCloud::start("2.100").await;
-    let limited = ResponseTemplate::new(429).insert_header("retry-after", "1")
+    let limited = ResponseTemplate::new(429)
+        .insert_header("retry-after", "1")
         .set_body_json(json!({"overLimit": {"code": 429, "message": "Rate limit"}}));
     mount_sequence(&cloud, vec![(limited, 1), (show("ACTIVE", None), 100)]).await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     let start = std::time::Instant::now();
-    compute.server(SERVER).wait_for_status(&["ACTIVE"], fast(Duration::from_secs(5))).await.unwrap();
+    compute
+        .server(SERVER)
+        .wait_for_status(&["ACTIVE"], fast(Duration::from_secs(5)))
+        .await
+        .unwrap();
     assert!(start.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
 }
 
@@ -128,7 +196,9 @@ async fn dropping_a_wait_stops_polling() {
     let cloud = MockCloud::start("2.100").await;
     mount_sequence(&cloud, vec![(show("BUILD", Some("spawning")), 10_000)]).await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let wait = compute.server(SERVER).wait_for_status(&["ACTIVE"], fast(Duration::from_secs(60)));
+    let wait = compute
+        .server(SERVER)
+        .wait_for_status(&["ACTIVE"], fast(Duration::from_secs(60)));
     let _ = tokio::time::timeout(Duration::from_millis(100), wait).await;
     let after_drop = gets(&cloud).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -145,14 +215,28 @@ fn action(events: Value) -> ResponseTemplate {
 async fn wait_for_action_follows_events_to_the_end() {
     let cloud = MockCloud::start("2.100").await;
     let action_path = format!("/compute/v2.1/servers/{SERVER}/os-instance-actions/req-reboot");
-    let not_yet = ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"code": 404, "message": "not found"}}));
-    let running = action(json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": null, "result": null}]));
-    let finished = action(json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": "2026-01-01T00:00:02.000000", "result": "Success"}]));
+    let not_yet =
+        ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"code": 404, "message": "not found"}}));
+    let running = action(
+        json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": null, "result": null}]),
+    );
+    let finished = action(
+        json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": "2026-01-01T00:00:02.000000", "result": "Success"}]),
+    );
     for (r, n) in [(not_yet, 1), (running, 2), (finished, 100)] {
-        Mock::given(method("GET")).and(path(action_path.as_str())).respond_with(r).up_to_n_times(n).mount(&cloud.server).await;
+        Mock::given(method("GET"))
+            .and(path(action_path.as_str()))
+            .respond_with(r)
+            .up_to_n_times(n)
+            .mount(&cloud.server)
+            .await;
     }
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let done = compute.server(SERVER).wait_for_action("req-reboot", fast(Duration::from_secs(5))).await.unwrap();
+    let done = compute
+        .server(SERVER)
+        .wait_for_action("req-reboot", fast(Duration::from_secs(5)))
+        .await
+        .unwrap();
     assert_eq!(done.action, "reboot");
 }
 
@@ -164,10 +248,21 @@ async fn wait_for_action_reports_each_failed_event() {
         {"event": "compute_prep_resize", "start_time": "2026-01-01T00:00:00.000000", "finish_time": "2026-01-01T00:00:01.000000", "result": "Success"},
         {"event": "compute_resize_instance", "start_time": "2026-01-01T00:00:01.000000", "finish_time": "2026-01-01T00:00:02.000000", "result": "Error", "traceback": "Traceback: disk full"}
     ]));
-    Mock::given(method("GET")).and(path(action_path.as_str())).respond_with(failed).mount(&cloud.server).await;
+    Mock::given(method("GET"))
+        .and(path(action_path.as_str()))
+        .respond_with(failed)
+        .mount(&cloud.server)
+        .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let err = compute.server(SERVER).wait_for_action("req-reboot", fast(Duration::from_secs(5))).await.unwrap_err();
-    assert_eq!(err.to_string(), "action req-reboot failed: compute_resize_instance (Error)");
+    let err = compute
+        .server(SERVER)
+        .wait_for_action("req-reboot", fast(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "action req-reboot failed: compute_resize_instance (Error)"
+    );
     match &err {
         Error::Wait(w) => match w.as_ref() {
             WaitError::ActionFailed { failed_events, .. } => {
@@ -192,10 +287,23 @@ async fn reboot_of_an_active_server_waits_for_its_own_action() {
         .await;
     mount_sequence(&cloud, vec![(show("ACTIVE", None), 1000)]).await;
     let action_path = format!("/compute/v2.1/servers/{SERVER}/os-instance-actions/req-reboot");
-    let running = action(json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": null, "result": null}]));
-    let finished = action(json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": "2026-01-01T00:00:02.000000", "result": "Success"}]));
-    Mock::given(method("GET")).and(path(action_path.as_str())).respond_with(running).up_to_n_times(3).mount(&cloud.server).await;
-    Mock::given(method("GET")).and(path(action_path.as_str())).respond_with(finished).mount(&cloud.server).await;
+    let running = action(
+        json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": null, "result": null}]),
+    );
+    let finished = action(
+        json!([{"event": "compute_reboot_instance", "start_time": "2026-01-01T00:00:00.000000", "finish_time": "2026-01-01T00:00:02.000000", "result": "Success"}]),
+    );
+    Mock::given(method("GET"))
+        .and(path(action_path.as_str()))
+        .respond_with(running)
+        .up_to_n_times(3)
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(action_path.as_str()))
+        .respond_with(finished)
+        .mount(&cloud.server)
+        .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     let done = compute
         .server(SERVER)
