@@ -56,7 +56,9 @@ impl Range {
     }
 }
 
+/// Where a field travels. (`LocationHeader` is the `Location` HTTP header, hence the name.)
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[allow(clippy::enum_variant_names)]
 pub enum Location {
     Body,
     Query,

@@ -1,7 +1,7 @@
 //! The client: [`Compute`] holds the configuration, the token cache and the discovered
 //! versions; [`ServerHandle`] is one server, with a method per operation (generated from the
 //! spec) returning a [`Call`], a fluent builder whose `send()` goes through the one request
-//! path ([`Compute::execute`]).
+//! path (`Compute::execute`, then the transport).
 
 use std::sync::Arc;
 

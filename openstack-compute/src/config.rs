@@ -276,11 +276,11 @@ fn cloud_settings(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<BT
     candidates.extend(search_dirs(get).into_iter().map(|d| d.join("clouds.yaml")));
     let mut cloud = None;
     for path in &candidates {
-        if let Some(doc) = read_yaml(path)? {
-            if let Some(c) = doc.get("clouds").and_then(|c| c.get(name)) {
-                cloud = Some(c.clone());
-                break;
-            }
+        if let Some(doc) = read_yaml(path)?
+            && let Some(c) = doc.get("clouds").and_then(|c| c.get(name))
+        {
+            cloud = Some(c.clone());
+            break;
         }
     }
     let searched = candidates
@@ -292,11 +292,11 @@ fn cloud_settings(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<BT
     let mut secure_paths: Vec<PathBuf> = get("OS_CLIENT_SECURE_FILE").map(PathBuf::from).into_iter().collect();
     secure_paths.extend(search_dirs(get).into_iter().map(|d| d.join("secure.yaml")));
     for path in &secure_paths {
-        if let Some(doc) = read_yaml(path)? {
-            if let Some(c) = doc.get("clouds").and_then(|c| c.get(name)) {
-                merge(&mut cloud, c.clone());
-                break;
-            }
+        if let Some(doc) = read_yaml(path)?
+            && let Some(c) = doc.get("clouds").and_then(|c| c.get(name))
+        {
+            merge(&mut cloud, c.clone());
+            break;
         }
     }
     let mut settings = BTreeMap::new();

@@ -250,7 +250,7 @@ pub enum Error {
     },
     /// The server answered with an error status.
     #[error(transparent)]
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// Keystone refused the credentials, or its answer was unusable.
     #[error("authentication failed: {message}")]
     Auth {
@@ -297,7 +297,7 @@ impl Error {
     /// The API error, when the server answered with an error status.
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(e) => Some(e),
+            Error::Api(e) => Some(e.as_ref()),
             _ => None,
         }
     }

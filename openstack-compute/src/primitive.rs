@@ -471,9 +471,24 @@ impl<'de> Deserialize<'de> for Password {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Password, E> {
                 Ok(Password::from(v))
             }
+            // serde's defaults would quote the offending value in the error; a mistyped
+            // secret is still a secret.
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Password, E> {
+                Err(E::invalid_type(de::Unexpected::Other("a boolean"), &self))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Password, E> {
+                Err(E::invalid_type(de::Unexpected::Other("a number"), &self))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Password, E> {
+                Err(E::invalid_type(de::Unexpected::Other("a number"), &self))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Password, E> {
+                Err(E::invalid_type(de::Unexpected::Other("a number"), &self))
+            }
         }
         // The error names the type only: the value, whatever it is, is never echoed.
-        d.deserialize_str(V)
+        // (`deserialize_str` would let serde_json build the error itself, quoting a number.)
+        d.deserialize_any(V)
     }
 }
 

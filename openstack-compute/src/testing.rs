@@ -660,8 +660,10 @@ impl State {
                     None => return fault(400, "badRequest", &format!("Marker {marker} could not be found.")),
                 }
             }
-            if let Some(limit) = query.get("limit").and_then(|l| l.parse::<usize>().ok()) {
-                if records.len() > limit {
+            if let Some(limit) = query.get("limit").and_then(|l| l.parse::<usize>().ok())
+                && records.len() > limit
+            {
+                {
                     records.truncate(limit);
                     let last = &records[limit - 1].request_id;
                     links = Some(json!([{"rel": "next", "href": format!(
@@ -697,6 +699,7 @@ impl State {
     }
 }
 
+#[allow(clippy::result_large_err)] // the error is the response to send; it is built once
 fn version_of(req: &Request) -> Result<Microversion, ResponseTemplate> {
     let header = req
         .headers

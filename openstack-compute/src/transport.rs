@@ -140,7 +140,7 @@ impl Transport {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            Err(Error::Api(ApiError::from_response(meta, &body, retry_after)))
+            Err(Error::Api(Box::new(ApiError::from_response(meta, &body, retry_after))))
         }
     }
 }

@@ -200,7 +200,7 @@ impl ServerHandle {
         let mut poll = 0;
         loop {
             match self.action_state(request_id).await? {
-                ActionState::Finished(action) => return Ok(action),
+                ActionState::Finished(action) => return Ok(*action),
                 ActionState::Running | ActionState::NotRecorded => {}
             }
             let delay = options.jittered(poll);
@@ -222,7 +222,7 @@ impl ServerHandle {
             Err(e) => return Err(e),
         };
         let Some(events) = &action.events else {
-            return Ok(ActionState::Finished(action));
+            return Ok(ActionState::Finished(Box::new(action)));
         };
         let failed: Vec<FailedEvent> = events
             .iter()
@@ -241,7 +241,7 @@ impl ServerHandle {
             })));
         }
         if events.iter().all(|e| e.finish_time.is_some()) {
-            Ok(ActionState::Finished(action))
+            Ok(ActionState::Finished(Box::new(action)))
         } else {
             Ok(ActionState::Running)
         }
@@ -257,10 +257,8 @@ impl ServerHandle {
         let mut poll = 0;
         let mut action_done = action.is_none();
         loop {
-            if !action_done {
-                if let Some(request_id) = action {
-                    action_done = matches!(self.action_state(request_id).await?, ActionState::Finished(_));
-                }
+            if !action_done && let Some(request_id) = action {
+                action_done = matches!(self.action_state(request_id).await?, ActionState::Finished(_));
             }
             let (last_status, task_state) = match self.show_server().send().await {
                 Err(Error::Api(api)) if api.meta.status == 404 => {
@@ -317,7 +315,7 @@ impl ServerHandle {
 enum ActionState {
     NotRecorded,
     Running,
-    Finished(Output<show_instance_action::Response>),
+    Finished(Box<Output<show_instance_action::Response>>),
 }
 
 impl<O: Operation> Call<O> {

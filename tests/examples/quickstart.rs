@@ -59,7 +59,7 @@ async fn walk(server: &ServerHandle, options: WaitOptions) -> Result<(), Error> 
     let rebuilt = step!("rebuild", server.rebuild(image_ref).name("quickstart-rebuilt"));
     println!(
         "               rebuilt: name {}, status {}, image {:?}",
-        rebuilt.output.name,
+        rebuilt.output.name.as_deref().unwrap_or("-"),
         rebuilt.output.status.as_str(),
         rebuilt.output.image.value().map(|i| i.id.as_str())
     );
@@ -81,13 +81,7 @@ async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
             .events
             .iter()
             .flatten()
-            .map(|e| {
-                format!(
-                    "{} {}",
-                    e.event,
-                    e.result.clone().flatten().unwrap_or_else(|| "(running)".into())
-                )
-            })
+            .map(|e| format!("{} {}", e.event, e.result.clone().unwrap_or_else(|| "(running)".into())))
             .collect();
         println!("  {:<14} {} [{}]", action.action, action.request_id, events.join(", "));
     }
@@ -114,7 +108,7 @@ async fn run() -> Result<(), Error> {
         println!(
             "server {} ({}) is {} [request {}]",
             shown.id,
-            shown.name,
+            shown.name.as_deref().unwrap_or("-"),
             shown.status.as_str(),
             shown.request_id().unwrap_or("-")
         );

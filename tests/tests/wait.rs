@@ -196,9 +196,8 @@ async fn dropping_a_wait_stops_polling() {
     let cloud = MockCloud::start("2.100").await;
     mount_sequence(&cloud, vec![(show("BUILD", Some("spawning")), 10_000)]).await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let wait = compute
-        .server(SERVER)
-        .wait_for_status(&["ACTIVE"], fast(Duration::from_secs(60)));
+    let handle = compute.server(SERVER);
+    let wait = handle.wait_for_status(&["ACTIVE"], fast(Duration::from_secs(60)));
     let _ = tokio::time::timeout(Duration::from_millis(100), wait).await;
     let after_drop = gets(&cloud).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
