@@ -37,7 +37,9 @@ pub use wait::{WaitError, WaitOptions};
 /// Value types used by operations: Nova's loose scalars and every named type of the spec.
 pub mod types {
     pub use crate::generated::types::*;
-    pub use crate::primitive::{BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Password, Timestamp};
+    pub use crate::primitive::{
+        BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, ParseTimestampError, Password, Timestamp,
+    };
 }
 
 /// Test and tooling support; not part of the stable API.
