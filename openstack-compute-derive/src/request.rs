@@ -422,6 +422,24 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let no_request_body = op.body == "none";
     let value_less = matches!(op.body.as_str(), "null" | "exactly_null" | "object_or_null");
     let value_only_null = matches!(op.body.as_str(), "null" | "exactly_null");
+    // `object_or_null`: a request with no body field set is `{key: null}`, which Nova accepts
+    // in every version; `required` applies to the object only when one is sent.
+    let body_field_ids: Vec<&syn::Ident> = fields
+        .iter()
+        .filter(|f| f.attrs.iter().all(|a| a.location == Location::Body))
+        .map(|f| &f.ident)
+        .collect();
+    let null_when_empty = if op.body == "object_or_null" {
+        quote!(
+            if true #(&& self.#body_field_ids.is_none())* {
+                let mut parts = crate::operation_core::RequestParts::default();
+                parts.body = ::core::option::Option::Some(crate::codec::wrap(#key, ::serde_json::Value::Null));
+                return ::core::result::Result::Ok(parts);
+            }
+        )
+    } else {
+        quote!()
+    };
     let _ = LitStr::new("", proc_macro2::Span::call_site());
 
     let client_method = format_ident!("{}", op.name);
@@ -486,6 +504,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                         operation: #name, range: info.range, version,
                     });
                 }
+                #null_when_empty
                 #(#checks)*
                 #(#dispatch)*
                 ::core::result::Result::Err(crate::error::ActionError::OperationOutOfRange {
