@@ -135,6 +135,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut versioned = Vec::new();
     let mut dispatch = Vec::new();
     let mut roundtrip = Vec::new();
+    let mut sample_parts = Vec::new();
     for range in &ranges {
         let v = range.since;
         let vident = v.ident();
@@ -275,6 +276,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             if #range_tokens.contains(version) {
                 let typed: #vident = ::serde_json::from_value(inner).map_err(|e| crate::error::DecodeError::json(context(), &e))?;
                 return ::core::result::Result::Ok(crate::codec::wrap(#key, crate::codec::to_value(&typed)));
+            }
+        ));
+        sample_parts.push(quote!(
+            if #range_tokens.contains(version) {
+                let typed: #vident = ::serde_json::from_value(inner).map_err(|e| crate::error::DecodeError::json(context(), &e))?;
+                return ::core::result::Result::Ok(crate::operation_core::VersionedRequest::to_parts(&typed));
             }
         ));
     }
@@ -538,6 +545,20 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     return ::core::result::Result::Err(crate::error::DecodeError::new(context(), "expected null under the body key"));
                 }
                 #(#roundtrip)*
+                ::core::result::Result::Err(crate::error::DecodeError::new(context(), "no type for this microversion"))
+            }
+
+            fn sample_parts(version: crate::microversion::Microversion, body: &::serde_json::Value)
+                -> ::core::result::Result<crate::operation_core::RequestParts, crate::error::DecodeError>
+            {
+                let context = || crate::codec::context(#name, "request", version);
+                let inner = crate::codec::unwrap_request(#name, #key, body)?;
+                if #value_less && inner.is_null() {
+                    let mut parts = crate::operation_core::RequestParts::default();
+                    parts.body = ::core::option::Option::Some(crate::codec::wrap(#key, ::serde_json::Value::Null));
+                    return ::core::result::Result::Ok(parts);
+                }
+                #(#sample_parts)*
                 ::core::result::Result::Err(crate::error::DecodeError::new(context(), "no type for this microversion"))
             }
 

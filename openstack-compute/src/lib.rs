@@ -45,7 +45,7 @@ pub mod types {
 /// Test and tooling support; not part of the stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, roundtrip};
+    pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, replay_through_client, roundtrip};
 }
 
 /// The static facts of every operation the SDK knows, generated from `spec/`.

@@ -96,7 +96,7 @@ pub trait Operation {
     /// The static facts.
     const INFO: &'static OperationInfo;
     /// The typed response (per-version shapes unified; see each operation's `response` module).
-    type Response: ResponseBody;
+    type Response: ResponseBody + PartialEq + std::fmt::Debug;
     /// The request for microversion `version`.
     fn to_parts(&self, version: Microversion) -> Result<RequestParts, ActionError>;
     /// The lowest microversion at which every field that is set is accepted.
@@ -143,4 +143,6 @@ impl ResponseBody for NoContent {
 pub trait Roundtrip {
     fn roundtrip_request(version: Microversion, body: &Value) -> Result<Value, DecodeError>;
     fn roundtrip_response(version: Microversion, body: &Value) -> Result<Value, DecodeError>;
+    /// The parts a request sample becomes (through the type for its version).
+    fn sample_parts(version: Microversion, body: &Value) -> Result<RequestParts, DecodeError>;
 }

@@ -125,6 +125,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
     let mut registry = String::new();
     let mut samples = String::new();
     let mut infos = String::new();
+    let mut client_replay = String::new();
     for (_, op) in &spec.ops {
         let source = format!("spec/actions/{}.yaml", op.name);
         let code = operation_file(op, &types)?;
@@ -139,6 +140,13 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
             op.name
         );
         let _ = writeln!(infos, "<operations::{}::Request as Operation>::INFO,", op.name);
+        if op.kind != OpKind::Get {
+            let _ = writeln!(
+                client_replay,
+                "\"{0}\" => Some(crate::client::replay_sample::<operations::{0}::Request>(server, version, request, response).await),",
+                op.name
+            );
+        }
         for s in &op.samples {
             let _ = writeln!(
                 samples,
@@ -206,6 +214,21 @@ fn roundtrip_of<R: Roundtrip>(direction: Direction, version: Microversion, body:
     match direction {{
         Direction::Request => R::roundtrip_request(version, body),
         Direction::Response => R::roundtrip_response(version, body),
+    }}
+}}
+
+/// Sends a request sample through the client as `operation` at `version` and compares the
+/// typed output with `response` read by the same type; `None` for an unknown operation or one
+/// without a request body. `Ok` carries the output's request ID.
+pub async fn replay_through_client(
+    server: &crate::client::ServerHandle,
+    operation: &str,
+    version: Microversion,
+    request: &serde_json::Value,
+    response: &[u8],
+) -> Option<Result<Option<String>, String>> {{
+    match operation {{
+{client_replay}        _ => None,
     }}
 }}
 

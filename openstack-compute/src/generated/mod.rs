@@ -579,6 +579,356 @@ fn roundtrip_of<R: Roundtrip>(
         Direction::Response => R::roundtrip_response(version, body),
     }
 }
+/// Sends a request sample through the client as `operation` at `version` and compares the
+/// typed output with `response` read by the same type; `None` for an unknown operation or one
+/// without a request body. `Ok` carries the output's request ID.
+pub async fn replay_through_client(
+    server: &crate::client::ServerHandle,
+    operation: &str,
+    version: Microversion,
+    request: &serde_json::Value,
+    response: &[u8],
+) -> Option<Result<Option<String>, String>> {
+    match operation {
+        "add_fixed_ip" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::add_fixed_ip::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "add_floating_ip" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::add_floating_ip::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "add_security_group" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::add_security_group::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "change_password" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::change_password::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "confirm_resize" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::confirm_resize::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "create_backup" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::create_backup::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "create_image" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::create_image::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "create_remote_console" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::create_remote_console::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "evacuate" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::evacuate::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "force_delete" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::force_delete::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "get_console_output" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::get_console_output::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "get_rdp_console" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::get_rdp_console::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "get_serial_console" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::get_serial_console::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "get_spice_console" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::get_spice_console::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "get_vnc_console" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::get_vnc_console::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "inject_network_info" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::inject_network_info::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "live_migrate" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::live_migrate::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "lock" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::lock::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "migrate" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::migrate::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "pause" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::pause::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "reboot" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::reboot::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "rebuild" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::rebuild::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "remove_fixed_ip" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::remove_fixed_ip::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "remove_floating_ip" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::remove_floating_ip::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "remove_security_group" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::remove_security_group::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "rescue" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::rescue::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "reset_network" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::reset_network::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "reset_state" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::reset_state::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "resize" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::resize::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "restore" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::restore::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "resume" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::resume::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "revert_resize" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::revert_resize::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "shelve" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::shelve::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "shelve_offload" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::shelve_offload::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "start" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::start::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "stop" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::stop::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "suspend" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::suspend::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "trigger_crash_dump" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::trigger_crash_dump::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "unlock" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::unlock::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "unpause" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::unpause::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "unrescue" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::unrescue::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        "unshelve" => {
+            Some(
+                crate::client::replay_sample::<
+                    operations::unshelve::Request,
+                >(server, version, request, response)
+                    .await,
+            )
+        }
+        _ => None,
+    }
+}
 /// Reads `body` into the type of `operation` at `version` and writes it back; `None` for an
 /// unknown operation.
 pub fn roundtrip(
