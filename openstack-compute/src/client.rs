@@ -521,6 +521,30 @@ impl<O: Operation> Call<O> {
     }
 }
 
+/// Sends a request sample through the one request path and checks the typed output against
+/// the response sample read by the same type (the generated `replay_through_client` uses it).
+pub(crate) async fn replay_sample<O: Operation + crate::operation_core::Roundtrip>(
+    server: &ServerHandle,
+    version: Microversion,
+    request: &serde_json::Value,
+    response: &[u8],
+) -> Result<Option<String>, String> {
+    let parts = O::sample_parts(version, request).map_err(|e| e.to_string())?;
+    let output = server
+        .compute
+        .send_parts::<O>(&server.id, parts, version)
+        .await
+        .map_err(|e| e.to_string())?;
+    let expected = O::Response::parse(response, output.location(), version).map_err(|e| e.to_string())?;
+    let request_id = output.request_id().map(str::to_string);
+    let got = output.into_inner();
+    if got == expected {
+        Ok(request_id)
+    } else {
+        Err(format!("typed output differs:\n got {got:?}\n expected {expected:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,29 +570,5 @@ mod tests {
             ),
             "http://h/v2.1/servers/a%20b/os-instance-actions/req-1?changes-since=2024-01-01T00%3A00%3A00%2B00%3A00"
         );
-    }
-}
-
-/// Sends a request sample through the one request path and checks the typed output against
-/// the response sample read by the same type (the generated `replay_through_client` uses it).
-pub(crate) async fn replay_sample<O: Operation + crate::operation_core::Roundtrip>(
-    server: &ServerHandle,
-    version: Microversion,
-    request: &serde_json::Value,
-    response: &[u8],
-) -> Result<Option<String>, String> {
-    let parts = O::sample_parts(version, request).map_err(|e| e.to_string())?;
-    let output = server
-        .compute
-        .send_parts::<O>(&server.id, parts, version)
-        .await
-        .map_err(|e| e.to_string())?;
-    let expected = O::Response::parse(response, output.location(), version).map_err(|e| e.to_string())?;
-    let request_id = output.request_id().map(str::to_string);
-    let got = output.into_inner();
-    if got == expected {
-        Ok(request_id)
-    } else {
-        Err(format!("typed output differs:\n got {got:?}\n expected {expected:?}"))
     }
 }
