@@ -265,19 +265,6 @@ impl Shape {
             _ => quote!(::core::option::Option<::core::option::Option<#inner>>),
         }
     }
-
-    pub fn serde_attrs(self, json: &str) -> TokenStream {
-        match self {
-            Shape::Plain | Shape::NullableRequired => quote!(#[serde(rename = #json)]),
-            Shape::Optional => {
-                quote!(#[serde(rename = #json, default, skip_serializing_if = "::core::option::Option::is_none")])
-            }
-            Shape::OptionalNullable => quote!(
-                #[serde(rename = #json, default, deserialize_with = "crate::codec::double_option", skip_serializing_if = "::core::option::Option::is_none")]
-            ),
-            Shape::OutOfBody => quote!(#[serde(skip)]),
-        }
-    }
 }
 
 /// Converts an expression of shape `from` layers into `to` layers, where a missing value

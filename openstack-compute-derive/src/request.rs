@@ -148,18 +148,32 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let mut query_pushes = Vec::new();
         let mut path_pushes = Vec::new();
         let mut from_agnostic = Vec::new();
+        let mut takes = Vec::new();
+        let mut puts = Vec::new();
+        let mut known: Vec<String> = Vec::new();
         for (f, a) in &present {
             let fid = &f.ident;
             let inner = model::peel(&f.ty, agnostic_layers(f))?;
             let shape = Shape::of(a, v);
             let ty = shape.ty(&inner);
-            let serde = if a.location == Location::Body {
-                shape.serde_attrs(&a.json)
-            } else {
-                quote!(#[serde(skip)])
-            };
             let docs = &f.docs;
-            defs.push(quote!(#(#docs)* #serde pub #fid: #ty,));
+            defs.push(quote!(#(#docs)* pub #fid: #ty,));
+            let json = &a.json;
+            if a.location == Location::Body {
+                let (take, put) = match shape {
+                    Shape::Plain => (quote!(take_required), quote!(put_required)),
+                    Shape::NullableRequired => (quote!(take_nullable), quote!(put_required)),
+                    Shape::Optional => (quote!(take_optional), quote!(put_optional)),
+                    Shape::OptionalNullable | Shape::OutOfBody => {
+                        (quote!(take_optional_nullable), quote!(put_optional))
+                    }
+                };
+                takes.push(quote!(#fid: crate::codec::#take(&mut map, #json)?,));
+                puts.push(quote!(crate::codec::#put(&mut out, #json, &self.#fid)?;));
+                known.push(json.clone());
+            } else {
+                takes.push(quote!(#fid: ::core::default::Default::default(),));
+            }
             match shape {
                 Shape::Plain => {
                     new_args.push(quote!(#fid: impl ::core::convert::Into<#inner>));
@@ -242,9 +256,32 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let new_doc = "A request with the required fields set and every optional one unset.";
         versioned.push(quote!(
             #[doc = #doc]
-            #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-            #[serde(deny_unknown_fields)]
+            #[derive(Clone, Debug, PartialEq)]
             pub struct #vident { #(#defs)* }
+
+            // Through a JSON map and shared helpers (see the response types); a field of another
+            // microversion is an unknown field here, as it is to Nova.
+            impl<'de> ::serde::Deserialize<'de> for #vident {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    const FIELDS: &[&str] = &[#(#known),*];
+                    #[allow(unused_mut)]
+                    let mut map = <::serde_json::Map<::std::string::String, ::serde_json::Value> as ::serde::Deserialize>::deserialize(d)?;
+                    let typed = #vident { #(#takes)* };
+                    if let ::core::option::Option::Some(unknown) = map.keys().next() {
+                        return ::core::result::Result::Err(<D::Error as ::serde::de::Error>::unknown_field(unknown, FIELDS));
+                    }
+                    ::core::result::Result::Ok(typed)
+                }
+            }
+
+            impl ::serde::Serialize for #vident {
+                fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    #[allow(unused_mut)]
+                    let mut out = ::serde::Serializer::serialize_map(s, ::core::option::Option::None)?;
+                    #(#puts)*
+                    ::serde::ser::SerializeMap::end(out)
+                }
+            }
 
             impl #vident {
                 #[doc = #new_doc]

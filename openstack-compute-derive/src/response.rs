@@ -53,6 +53,8 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let mut convs = Vec::new();
         let mut location_fills = Vec::new();
         let mut body_expected = false;
+        let mut takes = Vec::new();
+        let mut puts = Vec::new();
         for f in &fields {
             let fid = &f.ident;
             let u = unified_layers(f);
@@ -61,9 +63,18 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 Some(a) => {
                     let shape = Shape::of(a, v);
                     let ty = shape.ty(&inner);
-                    let serde = shape.serde_attrs(&a.json);
                     let docs = &f.docs;
-                    defs.push(quote!(#(#docs)* #serde pub #fid: #ty,));
+                    defs.push(quote!(#(#docs)* pub #fid: #ty,));
+                    let json = &a.json;
+                    let (take, put) = match shape {
+                        Shape::Plain => (quote!(take_required), quote!(put_required)),
+                        Shape::NullableRequired => (quote!(take_nullable), quote!(put_required)),
+                        Shape::Optional => (quote!(take_optional), quote!(put_optional)),
+                        Shape::OptionalNullable => (quote!(take_optional_nullable), quote!(put_optional)),
+                        Shape::OutOfBody => (quote!(take_none), quote!(put_none)),
+                    };
+                    takes.push(quote!(#fid: crate::codec::#take(&mut map, #json)?,));
+                    puts.push(quote!(crate::codec::#put(&mut out, #json, &self.#fid)?;));
                     let conv = if shape == Shape::Plain && u == 0 {
                         quote!(typed.#fid)
                     } else {
@@ -93,14 +104,34 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ),
             None => quote!(),
         };
+        // (De)serialization goes through a JSON map and small generic helpers shared by every
+        // type, instead of serde's derive with `flatten`: the same work at run time (flatten
+        // buffers every field too), a fraction of the code to compile.
         types.push(quote!(
             #[doc = #doc]
-            #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Clone, Debug, PartialEq)]
             pub struct #vident {
                 #(#defs)*
                 /// Fields this SDK does not model, kept as sent.
-                #[serde(flatten)]
                 pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #vident {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    let mut map = <::serde_json::Map<::std::string::String, ::serde_json::Value> as ::serde::Deserialize>::deserialize(d)?;
+                    ::core::result::Result::Ok(#vident { #(#takes)* extra: map })
+                }
+            }
+
+            impl ::serde::Serialize for #vident {
+                fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    let mut out = ::serde::Serializer::serialize_map(s, ::core::option::Option::None)?;
+                    #(#puts)*
+                    for (k, v) in &self.extra {
+                        ::serde::ser::SerializeMap::serialize_entry(&mut out, k, v)?;
+                    }
+                    ::serde::ser::SerializeMap::end(out)
+                }
             }
             #wrapper
         ));

@@ -254,7 +254,27 @@ impl Compute {
         parts: RequestParts,
         version: Microversion,
     ) -> Result<Output<O::Response>, Error> {
-        let info = O::INFO;
+        let response = self.send_operation(O::INFO, server_id, parts, version).await?;
+        // Parse with the version the server says it used (it echoes the one we sent).
+        let used = response.meta.microversion.unwrap_or(version);
+        match O::Response::parse(&response.body, response.meta.location.as_deref(), used) {
+            Ok(inner) => Ok(Output::new(inner, response.meta)),
+            Err(error) => Err(Error::Decode {
+                error,
+                meta: response.meta,
+            }),
+        }
+    }
+
+    /// The HTTP part of [`Compute::send_parts`], shared by every operation (not generic, so
+    /// it is compiled once rather than once per operation).
+    async fn send_operation(
+        &self,
+        info: &'static crate::operation_core::OperationInfo,
+        server_id: &str,
+        parts: RequestParts,
+        version: Microversion,
+    ) -> Result<RawResponse, Error> {
         let token = self.inner.auth.token().await?;
         let url = build_url(&endpoint_of(&token), info.path, server_id, &parts);
         let span = tracing::info_span!(
@@ -289,17 +309,7 @@ impl Compute {
                 span.record("request_id", id.as_str());
             }
         }
-        let response = result?;
-        // Parse with the version the server says it used (it echoes the one we sent).
-        let used = response.meta.microversion.unwrap_or(version);
-        let parsed = O::Response::parse(&response.body, response.meta.location.as_deref(), used);
-        match parsed {
-            Ok(inner) => Ok(Output::new(inner, response.meta)),
-            Err(error) => Err(Error::Decode {
-                error,
-                meta: response.meta,
-            }),
-        }
+        result
     }
 
     /// Sends with the token; on a 401 re-authenticates once and sends once more.

@@ -164,3 +164,82 @@ pub fn check_value<T: VersionedValue>(
         })
     }
 }
+
+// Field helpers for the generated response types: each takes a field out of the object map
+// (what remains becomes `extra`) or writes one into a map serializer. Errors name the field.
+
+fn field_error<E: serde::de::Error>(key: &str, e: serde_json::Error) -> E {
+    E::custom(format_args!("field `{key}`: {e}"))
+}
+
+/// A field that must be present and not null.
+pub fn take_required<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    map: &mut serde_json::Map<String, Value>,
+    key: &'static str,
+) -> Result<T, E> {
+    match map.remove(key) {
+        Some(v) => T::deserialize(v).map_err(|e| field_error(key, e)),
+        None => Err(E::missing_field(key)),
+    }
+}
+
+/// A field that is always sent and may be null (absent reads as null).
+pub fn take_nullable<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    map: &mut serde_json::Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<T>, E> {
+    match map.remove(key) {
+        Some(v) => Option::<T>::deserialize(v).map_err(|e| field_error(key, e)),
+        None => Ok(None),
+    }
+}
+
+/// A field that may be absent.
+pub fn take_optional<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    map: &mut serde_json::Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<T>, E> {
+    take_nullable(map, key)
+}
+
+/// A field that may be absent or null, kept apart.
+pub fn take_optional_nullable<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    map: &mut serde_json::Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<Option<T>>, E> {
+    match map.remove(key) {
+        Some(v) => Option::<T>::deserialize(v).map(Some).map_err(|e| field_error(key, e)),
+        None => Ok(None),
+    }
+}
+
+/// A field that is not in the body (filled from a header).
+pub fn take_none<T, E>(_map: &mut serde_json::Map<String, Value>, _key: &'static str) -> Result<Option<T>, E> {
+    Ok(None)
+}
+
+/// Writes a field that is always sent (`None` as null).
+pub fn put_required<M: serde::ser::SerializeMap, T: Serialize + ?Sized>(
+    out: &mut M,
+    key: &str,
+    value: &T,
+) -> Result<(), M::Error> {
+    out.serialize_entry(key, value)
+}
+
+/// Writes a field when it is present.
+pub fn put_optional<M: serde::ser::SerializeMap, T: Serialize>(
+    out: &mut M,
+    key: &str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => out.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+/// A field that is not in the body.
+pub fn put_none<M: serde::ser::SerializeMap, T>(_out: &mut M, _key: &str, _value: &T) -> Result<(), M::Error> {
+    Ok(())
+}
