@@ -12,13 +12,17 @@ use crate::error::Error;
 use crate::primitive::{Password, Timestamp};
 use crate::transport::{RawRequest, Transport, header};
 
-/// Refresh a token when less than this is left (keystoneauth uses the same margin).
+/// Refresh a token when less than this is left (keystoneauth uses the same margin), or a
+/// quarter of its lifetime for short-lived tokens, so that a token living a few seconds is
+/// still used for most of its life.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(120);
 
 /// A token and what came with it.
 pub(crate) struct Token {
     pub value: Password,
     pub expires_at: Option<SystemTime>,
+    /// How long before `expires_at` it is refreshed.
+    pub margin: Duration,
     /// The compute endpoint chosen from the catalog (or the configured one).
     pub endpoint: String,
     pub project_id: Option<String>,
@@ -30,7 +34,7 @@ impl Token {
     fn fresh(&self, now: SystemTime) -> bool {
         match self.expires_at {
             None => true,
-            Some(t) => t.duration_since(now).is_ok_and(|left| left > REFRESH_MARGIN),
+            Some(t) => t.duration_since(now).is_ok_and(|left| left > self.margin),
         }
     }
 }
@@ -100,6 +104,7 @@ impl Authenticator {
                 return Ok(Token {
                     value: token.clone(),
                     expires_at: None,
+                    margin: REFRESH_MARGIN,
                     endpoint: endpoint.clone(),
                     project_id: None,
                     generation,
@@ -179,6 +184,16 @@ impl Authenticator {
             .and_then(Value::as_str)
             .and_then(|t| Timestamp::parse(t).ok())
             .map(|t| t.to_system_time());
+        let issued_at = token
+            .get("issued_at")
+            .and_then(Value::as_str)
+            .and_then(|t| Timestamp::parse(t).ok())
+            .map(|t| t.to_system_time())
+            .unwrap_or_else(SystemTime::now);
+        let lifetime = expires_at
+            .and_then(|e| e.duration_since(issued_at).ok())
+            .unwrap_or(REFRESH_MARGIN * 8);
+        let margin = REFRESH_MARGIN.min(lifetime / 4);
         let project_id = token.pointer("/project/id").and_then(Value::as_str).map(str::to_string);
         let endpoint = match &self.config.endpoint_override {
             Some(e) => e.clone(),
@@ -192,6 +207,7 @@ impl Authenticator {
         Ok(Token {
             value: Password::from(value),
             expires_at,
+            margin,
             endpoint,
             project_id,
             generation,
@@ -235,11 +251,8 @@ fn with_scope(identity: Value, project: Option<&NameOrId>) -> Value {
 }
 
 /// The `compute` endpoint of a catalog for `interface` and (when given) `region`.
-pub(crate) fn compute_endpoint(
-    catalog: Option<&Value>,
-    interface: Interface,
-    region: Option<&str>,
-) -> Result<String, String> {
+#[doc(hidden)]
+pub fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: Option<&str>) -> Result<String, String> {
     let services = catalog
         .and_then(Value::as_array)
         .ok_or("the token has no service catalog")?;

@@ -145,20 +145,10 @@ impl Compute {
         if let Some(id) = &response.meta.request_id {
             span.record("request_id", id.as_str());
         }
-        let meta = response.meta.clone();
-        let doc: serde_json::Value = serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
-            error: crate::error::DecodeError::json("version discovery document", &e),
-            meta: meta.clone(),
-        })?;
-        let version = doc.get("version").ok_or_else(|| Error::Decode {
-            error: crate::error::DecodeError::new("version discovery document", "missing `version`"),
-            meta: meta.clone(),
-        })?;
-        let text = |k: &str| version.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        // The legacy v2 API reports empty versions: it has no microversions, which is 2.1.
-        let max = text("version").parse().unwrap_or(Microversion::MIN);
-        let min = text("min_version").parse().unwrap_or(Microversion::MIN);
-        Ok(VersionRange::new(min, max))
+        parse_version_document(&response.body).map_err(|error| Error::Decode {
+            error,
+            meta: response.meta.clone(),
+        })
     }
 
     /// The microversion a request will be sent at, by the configured strategy.
@@ -390,6 +380,28 @@ impl Compute {
         };
         Ok(Output::new(value, response.meta))
     }
+}
+
+/// The supported range from a compute version document (`{"version": {"version", "min_version"}}`).
+/// The legacy v2 API reports empty versions: it has no microversions, which is 2.1.
+#[doc(hidden)]
+pub fn parse_version_document(body: &[u8]) -> Result<VersionRange, crate::error::DecodeError> {
+    let context = "version discovery document";
+    let doc: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| crate::error::DecodeError::json(context, &e))?;
+    let version = doc
+        .get("version")
+        .ok_or_else(|| crate::error::DecodeError::new(context, "missing `version`"))?;
+    let text = |k: &str| version.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let max = text("version").parse().unwrap_or(Microversion::MIN);
+    let min = text("min_version").parse().unwrap_or(Microversion::MIN);
+    if min > max {
+        return Err(crate::error::DecodeError::new(
+            context,
+            "`min_version` is above `version`",
+        ));
+    }
+    Ok(VersionRange::new(min, max))
 }
 
 /// The compute endpoint of a token, with a `{project_id}`-style placeholder filled in.

@@ -45,6 +45,8 @@ pub mod types {
 /// Test and tooling support; not part of the stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::auth::compute_endpoint;
+    pub use crate::client::parse_version_document;
     pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, replay_through_client, roundtrip};
 }
 

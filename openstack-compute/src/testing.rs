@@ -387,6 +387,7 @@ impl State {
         let expires = Timestamp::from(SystemTime::now() + lifetime);
         ResponseTemplate::new(201).insert_header("x-subject-token", token.as_str()).set_body_json(json!({"token": {
             "expires_at": expires.as_str(),
+            "issued_at": now_text(),
             "project": {"id": "fake-project", "name": "demo"},
             "user": {"id": "fake-user", "name": "demo"},
             "catalog": [{"type": "compute", "name": "nova", "endpoints": [

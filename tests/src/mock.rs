@@ -28,15 +28,20 @@ struct IssueToken {
 impl Respond for IssueToken {
     fn respond(&self, _req: &Request) -> ResponseTemplate {
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        // Issued an hour before it expires: `lifetime_secs` is what is left of an hour-long token.
         let expires = time::OffsetDateTime::now_utc() + time::Duration::seconds(self.lifetime_secs);
-        let expires = expires
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let issued = expires - time::Duration::hours(1);
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
+        let (expires, issued) = (
+            expires.format(rfc3339).unwrap_or_default(),
+            issued.format(rfc3339).unwrap_or_default(),
+        );
         ResponseTemplate::new(201)
             .insert_header("X-Subject-Token", format!("{TOKEN_PREFIX}{n}").as_str())
             .insert_header("x-openstack-request-id", format!("req-keystone-{n}").as_str())
             .set_body_json(json!({"token": {
                 "expires_at": expires,
+                "issued_at": issued,
                 "project": {"id": "p-123", "name": "demo"},
                 "catalog": [{"type": "compute", "name": "nova", "endpoints": [
                     {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": self.compute_url},
