@@ -89,6 +89,7 @@ impl FakeCloudBuilder {
             inject_status: None,
             latency: Duration::ZERO,
             action_posts: 0,
+            action_posts_received: 0,
             tokens_issued: 0,
             counter: 0,
             base: server.uri(),
@@ -126,6 +127,7 @@ struct State {
     inject_status: Option<(u16, usize)>,
     latency: Duration,
     action_posts: usize,
+    action_posts_received: usize,
     tokens_issued: usize,
     counter: u64,
     base: String,
@@ -245,6 +247,11 @@ impl FakeCloud {
         self.lock().action_posts
     }
 
+    /// How many action POSTs reached the fake, whatever it answered.
+    pub fn received_actions(&self) -> usize {
+        self.lock().action_posts_received
+    }
+
     /// How many tokens Keystone issued.
     pub fn tokens_issued(&self) -> usize {
         self.lock().tokens_issued
@@ -316,6 +323,9 @@ impl State {
         let path = req.url.path().to_string();
         if path == "/identity/v3/auth/tokens" {
             return self.issue_token(req);
+        }
+        if req.method.as_str() == "POST" && path.ends_with("/action") {
+            self.action_posts_received += 1;
         }
         if path == "/compute/v2.1/" {
             return ResponseTemplate::new(200).set_body_json(json!({"version": {
