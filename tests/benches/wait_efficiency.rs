@@ -84,8 +84,10 @@ fn main() {
             .initial_interval(Duration::from_secs(1));
         let ours = WaitOptions::new(max);
         let mut tasks = Vec::new();
-        for secs in [3u64, 10, 30, 60] {
-            let after = Duration::from_secs(secs);
+        // Off the 1 s grid, as real changes are.
+        for millis in [3_500u64, 10_500, 30_500, 60_500] {
+            let after = Duration::from_millis(millis);
+            let secs = millis;
             tasks.push(tokio::spawn(async move {
                 let a = run("default (1s x1.5, cap 10s)", after, ours).await;
                 (secs, a)
