@@ -47,7 +47,7 @@ pub mod types {
 pub mod __private {
     pub use crate::auth::compute_endpoint;
     pub use crate::client::parse_version_document;
-    pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, replay_through_client, roundtrip};
+    pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, replay_through_client, roundtrip, sample_parts};
 }
 
 /// The static facts of every operation the SDK knows, generated from `spec/`.

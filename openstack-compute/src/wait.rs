@@ -28,14 +28,20 @@ pub struct WaitOptions {
 }
 
 impl WaitOptions {
-    /// Polls after 1 s, then every 1.5x longer up to every 10 s, with ±10% jitter, for at
+    /// Polls after 1 s, then every 1.5x longer up to every 5 s, with ±10% jitter, for at
     /// most `max_wait`.
+    ///
+    /// Why: most actions finish in seconds on a healthy cloud, so the first polls come fast;
+    /// the long ones (resize, migration, shelve) take minutes, where a poll every 5 s costs a
+    /// tenth of gophercloud's fixed 1 s and notices the end at most ~5 s late. There is no
+    /// default `max_wait`: it depends on the action and the cloud (openstacksdk's 120 s is
+    /// too short for a resize of a big disk, novaclient's none never gives up).
     pub fn new(max_wait: Duration) -> WaitOptions {
         WaitOptions {
             max_wait,
             initial_interval: Duration::from_secs(1),
             backoff: 1.5,
-            max_interval: Duration::from_secs(10),
+            max_interval: Duration::from_secs(5),
             jitter: 0.1,
         }
     }

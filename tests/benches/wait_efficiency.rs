@@ -64,8 +64,8 @@ async fn run(label: &str, after: Duration, options: WaitOptions) -> (usize, Dura
     let late = start.elapsed().saturating_sub(after);
     let n = gets.load(Ordering::SeqCst);
     println!(
-        "{label:<28} change after {:>4}s: {n:>3} GETs, noticed {:>5.2}s late",
-        after.as_secs(),
+        "{label:<28} change after {:>5.1}s: {n:>3} GETs, noticed {:>5.2}s late",
+        after.as_secs_f64(),
         late.as_secs_f64()
     );
     (n, late)
@@ -89,7 +89,7 @@ fn main() {
             let after = Duration::from_millis(millis);
             let secs = millis;
             tasks.push(tokio::spawn(async move {
-                let a = run("default (1s x1.5, cap 10s)", after, ours).await;
+                let a = run("default (1s x1.5, cap 5s)", after, ours).await;
                 (secs, a)
             }));
             tasks.push(tokio::spawn(async move {

@@ -126,6 +126,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
     let mut samples = String::new();
     let mut infos = String::new();
     let mut client_replay = String::new();
+    let mut parts_registry = String::new();
     for (_, op) in &spec.ops {
         let source = format!("spec/actions/{}.yaml", op.name);
         let code = operation_file(op, &types)?;
@@ -140,6 +141,13 @@ pub fn generate(spec: &Spec) -> Result<Vec<(PathBuf, String)>, String> {
             op.name
         );
         let _ = writeln!(infos, "<operations::{}::Request as Operation>::INFO,", op.name);
+        if op.kind != OpKind::Get {
+            let _ = writeln!(
+                parts_registry,
+                "\"{0}\" => Some(<operations::{0}::Request as Roundtrip>::sample_parts(version, body)),",
+                op.name
+            );
+        }
         if op.kind != OpKind::Get {
             let _ = writeln!(
                 client_replay,
@@ -214,6 +222,13 @@ fn roundtrip_of<R: Roundtrip>(direction: Direction, version: Microversion, body:
     match direction {{
         Direction::Request => R::roundtrip_request(version, body),
         Direction::Response => R::roundtrip_response(version, body),
+    }}
+}}
+
+/// The request parts a sample body becomes at `version` (through the per-version type).
+pub fn sample_parts(operation: &str, version: Microversion, body: &serde_json::Value) -> Option<Result<crate::operation_core::RequestParts, DecodeError>> {{
+    match operation {{
+{parts_registry}        _ => None,
     }}
 }}
 

@@ -579,6 +579,278 @@ fn roundtrip_of<R: Roundtrip>(
         Direction::Response => R::roundtrip_response(version, body),
     }
 }
+/// The request parts a sample body becomes at `version` (through the per-version type).
+pub fn sample_parts(
+    operation: &str,
+    version: Microversion,
+    body: &serde_json::Value,
+) -> Option<Result<crate::operation_core::RequestParts, DecodeError>> {
+    match operation {
+        "add_fixed_ip" => {
+            Some(
+                <operations::add_fixed_ip::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "add_floating_ip" => {
+            Some(
+                <operations::add_floating_ip::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "add_security_group" => {
+            Some(
+                <operations::add_security_group::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "change_password" => {
+            Some(
+                <operations::change_password::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "confirm_resize" => {
+            Some(
+                <operations::confirm_resize::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "create_backup" => {
+            Some(
+                <operations::create_backup::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "create_image" => {
+            Some(
+                <operations::create_image::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "create_remote_console" => {
+            Some(
+                <operations::create_remote_console::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "evacuate" => {
+            Some(
+                <operations::evacuate::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "force_delete" => {
+            Some(
+                <operations::force_delete::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "get_console_output" => {
+            Some(
+                <operations::get_console_output::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "get_rdp_console" => {
+            Some(
+                <operations::get_rdp_console::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "get_serial_console" => {
+            Some(
+                <operations::get_serial_console::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "get_spice_console" => {
+            Some(
+                <operations::get_spice_console::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "get_vnc_console" => {
+            Some(
+                <operations::get_vnc_console::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "inject_network_info" => {
+            Some(
+                <operations::inject_network_info::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "live_migrate" => {
+            Some(
+                <operations::live_migrate::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "lock" => {
+            Some(<operations::lock::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "migrate" => {
+            Some(
+                <operations::migrate::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "pause" => {
+            Some(<operations::pause::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "reboot" => {
+            Some(<operations::reboot::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "rebuild" => {
+            Some(
+                <operations::rebuild::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "remove_fixed_ip" => {
+            Some(
+                <operations::remove_fixed_ip::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "remove_floating_ip" => {
+            Some(
+                <operations::remove_floating_ip::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "remove_security_group" => {
+            Some(
+                <operations::remove_security_group::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "rescue" => {
+            Some(<operations::rescue::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "reset_network" => {
+            Some(
+                <operations::reset_network::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "reset_state" => {
+            Some(
+                <operations::reset_state::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "resize" => {
+            Some(<operations::resize::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "restore" => {
+            Some(
+                <operations::restore::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "resume" => {
+            Some(<operations::resume::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "revert_resize" => {
+            Some(
+                <operations::revert_resize::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "shelve" => {
+            Some(<operations::shelve::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "shelve_offload" => {
+            Some(
+                <operations::shelve_offload::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "start" => {
+            Some(<operations::start::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "stop" => {
+            Some(<operations::stop::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "suspend" => {
+            Some(
+                <operations::suspend::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "trigger_crash_dump" => {
+            Some(
+                <operations::trigger_crash_dump::Request as Roundtrip>::sample_parts(
+                    version,
+                    body,
+                ),
+            )
+        }
+        "unlock" => {
+            Some(<operations::unlock::Request as Roundtrip>::sample_parts(version, body))
+        }
+        "unpause" => {
+            Some(
+                <operations::unpause::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "unrescue" => {
+            Some(
+                <operations::unrescue::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        "unshelve" => {
+            Some(
+                <operations::unshelve::Request as Roundtrip>::sample_parts(version, body),
+            )
+        }
+        _ => None,
+    }
+}
 /// Sends a request sample through the client as `operation` at `version` and compares the
 /// typed output with `response` read by the same type; `None` for an unknown operation or one
 /// without a request body. `Ok` carries the output's request ID.
