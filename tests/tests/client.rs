@@ -506,3 +506,28 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
         .unwrap_err();
     assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_global_request_id_is_sent_on_every_call() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().global_request_id(true).build().unwrap()).unwrap();
+    let global = compute.config().global_request_id.clone().expect("one per client");
+    assert!(global.starts_with("req-") && global.len() == 40, "{global}");
+    compute.server(SERVER).stop().send().await.unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    let requests = cloud.server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4, "token, discovery, two stops");
+    for r in &requests {
+        assert_eq!(
+            r.headers.get("x-openstack-request-id").and_then(|v| v.to_str().ok()),
+            Some(global.as_str()),
+            "{}",
+            r.url
+        );
+    }
+}

@@ -66,8 +66,37 @@ async fn secrets_never_reach_traces_debug_or_errors() {
         .unwrap_err();
     shown.push_str(&format!("{err} {err:?}"));
 
-    let password = openstack_compute::types::Password::from(ADMIN_PASS);
-    shown.push_str(&format!("{password:?}"));
+    // adminPass going out (changePassword, rebuild, evacuate) and coming back (rescue).
+    let cloud2 = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"adminPass": ADMIN_PASS})))
+        .mount(&cloud2.server)
+        .await;
+    let compute = Compute::new(cloud2.config().build().unwrap()).unwrap();
+    let server = compute.server(SERVER);
+    let call = server.change_password(ADMIN_PASS);
+    shown.push_str(&format!("{call:?}"));
+    let _ = call.send().await;
+    let call = server
+        .rebuild("155d900f-4e14-4e4c-a73d-069cbf4541e6")
+        .admin_pass(ADMIN_PASS);
+    shown.push_str(&format!("{call:?}"));
+    let _ = call.send().await;
+    let evacuate = server
+        .evacuate()
+        .admin_pass(ADMIN_PASS)
+        .at_microversion(openstack_compute::Microversion::new(2, 14));
+    shown.push_str(&format!("{evacuate:?}"));
+    let _ = evacuate.send().await;
+    let rescued = server.rescue().admin_pass(ADMIN_PASS).send().await.unwrap();
+    shown.push_str(&format!("{rescued:?}"));
+    assert_eq!(rescued.admin_pass.as_ref().map(|p| p.expose_secret()), Some(ADMIN_PASS));
+    let typed = openstack_compute::operation::rebuild::V2_1 {
+        admin_pass: Some(ADMIN_PASS.into()),
+        ..openstack_compute::operation::rebuild::V2_1::new("i")
+    };
+    shown.push_str(&format!("{typed:?}"));
 
     let traces = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(traces.contains("compute.call"), "the call was traced:\n{traces}");

@@ -313,3 +313,27 @@ async fn reboot_of_an_active_server_waits_for_its_own_action() {
     assert_eq!(done.output.request_id(), Some("req-reboot"));
     assert!(gets(&cloud).await >= 4, "kept polling until the action finished");
 }
+
+#[tokio::test]
+async fn a_token_expiring_mid_wait_is_refreshed_and_the_wait_completes() {
+    use openstack_compute::testing::FakeCloud;
+    let cloud = FakeCloud::builder()
+        .token_lifetime(Duration::from_millis(800))
+        .transition_time(Duration::from_millis(1500))
+        .start()
+        .await;
+    let id = cloud.add_server("w");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let done = compute
+        .server(&id)
+        .stop()
+        .wait(fast(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert_eq!(done.server.unwrap().status.as_str(), "SHUTOFF");
+    assert!(
+        cloud.tokens_issued() >= 2,
+        "the token was renewed during the wait ({})",
+        cloud.tokens_issued()
+    );
+}
