@@ -25,7 +25,6 @@ pub(crate) struct Token {
     pub margin: Duration,
     /// The compute endpoint chosen from the catalog (or the configured one).
     pub endpoint: String,
-    pub project_id: Option<String>,
     /// Increases with every new token, so a 401 invalidates only the token that got it.
     pub generation: u64,
 }
@@ -106,7 +105,6 @@ impl Authenticator {
                     expires_at: None,
                     margin: REFRESH_MARGIN,
                     endpoint: endpoint.clone(),
-                    project_id: None,
                     generation,
                 });
             }
@@ -204,15 +202,35 @@ impl Authenticator {
             )
             .map_err(Error::Endpoint)?,
         };
+        let endpoint = fill_project(endpoint, project_id.as_deref());
         Ok(Token {
             value: Password::from(value),
             expires_at,
             margin,
             endpoint,
-            project_id,
             generation,
         })
     }
+}
+
+/// The endpoint with a `{project_id}`-style placeholder filled in (done once per token, not
+/// per call).
+fn fill_project(mut endpoint: String, project: Option<&str>) -> String {
+    if let Some(project) = project {
+        for placeholder in [
+            "{project_id}",
+            "{tenant_id}",
+            "%(project_id)s",
+            "%(tenant_id)s",
+            "$(project_id)s",
+            "$(tenant_id)s",
+        ] {
+            if endpoint.contains(placeholder) {
+                endpoint = endpoint.replace(placeholder, project);
+            }
+        }
+    }
+    endpoint
 }
 
 fn tokens_url(auth_url: &str) -> String {
@@ -318,6 +336,23 @@ mod tests {
             compute_endpoint(Some(&json!([])), Interface::Public, None)
                 .unwrap_err()
                 .contains("no service of type")
+        );
+    }
+
+    #[test]
+    fn project_placeholders_are_filled_once() {
+        assert_eq!(
+            fill_project("http://n/v2.1/$(project_id)s".into(), Some("p1")),
+            "http://n/v2.1/p1"
+        );
+        assert_eq!(
+            fill_project("http://n/v2/%(tenant_id)s".into(), Some("p1")),
+            "http://n/v2/p1"
+        );
+        assert_eq!(fill_project("http://n/v2.1".into(), Some("p1")), "http://n/v2.1");
+        assert_eq!(
+            fill_project("http://n/v2.1/{project_id}".into(), None),
+            "http://n/v2.1/{project_id}"
         );
     }
 

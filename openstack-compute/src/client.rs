@@ -136,7 +136,7 @@ impl Compute {
 
     async fn discover(&self) -> Result<VersionRange, Error> {
         let token = self.inner.auth.token().await?;
-        let url = version_root(&endpoint_of(&token));
+        let url = version_root(&token.endpoint);
         let span = tracing::info_span!("compute.discover", url = %url, request_id = tracing::field::Empty);
         let response = self
             .send_authenticated(reqwest::Method::GET, url, None, None, true, token)
@@ -266,7 +266,7 @@ impl Compute {
         version: Microversion,
     ) -> Result<RawResponse, Error> {
         let token = self.inner.auth.token().await?;
-        let url = build_url(&endpoint_of(&token), info.path, server_id, &parts);
+        let url = build_url(&token.endpoint, info.path, server_id, &parts);
         let span = tracing::info_span!(
             "compute.call",
             method = info.method,
@@ -360,7 +360,7 @@ impl Compute {
     ) -> Result<Output<serde_json::Value>, Error> {
         let token = self.inner.auth.token().await?;
         let url = build_url(
-            &endpoint_of(&token),
+            &token.endpoint,
             "/servers/{server_id}/action",
             server_id,
             &RequestParts::default(),
@@ -402,24 +402,6 @@ pub fn parse_version_document(body: &[u8]) -> Result<VersionRange, crate::error:
         ));
     }
     Ok(VersionRange::new(min, max))
-}
-
-/// The compute endpoint of a token, with a `{project_id}`-style placeholder filled in.
-fn endpoint_of(token: &Token) -> String {
-    let mut endpoint = token.endpoint.clone();
-    if let Some(project) = &token.project_id {
-        for placeholder in [
-            "{project_id}",
-            "{tenant_id}",
-            "%(project_id)s",
-            "%(tenant_id)s",
-            "$(project_id)s",
-            "$(tenant_id)s",
-        ] {
-            endpoint = endpoint.replace(placeholder, project);
-        }
-    }
-    endpoint
 }
 
 /// The URL of the version document for an endpoint: the endpoint without a trailing project
