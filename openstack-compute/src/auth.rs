@@ -168,9 +168,8 @@ impl Authenticator {
             meta: Some(meta.clone()),
         };
         let value = response
-            .headers
-            .get("x-subject-token")
-            .and_then(|v| v.to_str().ok())
+            .subject_token
+            .as_deref()
             .ok_or_else(|| auth_error("Keystone's answer has no X-Subject-Token header"))?;
         let body: Value =
             serde_json::from_slice(&response.body).map_err(|_| auth_error("Keystone's token body is not JSON"))?;

@@ -24,7 +24,8 @@ pub(crate) struct RawRequest {
 /// A successful (2xx) response.
 pub(crate) struct RawResponse {
     pub meta: ResponseMeta,
-    pub headers: HeaderMap,
+    /// Keystone's `X-Subject-Token`, the one other header anything reads.
+    pub subject_token: Option<String>,
     pub body: bytes::Bytes,
 }
 
@@ -123,23 +124,31 @@ impl Transport {
         let work = async {
             let response = builder.send().await.map_err(transport_error)?;
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let meta = meta_of(status, &headers);
-            let body = read_capped(response, self.max_body, &meta).await?;
-            Ok::<_, Error>((meta, headers, body))
-        };
-        let (meta, headers, body) = match tokio::time::timeout(timeout, work).await {
-            Ok(result) => result?,
-            Err(_) => return Err(Error::Timeout(timeout)),
-        };
-        if (200..300).contains(&meta.status) {
-            Ok(RawResponse { meta, headers, body })
-        } else {
+            let headers = response.headers();
+            let meta = meta_of(status, headers);
+            let subject_token = headers
+                .get("x-subject-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let retry_after = headers
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
+            let body = read_capped(response, self.max_body, &meta).await?;
+            Ok::<_, Error>((meta, subject_token, retry_after, body))
+        };
+        let (meta, subject_token, retry_after, body) = match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result?,
+            Err(_) => return Err(Error::Timeout(timeout)),
+        };
+        if (200..300).contains(&meta.status) {
+            Ok(RawResponse {
+                meta,
+                subject_token,
+                body,
+            })
+        } else {
             Err(Error::Api(Box::new(ApiError::from_response(meta, &body, retry_after))))
         }
     }
@@ -179,6 +188,10 @@ async fn read_capped(
             limit,
             meta: meta.clone(),
         });
+    }
+    if response.content_length().is_some() {
+        // The length is known and within the limit: one read, no copy.
+        return response.bytes().await.map_err(transport_error);
     }
     let mut buf = bytes::BytesMut::new();
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
