@@ -18,6 +18,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "cargo test --workspace"
 cargo test --workspace
 
+step "cargo run --example quickstart (README's first command, on the embedded fake cloud)"
+env -u OS_CLOUD -u OS_AUTH_URL cargo run --quiet --example quickstart
+
 step "cargo xtask codegen --check"
 cargo xtask codegen --check
 
