@@ -1,5 +1,7 @@
-//! The spec model: what one file under `spec/` may say. `spec/README.md` documents it for
-//! writers; this module is the authority, and unknown keys are an error (`deny_unknown_fields`).
+//! The shapes of the files under `spec/`, as written. `spec/README.md` documents them for
+//! writers; this module is the authority, and unknown keys are an error
+//! (`deny_unknown_fields`). [`crate::model`] turns a loaded spec into the resolved model the
+//! generator, the validator and `drift` work on.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,39 +18,35 @@ pub struct Version {
 
 impl Version {
     pub const MIN: Version = Version { major: 2, minor: 1 };
-    /// The highest microversion this SDK knows (Nova master, see ACTIONS.md).
-    pub const MAX: Version = Version { major: 2, minor: 104 };
+
+    pub const fn new(major: u16, minor: u16) -> Version {
+        Version { major, minor }
+    }
 
     pub fn parse(text: &str) -> Result<Version, String> {
-        let (major, minor) = text
-            .split_once('.')
-            .ok_or_else(|| format!("`{text}` is not a microversion like \"2.19\""))?;
-        let major: u16 = major
-            .parse()
-            .map_err(|_| format!("`{text}` is not a microversion like \"2.19\""))?;
-        let minor: u16 = minor
-            .parse()
-            .map_err(|_| format!("`{text}` is not a microversion like \"2.19\""))?;
-        if minor.to_string().len() != text.len() - text.find('.').unwrap() - 1 {
+        let bad = || format!("`{text}` is not a microversion like \"2.19\"");
+        let (major, minor) = text.split_once('.').ok_or_else(bad)?;
+        let digits = |p: &str| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits(major) || !digits(minor) {
+            return Err(bad());
+        }
+        if minor.len() > 1 && minor.starts_with('0') {
             return Err(format!("`{text}` has a leading zero in its minor part"));
         }
-        Ok(Version { major, minor })
+        Ok(Version {
+            major: major.parse().map_err(|_| bad())?,
+            minor: minor.parse().map_err(|_| bad())?,
+        })
     }
 
     /// The next microversion (`2.18` -> `2.19`).
     pub fn next(self) -> Version {
-        Version {
-            major: self.major,
-            minor: self.minor + 1,
-        }
+        Version::new(self.major, self.minor + 1)
     }
 
     /// The previous microversion (`2.19` -> `2.18`).
     pub fn prev(self) -> Version {
-        Version {
-            major: self.major,
-            minor: self.minor - 1,
-        }
+        Version::new(self.major, self.minor.saturating_sub(1))
     }
 
     /// The identifier of the per-version type that starts at this version: `V2_19`.
@@ -77,13 +75,17 @@ impl<'de> Deserialize<'de> for Version {
 }
 
 /// An inclusive microversion range.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Range {
     pub since: Version,
     pub until: Version,
 }
 
 impl Range {
+    pub fn new(since: Version, until: Version) -> Range {
+        Range { since, until }
+    }
+
     pub fn contains(self, v: Version) -> bool {
         self.since <= v && v <= self.until
     }
@@ -95,60 +97,94 @@ impl Range {
     pub fn overlaps(self, other: Range) -> bool {
         self.since <= other.until && other.since <= self.until
     }
-}
 
-impl fmt::Display for Range {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.until == Version::MAX {
-            write!(f, "{}+", self.since)
-        } else {
-            write!(f, "{}..{}", self.since, self.until)
+    pub fn intersect(self, other: Range) -> Option<Range> {
+        let r = Range::new(self.since.max(other.since), self.until.min(other.until));
+        (r.since <= r.until).then_some(r)
+    }
+
+    /// `since`/`until` as written (either may be absent), inside `within`.
+    pub fn of(since: Option<Version>, until: Option<Version>, within: Range) -> Result<Range, String> {
+        let r = Range::new(since.unwrap_or(within.since), until.unwrap_or(within.until));
+        if r.since > r.until {
+            return Err(format!("`since` {} is after `until` {}", r.since, r.until));
         }
+        if !within.covers(r) {
+            return Err(format!("{} reaches outside {}", Show(r), Show(within)));
+        }
+        Ok(r)
     }
 }
 
-/// One operation: a server action (`POST /servers/{server_id}/action`), or a GET/POST on its
-/// own path. File: `spec/actions/<name>.yaml`.
+/// `2.19..2.53`, `2.19+` when it runs to `max`, for messages.
+pub struct Show(pub Range);
+
+impl fmt::Display for Show {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.0.since, self.0.until)
+    }
+}
+
+/// `spec/api.yaml`: facts about the API as a whole.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSpec {
+    /// The microversions this SDK types: Nova's minimum and the newest one the spec covers.
+    pub microversions: VersionBounds,
+    /// The Nova release the spec was last checked against with `cargo xtask drift`.
+    pub checked_against: String,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBounds {
+    pub min: Version,
+    pub max: Version,
+}
+
+/// One operation. File: `spec/operations/<name>.yaml`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpSpec {
-    /// Rust module and client method name (snake_case); equals the file stem.
+    /// Rust module name (snake_case); equals the file stem.
     pub name: String,
     pub kind: OpKind,
-    /// The single top-level key of the request body (`action` and `post` kinds).
+    /// The single top-level key of the request body (`action`, and `post`/`put` with a body).
     #[serde(default)]
     pub key: Option<String>,
-    /// Path template under the compute endpoint (`get` and `post` kinds; `action` implies
-    /// `/servers/{server_id}/action`).
+    /// Path template under the compute endpoint (every kind but `action`, which always posts
+    /// to `/servers/{server_id}/action`).
     #[serde(default)]
     pub path: Option<String>,
     pub since: Version,
     #[serde(default)]
     pub until: Option<Version>,
-    /// The normal success status code.
+    /// The success status code.
     pub status: u16,
-    /// Error codes the controller declares (documentation).
+    /// Error codes the controller declares (they go into the generated docs).
     #[serde(default)]
     pub errors: Vec<u16>,
     /// One line, our own words: what the operation does.
     pub summary: String,
-    /// More of our own words, where the summary is not enough.
     #[serde(default)]
     pub doc: Option<String>,
-    /// Set when the operation still exists but can no longer succeed: why, and what Nova answers.
+    /// Set when the operation still exists but can no longer succeed: why.
     #[serde(default)]
     pub never_succeeds: Option<String>,
     pub policy: Policy,
     #[serde(default)]
     pub policy_note: Option<String>,
-    /// Whether a locked server refuses the action to non-admins (409).
+    /// Whether a locked server refuses it (409) to non-admins.
     #[serde(default)]
-    pub lock_checked: Option<bool>,
+    pub lock_checked: bool,
+    /// Where the client offers the operation.
+    #[serde(default)]
+    pub client: Option<ClientSpec>,
     #[serde(default)]
     pub server_status: Option<ServerStatusSpec>,
-    /// The `action` name Nova records in `os-instance-actions`, or absent when it records none.
+    /// The instance action Nova records for it, if any.
     #[serde(default)]
-    pub instance_action: Option<String>,
+    pub instance_action: Option<InstanceActionSpec>,
     /// What changed at which microversion, in our own words (feeds the generated docs).
     #[serde(default)]
     pub history: BTreeMap<Version, String>,
@@ -165,16 +201,27 @@ pub struct OpSpec {
 pub enum OpKind {
     /// `POST /servers/{server_id}/action` with body `{key: value}`.
     Action,
-    /// `GET path`.
     Get,
-    /// `POST path` with body `{key: value}`.
     Post,
+    Put,
+    Delete,
+}
+
+impl OpKind {
+    pub fn method(self) -> &'static str {
+        match self {
+            OpKind::Action | OpKind::Post => "POST",
+            OpKind::Get => "GET",
+            OpKind::Put => "PUT",
+            OpKind::Delete => "DELETE",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
-    /// Anyone may call it (no policy check).
+    /// No policy check.
     None,
     /// `project_reader_or_admin`.
     Reader,
@@ -186,18 +233,60 @@ pub enum Policy {
     Admin,
 }
 
+impl Policy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Policy::None => "no policy check",
+            Policy::Reader => "project reader or admin by default",
+            Policy::Member => "project member or admin by default",
+            Policy::Manager => "project manager or admin by default",
+            Policy::Admin => "admin by default",
+        }
+    }
+}
+
+/// Where the client offers an operation: `compute.server(id).<method>(args)` or
+/// `compute.servers().<method>(args)`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    #[serde(default)]
+    pub on: Option<ClientOn>,
+    /// The method name (default: the operation's name).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Request fields (by JSON name) taken as positional arguments, in order (default: the
+    /// body fields required in every microversion of the operation).
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientOn {
+    /// A method of `ServerHandle` (paths under `/servers/{server_id}`).
+    Server,
+    /// A method of `Servers`, the collection.
+    Servers,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerStatusSpec {
-    /// Statuses the action may start from (empty: any).
+    /// Statuses the operation may start from (empty: any). Names of `types/ServerStatus.yaml`.
     #[serde(default)]
     pub from: Vec<String>,
-    /// Statuses shown while the action runs.
+    /// Statuses shown while it runs.
     #[serde(default)]
     pub during: Vec<String>,
     /// Where the server ends.
     pub ends_in: EndsIn,
-    /// `OS-EXT-STS:task_state` values shown while it runs (useful when the status never moves).
+    /// resize/migrate: where the server ends when the cloud confirms the resize itself
+    /// (`resize_confirm_window`), instead of waiting in VERIFY_RESIZE.
+    #[serde(default)]
+    pub auto_confirmed: Vec<String>,
+    /// `OS-EXT-STS:task_state` values shown while it runs, in order. Names of
+    /// `types/TaskState.yaml`. Empty: the operation sets no task state.
     #[serde(default)]
     pub task_states: Vec<String>,
     #[serde(default)]
@@ -209,7 +298,8 @@ pub struct ServerStatusSpec {
 pub enum EndsIn {
     /// One of these statuses.
     Statuses(Vec<String>),
-    /// `unchanged` (status stays, task_state returns to null) or `deleted` (the server is gone).
+    /// `unchanged` (status stays, task_state returns to null), `deleted` (the server is
+    /// gone), or `created` (a new server, ACTIVE once built).
     Word(EndWord),
 }
 
@@ -218,6 +308,16 @@ pub enum EndsIn {
 pub enum EndWord {
     Unchanged,
     Deleted,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceActionSpec {
+    /// The `action` Nova records (`stop`, `live-migration`, ...).
+    pub name: String,
+    /// Whether the compute service records events for it (`compute_stop_instance`, ...).
+    /// Actions done in the API alone (lock, ...) record the action with no events.
+    pub events: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -232,13 +332,13 @@ pub struct RequestSpec {
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum BodyKind {
-    /// No body (GET).
+    /// No body.
     None,
     /// Value-less: `{key: null}` is sent, and Nova accepts (and ignores) any value.
     Null,
     /// `{key: null}`, and Nova accepts nothing else.
     ExactlyNull,
-    /// `{key: {fields}}`; `{}` when no field is set.
+    /// `{key: {fields}}`; `{}` under the key when no field is set.
     Object,
     /// `{key: {fields}}` when a field is set, else `{key: null}`.
     ObjectOrNull,
@@ -247,19 +347,30 @@ pub enum BodyKind {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseSpec {
-    /// The top-level key the fields sit under (`server`), or absent for top-level fields.
+    /// The top-level key the body sits under (`server`), or absent for top-level fields.
     #[serde(default)]
     pub wrap: Option<String>,
-    /// Microversions where a nested type changes shape although no top-level field does.
+    /// `body[wrap]` is a list of the type.
     #[serde(default)]
-    pub also_changes_at: BTreeMap<Version, String>,
+    pub list: bool,
+    /// With `list`: the sibling key holding the paging links (`servers_links`, `links`).
+    #[serde(default)]
+    pub links: Option<String>,
+    /// A named object type the body is (a view of); `fields` then override its fields.
+    #[serde(rename = "type", default)]
+    pub of: Option<String>,
+    /// With `type`: fields of the type this operation never sends.
+    #[serde(default)]
+    pub omit: Vec<String>,
+    /// Without `type`: the body's fields. With `type`: overrides, by `json` name, of the
+    /// ranges and flags of the type's fields (`type`, `doc` and `rust` come from the type).
     #[serde(default)]
     pub fields: Vec<FieldSpec>,
 }
 
 /// One field of a request or response body, a query or path parameter, or a field of a
 /// named object type.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     /// The name on the wire.
@@ -267,8 +378,9 @@ pub struct FieldSpec {
     /// The Rust field name, when the snake_case of `json` is not a good one.
     #[serde(default)]
     pub rust: Option<String>,
-    #[serde(rename = "type")]
-    pub ty: String,
+    /// Absent only in a response view's overrides.
+    #[serde(rename = "type", default)]
+    pub ty: Option<String>,
     #[serde(default)]
     pub required: Flag,
     #[serde(default)]
@@ -279,6 +391,15 @@ pub struct FieldSpec {
     pub until: Option<Version>,
     #[serde(default, rename = "in")]
     pub location: Location,
+    /// What Nova's request schema enforces on the value.
+    #[serde(default)]
+    pub limits: Option<Limits>,
+    /// A query filter only admins may use (others get it ignored or refused).
+    #[serde(default)]
+    pub admin: bool,
+    /// A list that reads as empty when absent (a plain `Vec` in the unified type).
+    #[serde(default)]
+    pub default_empty: bool,
     #[serde(default)]
     pub doc: Option<String>,
 }
@@ -289,7 +410,7 @@ pub struct FieldSpec {
 pub enum Flag {
     #[default]
     #[serde(skip)]
-    Never,
+    Unset,
     Bool(bool),
     Range(FlagRange),
 }
@@ -307,32 +428,70 @@ impl Flag {
     /// The range in which the flag holds, clipped to `field`.
     pub fn range(self, field: Range) -> Option<Range> {
         match self {
-            Flag::Never | Flag::Bool(false) => None,
+            Flag::Unset | Flag::Bool(false) => None,
             Flag::Bool(true) => Some(field),
-            Flag::Range(r) => Some(Range {
-                since: r.since.unwrap_or(field.since).max(field.since),
-                until: r.until.unwrap_or(field.until).min(field.until),
-            }),
+            Flag::Range(r) => Range::new(r.since.unwrap_or(field.since), r.until.unwrap_or(field.until)).intersect(field),
         }
-    }
-
-    pub fn is_set(self) -> bool {
-        !matches!(self, Flag::Never | Flag::Bool(false))
     }
 }
 
+/// Where a field lives.
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Location {
-    /// In the JSON body (the default).
+    /// In the JSON body, under the body key (the default).
     #[default]
     Body,
-    /// A query parameter (GET).
+    /// In the JSON body, beside the body key (`os:scheduler_hints` of server create).
+    Top,
+    /// A query parameter.
     Query,
     /// A path parameter, named `{json}` in the path template.
     Path,
     /// Response only: the last path segment of the `Location` header.
     LocationHeader,
+}
+
+/// The value limits Nova's request schema enforces. Facts from the schema, checked before
+/// anything is sent.
+#[derive(Debug, Deserialize, Clone, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// In characters (code points), as JSON Schema counts.
+    #[serde(default)]
+    pub min_length: Option<u32>,
+    #[serde(default)]
+    pub max_length: Option<u32>,
+    /// Nova's regular expression, verbatim; `cargo xtask codegen` maps it to a check the
+    /// library implements (and refuses a pattern it has no check for).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// One of Nova's format checkers.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Inclusive numeric bounds (also on numeric strings, as Nova's validator applies them).
+    #[serde(default)]
+    pub minimum: Option<i64>,
+    #[serde(default)]
+    pub maximum: Option<i64>,
+    #[serde(default)]
+    pub min_items: Option<u32>,
+    #[serde(default)]
+    pub max_items: Option<u32>,
+    #[serde(default)]
+    pub unique_items: bool,
+    /// Object with arbitrary keys (`map<T>`): the most keys it may have.
+    #[serde(default)]
+    pub max_properties: Option<u32>,
+    /// Limits on each item of a list.
+    #[serde(default)]
+    pub items: Option<Box<Limits>>,
+    /// Limits on each key of a map.
+    #[serde(default)]
+    pub keys: Option<Box<Limits>>,
+    /// Limits on each value of a map.
+    #[serde(default)]
+    pub values: Option<Box<Limits>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -344,7 +503,7 @@ pub struct SampleSpec {
     pub direction: Direction,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Request,
@@ -358,8 +517,8 @@ pub struct TypeSpec {
     pub name: String,
     pub kind: TypeKind,
     pub doc: String,
-    /// Object: its fields. `since`/`until` on these are documentation (nested types are not
-    /// split per microversion; a field that only some versions send is optional).
+    /// Object: its fields, with the ranges and flags of its main view (an operation that
+    /// returns the type may override them).
     #[serde(default)]
     pub fields: Vec<FieldSpec>,
     /// Enum: its values.
@@ -405,7 +564,7 @@ pub struct UpstreamMap {
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct UpstreamSample {
-    /// Path relative to `doc/api_samples/`.
+    /// Path relative to Nova's `doc/api_samples/`.
     pub path: String,
     pub op: String,
     pub direction: Direction,
@@ -419,16 +578,37 @@ pub struct UpstreamSkip {
     pub reason: String,
 }
 
-/// Everything under `spec/`, loaded.
+/// `spec/drift-allow.yaml`: differences from Nova that `cargo xtask drift` accepts, each
+/// with its reason.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DriftAllow {
+    #[serde(default)]
+    pub allow: Vec<DriftAllowEntry>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DriftAllowEntry {
+    /// The line `drift` prints, from its start up to and including the field or item named
+    /// (`rebuild: request field hostname`); every difference whose line starts with it is
+    /// accepted.
+    pub line: String,
+    pub reason: String,
+}
+
+/// Everything under `spec/`, as written.
 pub struct Spec {
     pub root: PathBuf,
+    pub api: (PathBuf, ApiSpec),
     pub ops: Vec<(PathBuf, OpSpec)>,
     pub types: Vec<(PathBuf, TypeSpec)>,
     pub upstream: (PathBuf, UpstreamMap),
+    pub drift_allow: (PathBuf, DriftAllow),
 }
 
 /// A spec error: the file and what is wrong in it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SpecError {
     pub file: PathBuf,
     pub message: String,
@@ -464,9 +644,15 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
     Ok(files)
 }
 
-fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SpecError> {
+/// Reads one YAML file of the spec.
+pub fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SpecError> {
     let text = std::fs::read_to_string(path).map_err(|e| SpecError::new(path, e.to_string()))?;
-    serde_saphyr::from_str(&text).map_err(|e| SpecError::new(path, e.to_string()))
+    parse_yaml(path, &text)
+}
+
+/// Parses YAML text as the file `path` (for messages).
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, SpecError> {
+    serde_saphyr::from_str(text).map_err(|e| SpecError::new(path, e.to_string()))
 }
 
 impl Spec {
@@ -474,46 +660,45 @@ impl Spec {
     /// reported here; meaning errors by [`crate::validate`].
     pub fn load(root: &Path) -> Result<Spec, Vec<SpecError>> {
         let mut errors = Vec::new();
-        let mut ops = Vec::new();
-        let mut types = Vec::new();
-        match yaml_files(&root.join("actions")) {
-            Ok(files) => {
-                for file in files {
-                    match read_yaml::<OpSpec>(&file) {
-                        Ok(op) => ops.push((file, op)),
-                        Err(e) => errors.push(e),
-                    }
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-        match yaml_files(&root.join("types")) {
-            Ok(files) => {
-                for file in files {
-                    match read_yaml::<TypeSpec>(&file) {
-                        Ok(ty) => types.push((file, ty)),
-                        Err(e) => errors.push(e),
-                    }
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-        let upstream_path = root.join("upstream-samples.yaml");
-        let upstream = match read_yaml::<UpstreamMap>(&upstream_path) {
-            Ok(map) => Some(map),
-            Err(e) => {
+        let mut dir = |name: &str| -> Vec<PathBuf> {
+            yaml_files(&root.join(name)).unwrap_or_else(|e| {
                 errors.push(e);
-                None
-            }
+                Vec::new()
+            })
         };
-        if !errors.is_empty() {
-            return Err(errors);
+        let (op_files, type_files) = (dir("operations"), dir("types"));
+        let mut ops = Vec::new();
+        for file in op_files {
+            match read_yaml::<OpSpec>(&file) {
+                Ok(op) => ops.push((file, op)),
+                Err(e) => errors.push(e),
+            }
         }
-        Ok(Spec {
-            root: root.to_path_buf(),
-            ops,
-            types,
-            upstream: (upstream_path, upstream.expect("no errors")),
-        })
+        let mut types = Vec::new();
+        for file in type_files {
+            match read_yaml::<TypeSpec>(&file) {
+                Ok(ty) => types.push((file, ty)),
+                Err(e) => errors.push(e),
+            }
+        }
+        let api_path = root.join("api.yaml");
+        let upstream_path = root.join("upstream-samples.yaml");
+        let allow_path = root.join("drift-allow.yaml");
+        let api = read_yaml::<ApiSpec>(&api_path).map_err(|e| errors.push(e)).ok();
+        let upstream = read_yaml::<UpstreamMap>(&upstream_path)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let drift_allow = read_yaml::<DriftAllow>(&allow_path).map_err(|e| errors.push(e)).ok();
+        match (api, upstream, drift_allow) {
+            (Some(api), Some(upstream), Some(allow)) if errors.is_empty() => Ok(Spec {
+                root: root.to_path_buf(),
+                api: (api_path, api),
+                ops,
+                types,
+                upstream: (upstream_path, upstream),
+                drift_allow: (allow_path, allow),
+            }),
+            _ => Err(errors),
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! ```text
 //! type := scalar | Name | list<type> | map<type> | empty_or<type>
 //! scalar := string | integer | boolean | boolish | integerish | id | secret | timestamp
-//!         | json | block_migration
+//!         | json | block_migration | networks
 //! ```
 
 use crate::spec::FieldSpec;
@@ -29,6 +29,7 @@ const SCALARS: &[(&str, &str)] = &[
     ("timestamp", "Timestamp"),
     ("json", "serde_json::Value"),
     ("block_migration", "BlockMigration"),
+    ("networks", "Networks"),
 ];
 
 impl TypeExpr {

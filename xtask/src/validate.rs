@@ -1,46 +1,42 @@
-//! Meaning checks on a loaded spec: everything `deny_unknown_fields` cannot see. Each error
+//! Meaning checks on the resolved spec: everything the file shapes cannot say. Each error
 //! names the file and the offending entry.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::PathBuf;
 
-use crate::spec::{BodyKind, Direction, FieldSpec, Location, OpKind, Range, Spec, SpecError, TypeKind, Version};
-use crate::types::TypeExpr;
+use crate::limits;
+use crate::model::{Ends, Field, Model, Op};
+use crate::spec::{BodyKind, ClientOn, Direction, Location, OpKind, Show, SpecError, TypeKind};
 
-/// Every problem found, in file order.
-pub fn validate(spec: &Spec) -> Vec<SpecError> {
+/// Every problem found.
+pub fn validate(model: &Model) -> Vec<SpecError> {
     let mut errors = Vec::new();
-    let type_names: BTreeMap<&str, TypeKind> = spec.types.iter().map(|(_, t)| (t.name.as_str(), t.kind)).collect();
-    let mut op_names = BTreeSet::new();
-    let mut keys = BTreeMap::new();
-    let mut sample_files = BTreeSet::new();
-
-    for (file, ty) in &spec.types {
-        let mut err = |m: String| errors.push(SpecError::new(file, m));
-        if file.file_stem().and_then(|s| s.to_str()) != Some(ty.name.as_str()) {
-            err(format!("type `{}` must live in `{}.yaml`", ty.name, ty.name));
+    for t in &model.types {
+        let mut err = |m: String| errors.push(SpecError::new(&t.file, m));
+        if t.file.file_stem().and_then(|s| s.to_str()) != Some(t.name.as_str()) {
+            err(format!("type `{}` must live in `{}.yaml`", t.name, t.name));
         }
-        match ty.kind {
+        match t.kind {
             TypeKind::Object => {
-                if ty.fields.is_empty() || !ty.values.is_empty() {
+                if t.fields.is_empty() || !t.values.is_empty() {
                     err("an object type has `fields` and no `values`".into());
                 }
-                check_fields(&ty.fields, Range::ALL, &type_names, "field", &mut err);
+                check_fields(&t.fields, model, &mut err);
             }
             TypeKind::Enum => {
-                if ty.values.is_empty() || !ty.fields.is_empty() {
+                if t.values.is_empty() || !t.fields.is_empty() {
                     err("an enum type has `values` and no `fields`".into());
                 }
                 let mut seen = BTreeSet::new();
-                for v in &ty.values {
-                    let r = Range::of(v.since, v.until, Range::ALL);
-                    if let Err(m) = r {
-                        err(format!("value `{}`: {m}", v.json));
-                    }
+                let mut rust = BTreeSet::new();
+                for v in &t.values {
                     for spelling in std::iter::once(&v.json).chain(&v.aliases) {
                         if !seen.insert(spelling.clone()) {
                             err(format!("value `{spelling}` is listed twice"));
                         }
+                    }
+                    if !rust.insert(v.rust.clone()) || v.rust == "Unknown" {
+                        err(format!("value `{}`: rust name `{}` is taken", v.json, v.rust));
                     }
                     if !is_camel(&v.rust) {
                         err(format!("value `{}`: rust name `{}` is not CamelCase", v.json, v.rust));
@@ -50,262 +46,245 @@ pub fn validate(spec: &Spec) -> Vec<SpecError> {
         }
     }
 
-    for (file, op) in &spec.ops {
-        let mut err = |m: String| errors.push(SpecError::new(file, m));
-        if file.file_stem().and_then(|s| s.to_str()) != Some(op.name.as_str()) {
+    let statuses = enum_values(model, "ServerStatus");
+    let task_states = enum_values(model, "TaskState");
+    let mut names = BTreeSet::new();
+    let mut keys = BTreeMap::new();
+    let mut methods = BTreeMap::new();
+    for op in &model.ops {
+        let mut err = |m: String| errors.push(SpecError::new(&op.file, m));
+        if op.file.file_stem().and_then(|s| s.to_str()) != Some(op.name.as_str()) {
             err(format!("operation `{}` must live in `{}.yaml`", op.name, op.name));
         }
-        if !op_names.insert(op.name.clone()) {
+        if !names.insert(op.name.clone()) {
             err(format!("operation `{}` is defined twice", op.name));
         }
-        let range = match Range::of(Some(op.since), op.until, Range::ALL) {
-            Ok(r) => r,
-            Err(m) => {
-                err(format!("operation range: {m}"));
-                continue;
+        if !op.name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+            err(format!("operation name `{}` is not snake_case", op.name));
+        }
+        if let Some(other) = methods.insert((op.client.on, op.client.method.clone()), op.name.clone()) {
+            err(format!(
+                "client method `{}` is also `{other}`'s",
+                op.client.method
+            ));
+        }
+        check_kind(op, &mut keys, &mut err);
+        check_fields(&op.request, model, &mut err);
+        for f in &op.request {
+            if f.location == Location::LocationHeader {
+                err(format!("request field `{}`: `location_header` is for responses", f.json));
             }
-        };
-        match op.kind {
-            OpKind::Action => {
-                let Some(key) = &op.key else {
-                    err("an `action` needs its body `key`".into());
-                    continue;
-                };
+            if f.location == Location::Path && !op.path.contains(&format!("{{{}}}", f.json)) {
+                err(format!("path field `{}` is not in the path `{}`", f.json, op.path));
+            }
+            if matches!(f.location, Location::Body | Location::Top)
+                && matches!(op.body, BodyKind::None | BodyKind::Null | BodyKind::ExactlyNull)
+            {
+                err(format!("body field `{}` in an operation whose body is `{:?}`", f.json, op.body));
+            }
+        }
+        for segment in op.path.split('/').filter(|s| s.starts_with('{')) {
+            let name = segment.trim_matches(|c| c == '{' || c == '}');
+            if name != "server_id"
+                && !op.request.iter().any(|f| f.location == Location::Path && f.json == name)
+            {
+                err(format!("path parameter `{name}` has no `in: path` field"));
+            }
+        }
+        if let Some(r) = &op.response {
+            check_fields(&r.fields, model, &mut err);
+            if r.fields.iter().any(|f| matches!(f.location, Location::Query | Location::Path | Location::Top)) {
+                err("response fields live in the body or the `Location` header".into());
+            }
+        }
+        for arg in &op.client.args {
+            if !op.request.iter().any(|f| &f.rust == arg) {
+                err(format!("client argument `{arg}` is not a request field"));
+            }
+        }
+        if op.client.on == ClientOn::Servers && op.path.contains("{server_id}") {
+            err("an operation on one server is offered on `ServerHandle` (`client.on: server`)".into());
+        }
+        if let Some(s) = &op.server_status {
+            let mut named = |list: &[String], what: &str, known: &BTreeSet<String>| {
+                for name in list {
+                    if !known.contains(name) {
+                        err(format!("server_status.{what}: `{name}` is not a value of types/{}", if what == "task_states" { "TaskState.yaml" } else { "ServerStatus.yaml" }));
+                    }
+                }
+            };
+            named(&s.from, "from", &statuses);
+            named(&s.during, "during", &statuses);
+            named(&s.auto_confirmed, "auto_confirmed", &statuses);
+            named(&s.task_states, "task_states", &task_states);
+            if let Ends::Statuses(list) = &s.ends_in {
+                named(list, "ends_in", &statuses);
+                if list.is_empty() {
+                    err("server_status.ends_in lists no status".into());
+                }
+            }
+            if !s.auto_confirmed.is_empty() && s.ends_in != Ends::Statuses(vec!["VERIFY_RESIZE".into()]) {
+                err("server_status.auto_confirmed is for operations that end in VERIFY_RESIZE".into());
+            }
+        }
+        if op.instance_action.is_some() && op.server_status.is_none() {
+            err("an operation with an instance action says where the server ends (`server_status`)".into());
+        }
+        for (v, _) in &op.history {
+            // The version right after the operation's last one may say it was removed.
+            if !op.range.contains(*v) && *v != op.range.until.next() {
+                err(format!("history entry {v} is outside the operation's {}", Show(op.range)));
+            }
+        }
+        check_samples(model, op, &mut err);
+    }
+    check_sample_folder(model, &mut errors);
+    check_upstream(model, &mut errors);
+    errors
+}
+
+fn enum_values(model: &Model, name: &str) -> BTreeSet<String> {
+    model
+        .ty(name)
+        .map(|t| t.values.iter().map(|v| v.json.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn check_kind(op: &Op, keys: &mut BTreeMap<String, String>, err: &mut impl FnMut(String)) {
+    let has_body = op.body != BodyKind::None;
+    match op.kind {
+        OpKind::Action => match &op.key {
+            None => err("an `action` needs its body `key`".into()),
+            Some(key) => {
                 if let Some(other) = keys.insert(key.clone(), op.name.clone()) {
                     err(format!("body key `{key}` is also used by `{other}`"));
                 }
-                if op.path.is_some() {
-                    err("an `action` always posts to /servers/{server_id}/action; drop `path`".into());
+                if !has_body {
+                    err("an `action` has a body (`request.body`)".into());
                 }
             }
-            OpKind::Get | OpKind::Post => {
-                if op
-                    .path
-                    .as_deref()
-                    .is_none_or(|p| !p.starts_with("/servers/{server_id}"))
-                {
-                    err("`path` must start with /servers/{server_id}".into());
-                }
-                if (op.kind == OpKind::Post) != op.key.is_some() {
-                    err("a `post` has a body `key`, a `get` has none".into());
-                }
+        },
+        OpKind::Get | OpKind::Delete => {
+            if has_body || op.key.is_some() {
+                err(format!("a `{}` has no body and no `key`", op.kind.method()).to_lowercase());
             }
         }
-        if !(200..300).contains(&op.status) && op.never_succeeds.is_none() {
-            err(format!("status {} is not a success; set `never_succeeds`", op.status));
-        }
-        for v in op.history.keys() {
-            // The version after the last one may say the operation was removed there.
-            if !range.contains(*v) && *v != range.until.next() {
-                err(format!("history entry {v} lies outside the operation's range {range}"));
-            }
-        }
-        if let Some(req) = &op.request {
-            let has_body = req.body != BodyKind::None;
-            if has_body != (op.kind != OpKind::Get) {
-                err("request `body: none` exactly when the operation is a `get`".into());
-            }
-            if matches!(req.body, BodyKind::Null | BodyKind::ExactlyNull | BodyKind::None)
-                && req.fields.iter().any(|f| f.location == Location::Body)
-            {
-                err("a body of kind null/exactly_null/none has no body fields".into());
-            }
-            check_fields(&req.fields, range, &type_names, "request field", &mut err);
-            for f in &req.fields {
-                if f.location == Location::LocationHeader {
-                    err(format!(
-                        "request field `{}`: `location_header` is for responses",
-                        f.json
-                    ));
-                }
-                if f.location == Location::Path
-                    && !op.path.as_deref().unwrap_or("").contains(&format!("{{{}}}", f.json))
-                {
-                    err(format!("path field `{}` is not in the path template", f.json));
-                }
-            }
-        } else {
-            err("`request` is required (use `body: null` for value-less actions)".into());
-        }
-        if let Some(resp) = &op.response {
-            check_fields(&resp.fields, range, &type_names, "response field", &mut err);
-            for f in &resp.fields {
-                if matches!(f.location, Location::Query | Location::Path) {
-                    err(format!("response field `{}` cannot be in the {:?}", f.json, f.location));
-                }
-            }
-            for v in resp.also_changes_at.keys() {
-                if !range.contains(*v) {
-                    err(format!(
-                        "also_changes_at {v} lies outside the operation's range {range}"
-                    ));
-                }
-            }
-        }
-        for s in &op.samples {
-            let path = spec.root.join("samples").join(&s.file);
-            sample_files.insert(path.clone());
-            if !path.is_file() {
-                err(format!("sample `{}` does not exist", s.file));
-            }
-            if !range.contains(s.version) {
-                err(format!("sample `{}` is at {} outside {range}", s.file, s.version));
-            }
-            if s.direction == Direction::Response
-                && op
-                    .response
-                    .as_ref()
-                    .is_none_or(|r| r.fields.iter().all(|f| f.location != Location::Body))
-            {
-                err(format!(
-                    "sample `{}` is a response, but the operation has no response body",
-                    s.file
-                ));
-            }
-            if s.direction == Direction::Request && op.request.as_ref().is_some_and(|r| r.body == BodyKind::None) {
-                err(format!(
-                    "sample `{}` is a request, but the operation sends no body",
-                    s.file
-                ));
+        OpKind::Post | OpKind::Put => {
+            if has_body != op.key.is_some() {
+                err("a body needs its `key`, and a `key` needs a body".into());
             }
         }
     }
+    if op.kind != OpKind::Action && !op.path.starts_with("/servers") {
+        err(format!("path `{}` is not under /servers", op.path));
+    }
+}
 
-    // Every file under spec/samples is claimed by an operation.
-    let samples_root = spec.root.join("samples");
-    for path in walk(&samples_root) {
-        if !sample_files.contains(&path) {
-            errors.push(SpecError::new(&path, "sample file not listed by any operation"));
+fn check_fields(fields: &[Field], model: &Model, err: &mut impl FnMut(String)) {
+    for (i, f) in fields.iter().enumerate() {
+        for g in &fields[..i] {
+            if g.json == f.json && g.location == f.location && g.range.overlaps(f.range) {
+                err(format!(
+                    "field `{}` is defined twice in {}",
+                    f.json,
+                    Show(g.range.intersect(f.range).expect("they overlap"))
+                ));
+            }
+            let header_or_body = |l: Location| matches!(l, Location::Body | Location::LocationHeader);
+            let same_place = g.location == f.location || (header_or_body(g.location) && header_or_body(f.location));
+            if g.rust == f.rust && (g.ty != f.ty || !same_place) {
+                err(format!(
+                    "fields `{}` and `{}` share the Rust name `{}` but not their type and place (give one a `rust:` name)",
+                    g.json, f.json, f.rust
+                ));
+            }
+            if g.rust == f.rust && g.json != f.json {
+                err(format!("fields `{}` and `{}` share the Rust name `{}`", g.json, f.json, f.rust));
+            }
+        }
+        if !f.rust.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+            err(format!("field `{}`: Rust name `{}` is not snake_case", f.json, f.rust));
+        }
+        if let Some(l) = &f.limits
+            && let Err(m) = limits::check(l, &f.ty, model)
+        {
+            err(format!("field `{}`: limits: {m}", f.json));
+        }
+        if f.admin && f.location != Location::Query {
+            err(format!("field `{}`: `admin` marks query filters", f.json));
         }
     }
+}
 
-    let (upath, upstream) = &spec.upstream;
-    let ops: BTreeMap<&str, Range> = spec
+fn check_samples(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
+    let dir = model.root.join("spec/samples");
+    for s in &op.samples {
+        let path = dir.join(&s.file);
+        if !path.is_file() {
+            err(format!("sample `{}` does not exist", s.file));
+        }
+        if !op.range.contains(s.version) {
+            err(format!("sample `{}` at {} is outside the operation's {}", s.file, s.version, Show(op.range)));
+        }
+        match s.direction {
+            Direction::Request if op.body == BodyKind::None => {
+                err(format!("sample `{}`: this operation sends no body", s.file))
+            }
+            Direction::Response if op.response.is_none() => {
+                err(format!("sample `{}`: this operation returns no body", s.file))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every file under `spec/samples/` is listed by an operation.
+fn check_sample_folder(model: &Model, errors: &mut Vec<SpecError>) {
+    let dir = model.root.join("spec/samples");
+    let listed: BTreeSet<PathBuf> = model
         .ops
         .iter()
-        .filter_map(|(_, o)| Some((o.name.as_str(), Range::of(Some(o.since), o.until, Range::ALL).ok()?)))
+        .flat_map(|o| o.samples.iter().map(|s| dir.join(&s.file)))
         .collect();
-    let mut seen = BTreeSet::new();
-    for s in &upstream.samples {
-        if !seen.insert(s.path.as_str()) {
-            errors.push(SpecError::new(upath, format!("sample `{}` is mapped twice", s.path)));
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !listed.contains(&p) {
+                errors.push(SpecError::new(&p, "no operation lists this sample"));
+            }
         }
-        match ops.get(s.op.as_str()) {
-            None => errors.push(SpecError::new(
-                upath,
-                format!("sample `{}` names unknown operation `{}`", s.path, s.op),
-            )),
-            Some(r) if !r.contains(s.version) => errors.push(SpecError::new(
-                upath,
-                format!("sample `{}` is at {}, outside `{}` ({r})", s.path, s.version, s.op),
+    }
+}
+
+fn check_upstream(model: &Model, errors: &mut Vec<SpecError>) {
+    let file = &model.upstream_file;
+    let mut seen = BTreeSet::new();
+    for s in &model.upstream.samples {
+        if !seen.insert(s.path.clone()) {
+            errors.push(SpecError::new(file, format!("`{}` is mapped twice", s.path)));
+        }
+        match model.op(&s.op) {
+            None => errors.push(SpecError::new(file, format!("`{}`: unknown operation `{}`", s.path, s.op))),
+            Some(op) if !op.range.contains(s.version) => errors.push(SpecError::new(
+                file,
+                format!("`{}` at {} is outside `{}`'s {}", s.path, s.version, op.name, Show(op.range)),
             )),
             Some(_) => {}
         }
     }
-    for s in &upstream.skip {
-        if !seen.insert(s.path.as_str()) {
-            errors.push(SpecError::new(
-                upath,
-                format!("sample `{}` is both mapped and skipped", s.path),
-            ));
-        }
-    }
-    errors
-}
-
-fn check_fields(
-    fields: &[FieldSpec],
-    parent: Range,
-    types: &BTreeMap<&str, TypeKind>,
-    what: &str,
-    err: &mut impl FnMut(String),
-) {
-    let mut by_rust: BTreeMap<String, Vec<Range>> = BTreeMap::new();
-    for f in fields {
-        let r = match Range::of(f.since.or(Some(parent.since)), f.until.or(Some(parent.until)), parent) {
-            Ok(r) => r,
-            Err(m) => {
-                err(format!("{what} `{}`: {m}", f.json));
-                continue;
-            }
-        };
-        for (name, flag) in [("required", f.required), ("nullable", f.nullable)] {
-            if let crate::spec::Flag::Range(fr) = flag
-                && let Err(m) = Range::of(fr.since.or(Some(r.since)), fr.until.or(Some(r.until)), r)
-            {
-                err(format!("{what} `{}`: `{name}` range: {m}", f.json));
-            }
-        }
-        match TypeExpr::parse(&f.ty) {
-            Ok(t) => {
-                for name in t.named() {
-                    if !types.contains_key(name) {
-                        err(format!("{what} `{}`: unknown type `{name}`", f.json));
-                    }
-                }
-            }
-            Err(m) => err(format!("{what} `{}`: {m}", f.json)),
-        }
-        let rust = crate::types::rust_field_name(f);
-        let ranges = by_rust.entry(rust.clone()).or_default();
-        if ranges.iter().any(|o| o.overlaps(r)) {
-            err(format!(
-                "{what} `{}` (rust `{rust}`) is defined twice in overlapping ranges",
-                f.json
-            ));
-        }
-        ranges.push(r);
-    }
-    let mut by_json: BTreeMap<&str, Vec<Range>> = BTreeMap::new();
-    for f in fields {
-        if let Ok(r) = Range::of(f.since.or(Some(parent.since)), f.until.or(Some(parent.until)), parent) {
-            let ranges = by_json.entry(&f.json).or_default();
-            if ranges.iter().any(|o| o.overlaps(r)) {
-                err(format!("{what} `{}` appears twice in overlapping ranges", f.json));
-            }
-            ranges.push(r);
+    for s in &model.upstream.skip {
+        if !seen.insert(s.path.clone()) {
+            errors.push(SpecError::new(file, format!("`{}` is both mapped and skipped", s.path)));
         }
     }
 }
 
 fn is_camel(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-impl Range {
-    pub const ALL: Range = Range {
-        since: Version::MIN,
-        until: Version::MAX,
-    };
-
-    /// A range from optional bounds, checked for inversion and against `within`.
-    pub fn of(since: Option<Version>, until: Option<Version>, within: Range) -> Result<Range, String> {
-        let r = Range {
-            since: since.unwrap_or(within.since),
-            until: until.unwrap_or(within.until),
-        };
-        if r.since > r.until {
-            return Err(format!("inverted range {}..{}", r.since, r.until));
-        }
-        if !within.covers(r) {
-            return Err(format!("range {r} lies outside {within}"));
-        }
-        Ok(r)
-    }
 }

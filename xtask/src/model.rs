@@ -1,0 +1,685 @@
+//! The resolved model of `spec/`: every range clipped and defaulted, every response view
+//! merged with its named type, the per-version breakpoints and the unified shapes computed.
+//! The generator, the validator, `drift` and the tests work on this, never on the raw files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::spec::{
+    self, BodyKind, ClientOn, Direction, DriftAllowEntry, EndWord, EndsIn, FieldSpec, Flag, InstanceActionSpec,
+    Limits, Location, OpKind, Policy, Range, SampleSpec, Show, Spec, SpecError, TypeKind, UpstreamMap, Version,
+};
+use crate::types::{TypeExpr, rust_field_name};
+
+/// Everything under `spec/`, resolved.
+pub struct Model {
+    pub root: PathBuf,
+    /// The microversions the SDK types (`spec/api.yaml`).
+    pub api: Range,
+    pub checked_against: String,
+    pub ops: Vec<Op>,
+    pub types: Vec<Type>,
+    pub upstream: UpstreamMap,
+    pub upstream_file: PathBuf,
+    pub drift_allow: Vec<DriftAllowEntry>,
+}
+
+/// One operation.
+pub struct Op {
+    pub file: PathBuf,
+    pub name: String,
+    pub kind: OpKind,
+    pub key: Option<String>,
+    /// The path template (`/servers/{server_id}/action` for actions).
+    pub path: String,
+    pub range: Range,
+    pub status: u16,
+    pub errors: Vec<u16>,
+    pub summary: String,
+    pub doc: Option<String>,
+    pub never_succeeds: Option<String>,
+    pub policy: Policy,
+    pub policy_note: Option<String>,
+    pub lock_checked: bool,
+    pub client: Client,
+    pub server_status: Option<ServerStatus>,
+    pub instance_action: Option<InstanceActionSpec>,
+    pub history: BTreeMap<Version, String>,
+    pub body: BodyKind,
+    pub request: Vec<Field>,
+    pub response: Option<Response>,
+    pub samples: Vec<SampleSpec>,
+    /// The versions at which the request or the response changes shape (the first is the
+    /// operation's first version): one per-version type starts at each.
+    pub breakpoints: Vec<Version>,
+}
+
+/// Where the client offers an operation.
+pub struct Client {
+    pub on: ClientOn,
+    pub method: String,
+    /// Positional arguments: Rust names of request fields.
+    pub args: Vec<String>,
+}
+
+/// Server statuses and task states, by their names in `types/ServerStatus.yaml` and
+/// `types/TaskState.yaml`.
+pub struct ServerStatus {
+    pub from: Vec<String>,
+    pub during: Vec<String>,
+    pub ends_in: Ends,
+    pub auto_confirmed: Vec<String>,
+    pub task_states: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ends {
+    Statuses(Vec<String>),
+    Unchanged,
+    Deleted,
+}
+
+/// A response body: inline fields, or a view of a named object type.
+pub struct Response {
+    pub wrap: Option<String>,
+    pub list: bool,
+    pub links: Option<String>,
+    /// The named type the body is a view of.
+    pub of: Option<String>,
+    /// The view's fields (the type's, with this operation's overrides applied and omissions
+    /// removed), clipped to the operation's range.
+    pub fields: Vec<Field>,
+}
+
+/// One field, resolved: ranges clipped to where it lives.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub json: String,
+    pub rust: String,
+    pub ty: TypeExpr,
+    pub range: Range,
+    pub required: Option<Range>,
+    pub nullable: Option<Range>,
+    pub location: Location,
+    pub limits: Option<Limits>,
+    pub admin: bool,
+    pub default_empty: bool,
+    pub doc: Option<String>,
+}
+
+/// How a field looks in one version, or across several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shape {
+    /// Always present, never null: `T`.
+    Plain,
+    /// Present or not, never null; or always present, maybe null: `Option<T>`.
+    Option,
+    /// Absent, null or a value, each meaning something: `Nullable<T>`.
+    Nullable,
+    /// A list that reads as empty when absent: `Vec<T>`.
+    List,
+}
+
+impl Field {
+    pub fn required_at(&self, v: Version) -> bool {
+        self.required.is_some_and(|r| r.contains(v))
+    }
+
+    pub fn nullable_at(&self, v: Version) -> bool {
+        self.nullable.is_some_and(|r| r.contains(v))
+    }
+
+    /// The field's shape at `v`, or `None` when it does not exist there.
+    pub fn shape_at(&self, v: Version) -> Option<Shape> {
+        if !self.range.contains(v) {
+            return None;
+        }
+        Some(match (self.required_at(v), self.nullable_at(v)) {
+            (true, false) => Shape::Plain,
+            (false, true) => Shape::Nullable,
+            _ => Shape::Option,
+        })
+    }
+
+    /// Every version at which something about the field changes.
+    pub fn boundaries(&self) -> Vec<Version> {
+        let mut out = vec![self.range.since, self.range.until.next()];
+        for r in [self.required, self.nullable].into_iter().flatten() {
+            out.push(r.since);
+            out.push(r.until.next());
+        }
+        out
+    }
+}
+
+/// A named type.
+pub struct Type {
+    pub file: PathBuf,
+    pub name: String,
+    pub kind: TypeKind,
+    pub doc: String,
+    pub fields: Vec<Field>,
+    pub values: Vec<EnumValue>,
+    pub open: bool,
+    /// Objects: the shape of each field (by Rust name) in the unified Rust type, across
+    /// every view of it.
+    pub unified: BTreeMap<String, Shape>,
+    /// Objects: whether a request body uses it (then it gets value checks).
+    pub in_request: bool,
+    /// Objects: whether a response body uses it.
+    pub in_response: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    pub json: String,
+    pub rust: String,
+    pub aliases: Vec<String>,
+    pub range: Range,
+    pub doc: Option<String>,
+}
+
+impl Model {
+    /// Loads and resolves `spec/` under `root` (the workspace root).
+    pub fn load(root: &Path) -> Result<Model, Vec<SpecError>> {
+        let spec = Spec::load(&root.join("spec"))?;
+        resolve(spec)
+    }
+
+    pub fn op(&self, name: &str) -> Option<&Op> {
+        self.ops.iter().find(|o| o.name == name)
+    }
+
+    pub fn ty(&self, name: &str) -> Option<&Type> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}
+
+impl Op {
+    /// Request fields that exist at `v`.
+    pub fn request_at(&self, v: Version) -> impl Iterator<Item = &Field> {
+        self.request.iter().filter(move |f| f.range.contains(v))
+    }
+
+    /// The per-version ranges: one per breakpoint.
+    pub fn version_ranges(&self) -> Vec<Range> {
+        self.breakpoints
+            .iter()
+            .enumerate()
+            .map(|(i, &since)| {
+                let until = self.breakpoints.get(i + 1).map(|n| n.prev()).unwrap_or(self.range.until);
+                Range::new(since, until)
+            })
+            .collect()
+    }
+
+    /// Whether the client method lives on a server handle.
+    pub fn on_server(&self) -> bool {
+        self.client.on == ClientOn::Server
+    }
+}
+
+fn resolve(spec: Spec) -> Result<Model, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    let api_spec = &spec.api.1;
+    let api = Range::new(api_spec.microversions.min, api_spec.microversions.max);
+    if api.since > api.until {
+        errors.push(SpecError::new(&spec.api.0, "`min` is above `max`"));
+    }
+    let type_kinds: BTreeMap<String, TypeKind> = spec.types.iter().map(|(_, t)| (t.name.clone(), t.kind)).collect();
+
+    // Named types first: their fields are what views override.
+    let mut types = Vec::new();
+    for (file, t) in &spec.types {
+        let mut err = |m: String| errors.push(SpecError::new(file, m));
+        let mut fields = Vec::new();
+        for f in &t.fields {
+            match field(f, api, &type_kinds) {
+                Ok(f) => fields.push(f),
+                Err(m) => err(format!("field `{}`: {m}", f.json)),
+            }
+        }
+        let mut values = Vec::new();
+        for v in &t.values {
+            match Range::of(v.since, v.until, api) {
+                Ok(range) => values.push(EnumValue {
+                    json: v.json.clone(),
+                    rust: v.rust.clone(),
+                    aliases: v.aliases.clone(),
+                    range,
+                    doc: v.doc.clone(),
+                }),
+                Err(m) => err(format!("value `{}`: {m}", v.json)),
+            }
+        }
+        types.push(Type {
+            file: file.clone(),
+            name: t.name.clone(),
+            kind: t.kind,
+            doc: t.doc.clone(),
+            fields,
+            values,
+            open: t.open,
+            unified: BTreeMap::new(),
+            in_request: false,
+            in_response: false,
+        });
+    }
+
+    let mut ops = Vec::new();
+    for (file, o) in &spec.ops {
+        match op(file, o, api, &type_kinds, &types) {
+            Ok(op) => ops.push(op),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+
+    unify(&mut types, &ops);
+    mark_directions(&mut types, &ops);
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Model {
+        root: spec.root.parent().map(Path::to_path_buf).unwrap_or_default(),
+        api,
+        checked_against: api_spec.checked_against.clone(),
+        ops,
+        types,
+        upstream: spec.upstream.1,
+        upstream_file: spec.upstream.0,
+        drift_allow: spec.drift_allow.1.allow,
+    })
+}
+
+/// Resolves one field written in a type or an operation, inside `within`.
+fn field(f: &FieldSpec, within: Range, kinds: &BTreeMap<String, TypeKind>) -> Result<Field, String> {
+    let ty_text = f.ty.as_deref().ok_or("a field needs a `type`")?;
+    let ty = TypeExpr::parse(ty_text)?;
+    for name in ty.named() {
+        if !kinds.contains_key(name) {
+            return Err(format!("unknown type `{name}`"));
+        }
+    }
+    let range = Range::of(f.since, f.until, within)?;
+    flag_inside(f.required, range, "required")?;
+    flag_inside(f.nullable, range, "nullable")?;
+    if f.default_empty && !matches!(ty, TypeExpr::List(_)) {
+        return Err("`default_empty` is for lists".into());
+    }
+    Ok(Field {
+        json: f.json.clone(),
+        rust: rust_field_name(f),
+        ty,
+        range,
+        required: f.required.range(range),
+        nullable: f.nullable.range(range),
+        location: f.location,
+        limits: f.limits.clone(),
+        admin: f.admin,
+        default_empty: f.default_empty,
+        doc: f.doc.clone(),
+    })
+}
+
+fn flag_inside(flag: Flag, range: Range, what: &str) -> Result<(), String> {
+    if let Flag::Range(r) = flag {
+        let fr = Range::new(r.since.unwrap_or(range.since), r.until.unwrap_or(range.until));
+        if fr.since > fr.until || !range.covers(fr) {
+            return Err(format!("`{what}` range reaches outside the field's {}", Show(range)));
+        }
+    }
+    Ok(())
+}
+
+fn op(
+    file: &Path,
+    o: &spec::OpSpec,
+    api: Range,
+    kinds: &BTreeMap<String, TypeKind>,
+    types: &[Type],
+) -> Result<Op, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    let mut err = |m: String| errors.push(SpecError::new(file, m));
+    let range = Range::of(Some(o.since), o.until, api).unwrap_or_else(|m| {
+        err(format!("operation range: {m}"));
+        api
+    });
+    let path = match (o.kind, &o.path) {
+        (OpKind::Action, None) => "/servers/{server_id}/action".to_string(),
+        (OpKind::Action, Some(_)) => {
+            err("an `action` always posts to /servers/{server_id}/action; drop `path`".into());
+            String::new()
+        }
+        (_, Some(p)) => p.clone(),
+        (_, None) => {
+            err(format!("a `{:?}` operation needs its `path`", o.kind).to_lowercase());
+            String::new()
+        }
+    };
+    let body = o.request.as_ref().map(|r| r.body).unwrap_or(BodyKind::None);
+    let mut request = Vec::new();
+    for f in o.request.iter().flat_map(|r| &r.fields) {
+        match field(f, range, kinds) {
+            Ok(f) => request.push(f),
+            Err(m) => err(format!("request field `{}`: {m}", f.json)),
+        }
+    }
+    let response = match &o.response {
+        None => None,
+        Some(r) => match response(r, range, kinds, types) {
+            Ok(r) => Some(r),
+            Err(ms) => {
+                for m in ms {
+                    err(format!("response: {m}"));
+                }
+                None
+            }
+        },
+    };
+    let server_status = o.server_status.as_ref().map(|s| ServerStatus {
+        from: s.from.clone(),
+        during: s.during.clone(),
+        ends_in: match &s.ends_in {
+            EndsIn::Statuses(v) => Ends::Statuses(v.clone()),
+            EndsIn::Word(EndWord::Unchanged) => Ends::Unchanged,
+            EndsIn::Word(EndWord::Deleted) => Ends::Deleted,
+        },
+        auto_confirmed: s.auto_confirmed.clone(),
+        task_states: s.task_states.clone(),
+        note: s.note.clone(),
+    });
+    let on_server = path.starts_with("/servers/{server_id}");
+    let client_spec = o.client.clone().unwrap_or(spec::ClientSpec {
+        on: None,
+        method: None,
+        args: None,
+    });
+    let on = client_spec.on.unwrap_or(if on_server {
+        ClientOn::Server
+    } else {
+        ClientOn::Servers
+    });
+    if on == ClientOn::Server && !on_server {
+        err("`client.on: server` needs a path under /servers/{server_id}".into());
+    }
+    let args = match &client_spec.args {
+        Some(names) => {
+            let mut out = Vec::new();
+            for name in names {
+                match request.iter().find(|f| &f.json == name) {
+                    Some(f) => out.push(f.rust.clone()),
+                    None => err(format!("client argument `{name}` is not a request field")),
+                }
+            }
+            out
+        }
+        None => {
+            let mut out: Vec<String> = Vec::new();
+            for f in &request {
+                if f.location != Location::Query && f.required == Some(range) && f.range == range && !out.contains(&f.rust) {
+                    out.push(f.rust.clone());
+                }
+            }
+            out
+        }
+    };
+    let client = Client {
+        on,
+        method: client_spec.method.clone().unwrap_or_else(|| o.name.clone()),
+        args,
+    };
+    let mut points: BTreeSet<Version> = BTreeSet::new();
+    points.insert(range.since);
+    for f in request.iter().chain(response.iter().flat_map(|r| &r.fields)) {
+        points.extend(f.boundaries());
+    }
+    let breakpoints = points.into_iter().filter(|v| range.contains(*v)).collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Op {
+        file: file.to_path_buf(),
+        name: o.name.clone(),
+        kind: o.kind,
+        key: o.key.clone(),
+        path,
+        range,
+        status: o.status,
+        errors: o.errors.clone(),
+        summary: o.summary.clone(),
+        doc: o.doc.clone(),
+        never_succeeds: o.never_succeeds.clone(),
+        policy: o.policy,
+        policy_note: o.policy_note.clone(),
+        lock_checked: o.lock_checked,
+        client,
+        server_status,
+        instance_action: o.instance_action.clone(),
+        history: o.history.clone(),
+        body,
+        request,
+        response,
+        samples: o.samples.clone(),
+        breakpoints,
+    })
+}
+
+fn response(
+    r: &spec::ResponseSpec,
+    range: Range,
+    kinds: &BTreeMap<String, TypeKind>,
+    types: &[Type],
+) -> Result<Response, Vec<String>> {
+    let mut errors = Vec::new();
+    if r.links.is_some() && !r.list {
+        errors.push("`links` is for `list` responses".into());
+    }
+    if r.list && (r.wrap.is_none() || r.of.is_none()) {
+        errors.push("a `list` response names its `wrap` key and item `type`".into());
+    }
+    let fields = match &r.of {
+        None => {
+            if !r.omit.is_empty() {
+                errors.push("`omit` is for views of a named `type`".into());
+            }
+            let mut out = Vec::new();
+            for f in &r.fields {
+                match field(f, range, kinds) {
+                    Ok(f) => out.push(f),
+                    Err(m) => errors.push(format!("field `{}`: {m}", f.json)),
+                }
+            }
+            out
+        }
+        Some(name) => match types.iter().find(|t| &t.name == name && t.kind == TypeKind::Object) {
+            None => {
+                errors.push(format!("`type: {name}` is not an object type of spec/types"));
+                Vec::new()
+            }
+            Some(t) => view(t, r, range, &mut errors),
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Response {
+        wrap: r.wrap.clone(),
+        list: r.list,
+        links: r.links.clone(),
+        of: r.of.clone(),
+        fields,
+    })
+}
+
+/// The type's fields as one operation sends them: omissions dropped, overrides applied, all
+/// clipped to the operation's range.
+fn view(t: &Type, r: &spec::ResponseSpec, range: Range, errors: &mut Vec<String>) -> Vec<Field> {
+    for name in &r.omit {
+        if !t.fields.iter().any(|f| &f.json == name) {
+            errors.push(format!("`omit: {name}`: `{}` has no such field", t.name));
+        }
+    }
+    for o in &r.fields {
+        if !t.fields.iter().any(|f| f.json == o.json) {
+            errors.push(format!("override `{}`: `{}` has no such field", o.json, t.name));
+        }
+        if o.ty.is_some() || o.rust.is_some() || o.doc.is_some() || o.limits.is_some() {
+            errors.push(format!(
+                "override `{}`: only `since`, `until`, `required` and `nullable` may be overridden",
+                o.json
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for f in t.fields.iter().filter(|f| !r.omit.contains(&f.json)) {
+        let overrides: Vec<&FieldSpec> = r.fields.iter().filter(|o| o.json == f.json).collect();
+        let resolved = match overrides.as_slice() {
+            [] => Some(f.clone()),
+            [o] => {
+                let within = Range::new(o.since.unwrap_or(f.range.since), o.until.unwrap_or(f.range.until));
+                if within.since > within.until {
+                    errors.push(format!("override `{}`: empty range", f.json));
+                    None
+                } else {
+                    let flag = |flag: Flag, default: Option<Range>| match flag {
+                        Flag::Unset => default.and_then(|d| d.intersect(within)),
+                        other => other.range(within),
+                    };
+                    Some(Field {
+                        range: within,
+                        required: flag(o.required, f.required),
+                        nullable: flag(o.nullable, f.nullable),
+                        ..f.clone()
+                    })
+                }
+            }
+            _ => {
+                errors.push(format!("`{}` is overridden twice", f.json));
+                None
+            }
+        };
+        if let Some(mut field) = resolved {
+            let Some(clipped) = field.range.intersect(range) else {
+                continue;
+            };
+            field.range = clipped;
+            field.required = field.required.and_then(|x| x.intersect(clipped));
+            field.nullable = field.nullable.and_then(|x| x.intersect(clipped));
+            out.push(field);
+        }
+    }
+    out
+}
+
+/// The unified shape of each object type's fields: `Plain` only where every view, at every
+/// version it covers, has the field always present and never null.
+fn unify(types: &mut [Type], ops: &[Op]) {
+    let mut views: BTreeMap<String, Vec<(Vec<Field>, Range)>> = BTreeMap::new();
+    for op in ops {
+        if let Some(r) = &op.response
+            && let Some(of) = &r.of
+        {
+            views.entry(of.clone()).or_default().push((r.fields.clone(), op.range));
+        }
+    }
+    for t in types.iter_mut().filter(|t| t.kind == TypeKind::Object) {
+        let all: Vec<(Vec<Field>, Range)> = match views.get(&t.name) {
+            Some(v) => v.clone(),
+            // A type no operation views directly (a nested type): its own fields, across the
+            // versions they cover.
+            None => {
+                let span = t.fields.iter().map(|f| f.range).fold(None, |acc: Option<Range>, r| {
+                    Some(acc.map_or(r, |a| Range::new(a.since.min(r.since), a.until.max(r.until))))
+                });
+                vec![(t.fields.clone(), span.unwrap_or(Range::new(Version::MIN, Version::MIN)))]
+            }
+        };
+        for f in &t.fields {
+            let mut shape: Option<Shape> = None;
+            let mut join = |s: Shape| {
+                shape = Some(match shape {
+                    None => s,
+                    Some(prev) => prev.max(s),
+                })
+            };
+            for (fields, range) in &all {
+                let entries: Vec<&Field> = fields.iter().filter(|v| v.rust == f.rust).collect();
+                for v in version_points(range, entries.iter().copied()) {
+                    match entries.iter().find_map(|e| e.shape_at(v)) {
+                        Some(s) => join(s),
+                        None => join(Shape::Option),
+                    }
+                }
+            }
+            let mut shape = shape.unwrap_or(Shape::Option);
+            if f.default_empty && shape != Shape::Plain {
+                shape = Shape::List;
+            }
+            t.unified.insert(f.rust.clone(), shape);
+        }
+    }
+}
+
+/// A version in each stretch of `range` where the fields' shapes are constant.
+fn version_points<'a>(range: &Range, fields: impl Iterator<Item = &'a Field>) -> Vec<Version> {
+    let mut points: BTreeSet<Version> = BTreeSet::new();
+    points.insert(range.since);
+    for f in fields {
+        points.extend(f.boundaries());
+    }
+    points.into_iter().filter(|v| range.contains(*v)).collect()
+}
+
+/// Which object types are used in requests and which in responses (transitively).
+fn mark_directions(types: &mut [Type], ops: &[Op]) {
+    let mut request: BTreeSet<String> = BTreeSet::new();
+    let mut response: BTreeSet<String> = BTreeSet::new();
+    for op in ops {
+        for f in &op.request {
+            request.extend(f.ty.named().into_iter().map(String::from));
+        }
+        if let Some(r) = &op.response {
+            response.extend(r.of.clone());
+            for f in &r.fields {
+                response.extend(f.ty.named().into_iter().map(String::from));
+            }
+        }
+    }
+    for set in [&mut request, &mut response] {
+        loop {
+            let mut more = BTreeSet::new();
+            for t in types.iter().filter(|t| set.contains(&t.name)) {
+                for f in &t.fields {
+                    for n in f.ty.named() {
+                        if !set.contains(n) {
+                            more.insert(n.to_string());
+                        }
+                    }
+                }
+            }
+            if more.is_empty() {
+                break;
+            }
+            set.extend(more);
+        }
+    }
+    for t in types {
+        t.in_request = request.contains(&t.name);
+        t.in_response = response.contains(&t.name);
+    }
+}
+
+/// The samples of the spec, with their absolute paths.
+pub fn spec_samples(model: &Model) -> Vec<(PathBuf, &Op, Direction, Version)> {
+    let dir = model.root.join("spec/samples");
+    model
+        .ops
+        .iter()
+        .flat_map(|op| {
+            let dir = dir.clone();
+            op.samples.iter().map(move |s| (dir.join(&s.file), op, s.direction, s.version))
+        })
+        .collect()
+}
