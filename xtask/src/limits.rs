@@ -69,6 +69,8 @@ fn kind(ty: &TypeExpr, model: &Model) -> Kind {
         // Nova's integer-or-digit-string types: lengths and patterns apply to the string form,
         // bounds to the number.
         TypeExpr::Scalar("integer" | "integerish") => Kind::Number,
+        // A string-or-number ID: its lengths apply to the string form.
+        TypeExpr::Scalar("id") => Kind::Text,
         TypeExpr::Scalar(_) => Kind::Other,
         TypeExpr::Named(n) if model.ty(n).is_some_and(|t| t.kind == TypeKind::Enum) => Kind::Text,
         TypeExpr::Named(_) => Kind::Other,
