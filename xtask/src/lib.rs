@@ -2,6 +2,7 @@
 //! `cargo xtask`. A library too, so that `cargo test` can check the generated tree is fresh.
 
 pub mod codegen;
+pub mod reference;
 pub mod replay;
 pub mod spec;
 pub mod types;

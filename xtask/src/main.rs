@@ -4,6 +4,8 @@
 //! - `cargo xtask codegen --check` fails, naming the file, when the committed output is stale.
 //! - `cargo xtask validate` only validates `spec/`.
 //! - `cargo xtask replay DIR` round-trips every sample under a Nova `doc/api_samples` tree.
+//! - `cargo xtask nova-reference [--version X] [--compare DIR]` builds (or finds cached) Nova's
+//!   reference for one PyPI release in `target/nova-reference/X/`, optionally checked against DIR.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,7 +30,11 @@ fn main() -> ExitCode {
             println!("spec OK: {} operations, {} types", spec.ops.len(), spec.types.len());
         }),
         ["replay", dir] => replay::run(&root, Path::new(dir)),
-        _ => Err("usage: cargo xtask (codegen [--check] | validate | replay DIR)".to_string()),
+        ["nova-reference", rest @ ..] => xtask::reference::run(&root, rest),
+        _ => Err(
+            "usage: cargo xtask (codegen [--check] | validate | replay DIR | nova-reference [--version X] [--compare DIR])"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
