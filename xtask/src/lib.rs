@@ -1,10 +1,11 @@
-//! The project's code generator, spec validator, drift checker and sample replayer; the binary
-//! is `cargo xtask`. A library too, so that tests can load the spec and check the generated
-//! tree is fresh.
+//! The project's code generator, spec validator, drift checker, Nova reference builder and
+//! sample replayer; the binary is `cargo xtask`. A library too, so that tests can load the
+//! spec, find Nova's reference and check the generated tree is fresh.
 
 pub mod drift;
 pub mod limits;
 pub mod model;
+pub mod reference;
 pub mod spec;
 pub mod types;
 pub mod validate;

@@ -1,34 +1,67 @@
-//! `cargo xtask`: see `usage()`.
+//! `cargo xtask`: the project's tools. Run it without arguments for the list.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use xtask::model::Model;
 
+const USAGE: &str = "usage: cargo xtask COMMAND
+  validate                                  check spec/ (meaning checks beyond the file shapes)
+  drift [--version X] [--dir DIR] [--all]   compare spec/ with Nova release X's own schemas
+                                            (default: the release spec/api.yaml names; --all
+                                            also prints what spec/drift-allow.yaml accepts)
+  nova-reference [--version X] [--compare DIR]
+                                            build (or find cached) Nova X's reference in
+                                            target/nova-reference/X/";
+
 fn workspace_root() -> PathBuf {
+    // `cargo run` sets CARGO_MANIFEST_DIR at run time too; prefer it over the compile-time
+    // value so a copied workspace sharing a target directory still works on itself.
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let manifest = manifest.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest.parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-fn validate(root: &std::path::Path) -> Result<Model, String> {
-    let model = Model::load(root).map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))?;
+fn lines(errors: &[impl ToString]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+/// Loads and validates spec/.
+fn load(root: &Path) -> Result<Model, String> {
+    let model = Model::load(root).map_err(|e| lines(&e))?;
     let errors = xtask::validate::validate(&model);
-    if errors.is_empty() {
-        Ok(model)
-    } else {
-        Err(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+    if errors.is_empty() { Ok(model) } else { Err(lines(&errors)) }
+}
+
+fn drift(root: &Path, args: &[&str]) -> Result<(), String> {
+    let model = load(root)?;
+    let mut release = model.checked_against.clone();
+    let mut dir = None;
+    let mut all = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--version" => release = rest.next().ok_or("--version needs a release")?.to_string(),
+            "--dir" => dir = Some(PathBuf::from(rest.next().ok_or("--dir needs a directory")?)),
+            "--all" => all = true,
+            other => return Err(format!("drift: unknown argument `{other}`\n{USAGE}")),
+        }
     }
+    let dir = match dir {
+        Some(d) => d,
+        None => xtask::reference::ensure(root, &release)?,
+    };
+    xtask::drift::run(&model, &dir, &release, !all)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["validate"] => validate(&root).map(|m| println!("spec OK: {} operations, {} types", m.ops.len(), m.types.len())),
-        ["drift", "--dir", dir] => validate(&root).and_then(|m| xtask::drift::run(&m, std::path::Path::new(dir), "34.0.0", true)),
-        ["drift", "--dir", dir, "--all"] => validate(&root).and_then(|m| xtask::drift::run(&m, std::path::Path::new(dir), "34.0.0", false)),
-        _ => Err("usage: cargo xtask validate".to_string()),
+        ["validate"] => load(&root).map(|m| println!("spec OK: {} operations, {} types", m.ops.len(), m.types.len())),
+        ["drift", rest @ ..] => drift(&root, rest),
+        ["nova-reference", rest @ ..] => xtask::reference::run(&root, rest),
+        _ => Err(USAGE.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
