@@ -549,43 +549,62 @@ fn nova_request(op: &Op, schema: &Value) -> (BTreeMap<String, (Facts, bool)>, BT
     (body, siblings)
 }
 
+/// Nova's query parameters: every one is a list of strings to Nova (`multi_params`); one that
+/// may appear once has `maxItems: 1`. Facts of the value, and whether it may repeat.
 fn nova_query(schema: &Value) -> BTreeMap<String, (Facts, bool)> {
     let top = nova_facts(schema);
     top.properties
         .unwrap_or_default()
         .into_iter()
-        .map(|(name, (mut facts, required))| {
-            // Every query parameter is a list of strings to Nova (`multi_params`); one that may
-            // appear once has `maxItems: 1`. The spec types the value; a repeatable parameter is
-            // a `list<T>`.
-            let single = facts.max_items == Some(1);
+        .map(|(name, (mut facts, _required))| {
+            let repeatable = facts.max_items != Some(1);
             let item = facts.items.take().map(|b| *b).unwrap_or_default();
-            let facts = if single {
-                item
-            } else {
-                Facts {
-                    types: ["array".to_string()].into(),
-                    items: Some(Box::new(item)),
-                    ..Facts::default()
-                }
-            };
-            (name, (facts, required))
+            (name, (item, repeatable))
         })
         .collect()
 }
 
+/// The spec's query parameters at `v`: the value's facts, and whether it repeats (`list<T>`).
 fn spec_query(op: &Op, v: Version, model: &Model) -> BTreeMap<String, (Facts, bool)> {
     op.request_at(v)
         .filter(|f| f.location == Location::Query)
         .map(|f| {
-            let mut facts = field_facts(f, v, model);
-            // Query values travel as text: an integer filter is a digit string to Nova.
+            let (ty, limits, repeatable) = match &f.ty {
+                TypeExpr::List(inner) => (&**inner, f.limits.as_ref().and_then(|l| l.items.as_deref()), true),
+                other => (other, f.limits.as_ref(), false),
+            };
+            let mut facts = spec_facts(ty, limits, f.nullable_at(v), v, model);
+            // Query values travel as text: an integer is a digit string to Nova.
             if facts.types == BTreeSet::from(["integer".to_string()]) {
                 facts.types.insert("string".into());
             }
-            (f.json.clone(), (facts, f.required_at(v)))
+            (f.json.clone(), (facts, repeatable))
         })
         .collect()
+}
+
+/// Query parameters: the value's facts; and a parameter the spec repeats must be repeatable
+/// in Nova (a single value is fine where Nova takes several).
+fn compare_query(spec: &BTreeMap<String, (Facts, bool)>, nova: &BTreeMap<String, (Facts, bool)>, out: &mut Diffs) {
+    let names: BTreeSet<&String> = spec.keys().chain(nova.keys()).collect();
+    for name in names {
+        let subject = format!("query parameter {name}");
+        match (spec.get(name), nova.get(name)) {
+            (Some(_), None) => {
+                out.insert((subject, "presence".into()), ("present".into(), "absent".into()));
+            }
+            (None, Some(_)) => {
+                out.insert((subject, "presence".into()), ("absent".into(), "present".into()));
+            }
+            (Some((s, s_rep)), Some((n, n_rep))) => {
+                if *s_rep && !*n_rep {
+                    out.insert((subject.clone(), "repeatable".into()), ("true".into(), "false".into()));
+                }
+                compare(&subject, s, n, out);
+            }
+            (None, None) => {}
+        }
+    }
 }
 
 /// Top-level keys of a response, and the keys of the object under its wrap key (items for a
@@ -632,7 +651,7 @@ fn spec_response_names(op: &Op, v: Version) -> (BTreeSet<String>, BTreeSet<Strin
     match &r.wrap {
         Some(w) => {
             let mut top: BTreeSet<String> = [w.clone()].into();
-            top.extend(r.links.clone());
+            top.extend(r.links.clone().filter(|_| v >= r.links_since));
             (top, body)
         }
         None => (body, BTreeSet::new()),
@@ -644,8 +663,13 @@ pub fn drift(model: &Model, reference: &Reference) -> Vec<String> {
     let release = &reference.release;
     let mut lines = Vec::new();
     if model.api.until != reference.api.until {
+        let beyond = if model.api.until > reference.api.until {
+            format!(": the spec covers {}..{} beyond it", reference.api.until.next(), model.api.until)
+        } else {
+            format!(": Nova has {}..{} beyond the spec", model.api.until.next(), reference.api.until)
+        };
         lines.push(format!(
-            "api: maximum microversion: spec {}, Nova {release} {}",
+            "api: maximum microversion: spec {}, Nova {release} {}{beyond}",
             model.api.until, reference.api.until
         ));
     }
@@ -663,6 +687,7 @@ pub fn drift(model: &Model, reference: &Reference) -> Vec<String> {
         };
         matched.insert(nova_name(nova));
         lines.extend(drift_op(model, reference, op, nova));
+        lines.extend(beyond(op, reference));
     }
     for n in &reference.ops {
         if !matched.contains(&nova_name(n)) {
@@ -682,7 +707,10 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
             hi.unwrap_or(reference.api.until),
         ),
     };
-    if op.range != nova_range {
+    // Compared where both know the API: an operation that runs to the spec's newest version
+    // and to the release's newest agrees, whatever those are.
+    let clipped = |r: Range, max: Version| if r.until == max { Range::new(r.since, Version::new(2, u16::MAX)) } else { r };
+    if clipped(op.range, model.api.until) != clipped(nova_range, reference.api.until) {
         lines.push(format!(
             "{}: microversions: spec {}..{}, Nova {release} {}..{}",
             op.name, op.range.since, op.range.until, nova_range.since, nova_range.until
@@ -714,7 +742,7 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
                 compare_properties("request top-level field", &spec_request(op, v, model, &[Location::Top]), &top, &mut diffs);
             }
             if let Some(schema) = reference.at(&nova.query, v) {
-                compare_properties("query parameter", &spec_query(op, v, model), &nova_query(schema), &mut diffs);
+                compare_query(&spec_query(op, v, model), &nova_query(schema), &mut diffs);
             }
             if let Some(schema) = reference.at(&nova.response, v) {
                 let r = op.response.as_ref();
@@ -729,6 +757,24 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
     }
     lines.extend(group(&op.name, release, &per_version));
     lines
+}
+
+/// The microversions the spec has beyond the release's newest, where this operation changes:
+/// one line each, with the spec's own words from `history` when it has them.
+fn beyond(op: &Op, reference: &Reference) -> Vec<String> {
+    let max = reference.api.until;
+    let mut versions: BTreeSet<Version> = op.breakpoints.iter().copied().filter(|v| *v > max).collect();
+    versions.extend(op.history.keys().copied().filter(|v| *v > max && op.range.contains(*v)));
+    if op.range.since > max {
+        versions.insert(op.range.since);
+    }
+    versions
+        .into_iter()
+        .map(|v| {
+            let what = op.history.get(&v).map(String::as_str).unwrap_or("the request or response changes");
+            format!("{}: {v}: {what} (beyond Nova {}'s {max})", op.name, reference.release)
+        })
+        .collect()
 }
 
 fn names_diff(what: &str, spec: &BTreeSet<String>, nova: &BTreeSet<String>, out: &mut Diffs) {
@@ -796,11 +842,16 @@ pub fn filter_allowed(model: &Model, lines: Vec<String>) -> (Vec<String>, Vec<St
 pub fn run(model: &Model, dir: &Path, release: &str, use_allowlist: bool) -> Result<(), String> {
     let reference = Reference::load(dir, release)?;
     let lines = drift(model, &reference);
-    let (left, stale) = if use_allowlist {
+    let (left, mut stale) = if use_allowlist {
         filter_allowed(model, lines)
     } else {
         (lines, Vec::new())
     };
+    // An allow entry that matches nothing is stale only against the release the spec was
+    // checked against; an older release simply lacks some differences.
+    if release != model.checked_against {
+        stale.clear();
+    }
     for line in left.iter().chain(&stale) {
         println!("{line}");
     }

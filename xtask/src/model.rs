@@ -85,6 +85,8 @@ pub struct Response {
     pub wrap: Option<String>,
     pub list: bool,
     pub links: Option<String>,
+    /// The first microversion that sends the links.
+    pub links_since: Version,
     /// The named type the body is a view of.
     pub of: Option<String>,
     /// The view's fields (the type's, with this operation's overrides applied and omissions
@@ -508,6 +510,7 @@ fn response(
         wrap: r.wrap.clone(),
         list: r.list,
         links: r.links.clone(),
+        links_since: r.links_since.unwrap_or(range.since),
         of: r.of.clone(),
         fields,
     })

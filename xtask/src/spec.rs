@@ -356,6 +356,9 @@ pub struct ResponseSpec {
     /// With `list`: the sibling key holding the paging links (`servers_links`, `links`).
     #[serde(default)]
     pub links: Option<String>,
+    /// With `links`: the first microversion that sends them (default: every one).
+    #[serde(default)]
+    pub links_since: Option<Version>,
     /// A named object type the body is (a view of); `fields` then override its fields.
     #[serde(rename = "type", default)]
     pub of: Option<String>,

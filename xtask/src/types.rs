@@ -64,6 +64,8 @@ impl TypeExpr {
     /// Named types used anywhere inside.
     pub fn named(&self) -> Vec<&str> {
         match self {
+            // `networks` is a list of `Network`, or a keyword.
+            TypeExpr::Scalar("networks") => vec!["Network"],
             TypeExpr::Scalar(_) => vec![],
             TypeExpr::Named(n) => vec![n],
             TypeExpr::List(t) | TypeExpr::Map(t) | TypeExpr::EmptyOr(t) => t.named(),
