@@ -1,33 +1,54 @@
-//! Derives for `openstack-compute`'s generated operation definitions.
+//! Expands the definitions `cargo xtask codegen` writes from `spec/` into the types of
+//! `openstack-compute`: one attribute per kind of definition.
 //!
-//! Thin on purpose: this crate parses the `#[operation]`, `#[response]` and `#[field]`
-//! attributes that `cargo xtask codegen` writes, works out which fields exist (and how) at each
-//! microversion breakpoint, and emits types and trait impls that call into the library
-//! (`openstack_compute::operation_core`, `codec`, `error`). No run-time logic lives here.
+//! - `#[operation(..)]` on an operation's `Request`: the agnostic request, one request type
+//!   per stretch of microversions, the `Operation` impl, the fluent `Call` and client method.
+//! - `#[response(..)]` on an operation's `Response`: the response table, parser and writer,
+//!   and one response type per stretch of microversions.
+//! - `#[object(..)]` on a named object type: direct (de)serialization, field access, checks.
+//! - `#[enumeration(..)]` on a named enum: Nova's spellings, unknown values, ranges.
+//!
+//! The expansions hold no run-time logic of their own: they describe each operation with
+//! static tables and call `openstack_compute::codec`, which does the work once for all.
+#![deny(missing_docs)]
 
 use proc_macro::TokenStream;
-use syn::{DeriveInput, parse_macro_input};
 
-mod model;
-mod request;
+mod attrs;
+mod enumeration;
+mod object;
+mod operation;
 mod response;
+mod shape;
+mod tables;
 
-/// Expands a version-agnostic request definition into its per-microversion request types,
-/// the builder, and the `Operation` and `Roundtrip` impls.
-#[proc_macro_derive(Operation, attributes(operation, field))]
-pub fn derive_operation(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    request::expand(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+fn emit(result: syn::Result<proc_macro2::TokenStream>) -> TokenStream {
+    result.unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
-/// Expands a unified response definition into its per-microversion response types (in a
-/// `response` module) and the `ResponseBody` impl.
-#[proc_macro_derive(Response, attributes(response, field, extra))]
-pub fn derive_response(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    response::expand(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+/// An operation's request; see the crate docs.
+#[proc_macro_attribute]
+pub fn operation(args: TokenStream, item: TokenStream) -> TokenStream {
+    emit(syn::parse(item).and_then(|item| operation::expand(args.into(), item)))
+}
+
+/// An operation's response view; see the crate docs.
+#[proc_macro_attribute]
+pub fn response(args: TokenStream, item: TokenStream) -> TokenStream {
+    emit(syn::parse(item).and_then(|item| response::expand(args.into(), item)))
+}
+
+/// A named object type; see the crate docs.
+#[proc_macro_attribute]
+pub fn object(args: TokenStream, item: TokenStream) -> TokenStream {
+    emit(
+        object::ObjectArgs::parse(args.into())
+            .and_then(|a| syn::parse(item).and_then(|item| object::expand(a, item))),
+    )
+}
+
+/// A named enum; see the crate docs.
+#[proc_macro_attribute]
+pub fn enumeration(args: TokenStream, item: TokenStream) -> TokenStream {
+    emit(syn::parse(item).and_then(|item| enumeration::expand(args.into(), item)))
 }

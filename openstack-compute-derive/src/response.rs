@@ -1,205 +1,410 @@
-//! `#[derive(Response)]`.
+//! `#[response(..)]` on an operation's `Response`: the view an operation has of its response
+//! body. Inline (`Response` is the unified type), or a view of a named type (`of = Server`:
+//! `Response` becomes that type, or a `Page` of it). Emits the response table, the parser
+//! (checked against what each microversion requires), the writer (`testing`), and one
+//! per-version type per stretch of microversions with its conversions.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-use syn::DeriveInput;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{DeriveInput, LitStr, Result, Type};
 
-use crate::model::{self, Location, Range, Shape, Version};
+use crate::attrs::{self, FieldAttrs, Location, Range, Shape, Version, foreign};
+use crate::object::{self, ObjField, ObjectArgs};
+use crate::shape::peel;
+use crate::tables;
 
-pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let attr = input
-        .attrs
-        .iter()
-        .find(|a| a.path().is_ident("response"))
-        .ok_or_else(|| syn::Error::new_spanned(&input.ident, "missing #[response(...)]"))?;
-    let mut operation = String::new();
+struct ViewArgs {
+    operation: LitStr,
+    of: Option<syn::Path>,
+    wrap: Option<LitStr>,
+    list: bool,
+    links: Option<LitStr>,
+    range: Range,
+    breakpoints: Vec<Version>,
+}
+
+fn parse_args(args: TokenStream) -> Result<ViewArgs> {
+    let mut operation = None;
+    let mut of = None;
     let mut wrap = None;
-    let mut since = None;
-    let mut until = None;
-    let mut versions = Vec::new();
-    attr.parse_nested_meta(|meta| {
-        let id = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+    let mut list = false;
+    let mut links = None;
+    let (mut since, mut until) = (None, None);
+    let mut breakpoints = Vec::new();
+    let parser = syn::meta::parser(|m| {
+        let id = m.path.get_ident().map(ToString::to_string).unwrap_or_default();
         match id.as_str() {
-            "operation" => operation = model::parse_str(&meta)?.value(),
-            "wrap" => wrap = Some(model::parse_str(&meta)?.value()),
-            "since" => since = Some(Version::parse(&model::parse_str(&meta)?)?),
-            "until" => until = Some(Version::parse(&model::parse_str(&meta)?)?),
-            "versions" => versions = model::parse_versions(&meta)?,
-            _ => return Err(meta.error("unknown response attribute")),
+            "operation" => operation = Some(attrs::string(&m)?),
+            "of" => of = Some(m.value()?.parse::<syn::Path>()?),
+            "wrap" => wrap = Some(attrs::string(&m)?),
+            "list" => list = true,
+            "links" => links = Some(attrs::string(&m)?),
+            "since" => since = Some(attrs::version(&m)?),
+            "until" => until = Some(attrs::version(&m)?),
+            "breakpoints" => breakpoints = attrs::breakpoints(&m)?,
+            _ => {
+                return Err(attrs::unknown(
+                    &m,
+                    &["operation", "of", "wrap", "list", "links", "since", "until", "breakpoints"],
+                ));
+            }
         }
         Ok(())
-    })?;
-    let (Some(since), Some(until)) = (since, until) else {
-        return Err(syn::Error::new_spanned(attr, "`since` and `until` are required"));
-    };
-    let whole = Range { since, until };
-    let (fields, extra) = model::parse_fields(&input.data, whole)?;
-    let extra = extra
-        .ok_or_else(|| syn::Error::new_spanned(&input.ident, "a response keeps unknown fields in an #[extra] field"))?;
-    let ident = &input.ident;
-    let ranges = model::version_ranges(&versions, until);
-    let unified_layers = |f: &model::Field| if f.required_everywhere(whole) { 0 } else { 1 };
+    });
+    syn::parse::Parser::parse2(parser, args)?;
+    let missing = |what: &str| syn::Error::new(Span::call_site(), format!("#[response] needs `{what}`"));
+    if list && (wrap.is_none() || of.is_none()) {
+        return Err(syn::Error::new(Span::call_site(), "a `list` response names its `wrap` key and item type (`of`)"));
+    }
+    Ok(ViewArgs {
+        operation: operation.ok_or_else(|| missing("operation"))?,
+        of,
+        wrap,
+        list,
+        links,
+        range: Range {
+            since: since.ok_or_else(|| missing("since"))?,
+            until: until.ok_or_else(|| missing("until"))?,
+        },
+        breakpoints,
+    })
+}
 
-    let mut types = Vec::new();
-    let mut conversions = Vec::new();
-    let mut parse_arms = Vec::new();
-    let mut roundtrip_arms = Vec::new();
-    for range in &ranges {
-        let v = range.since;
-        let vident = v.ident();
-        let wrapped = format_ident!("Wrapped{}", vident);
-        let range_tokens = range.tokens();
-        let mut defs = Vec::new();
-        let mut convs = Vec::new();
-        let mut location_fills = Vec::new();
-        let mut body_expected = false;
-        let mut takes = Vec::new();
-        let mut puts = Vec::new();
-        for f in &fields {
-            let fid = &f.ident;
-            let u = unified_layers(f);
-            let inner = model::peel(&f.ty, u)?;
-            match f.at(v) {
-                Some(a) => {
-                    let shape = Shape::of(a, v);
-                    let ty = shape.ty(&inner);
-                    let docs = &f.docs;
-                    defs.push(quote!(#(#docs)* pub #fid: #ty,));
-                    let json = &a.json;
-                    let (take, put) = match shape {
-                        Shape::Plain => (quote!(take_required), quote!(put_required)),
-                        Shape::NullableRequired => (quote!(take_nullable), quote!(put_required)),
-                        Shape::Optional => (quote!(take_optional), quote!(put_optional)),
-                        Shape::OptionalNullable => (quote!(take_optional_nullable), quote!(put_optional)),
-                        Shape::OutOfBody => (quote!(take_none), quote!(put_none)),
-                    };
-                    takes.push(quote!(#fid: crate::codec::#take(&mut map, #json)?,));
-                    puts.push(quote!(crate::codec::#put(&mut out, #json, &self.#fid)?;));
-                    let conv = if shape == Shape::Plain && u == 0 {
-                        quote!(typed.#fid)
-                    } else {
-                        model::convert_layers(quote!(typed.#fid), shape.layers(), u)
-                    };
-                    convs.push(quote!(#fid: #conv,));
-                    if a.location == Location::LocationHeader {
-                        location_fills.push(quote!(typed.#fid = crate::codec::location_id(location);));
-                    } else {
-                        body_expected = true;
-                    }
-                }
-                None => convs.push(quote!(#fid: ::core::option::Option::None,)),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    Plain,
+    Optional,
+    Nullable,
+}
+
+fn at(f: &ObjField, v: Version) -> Option<At> {
+    let e = f.attrs.at(v)?;
+    Some(match (e.required_at(v), e.nullable_at(v)) {
+        (true, false) => At::Plain,
+        (false, true) => At::Nullable,
+        _ => At::Optional,
+    })
+}
+
+/// The value type inside a stored field.
+fn inner(f: &ObjField) -> Type {
+    match f.shape {
+        Shape::Option => peel(&f.ty, "Option"),
+        Shape::Nullable => peel(&f.ty, "Nullable"),
+        Shape::Plain | Shape::List => f.ty.clone(),
+    }
+}
+
+pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
+    let view = parse_args(args)?;
+    let fields = view_fields(&item, view.range)?;
+    let stretches = attrs::stretches(&view.breakpoints, view.range.until);
+    for f in &fields {
+        for s in &stretches {
+            if at(f, s.since) != at(f, s.until) || f.attrs.at(s.since).map(|e| e.location) != f.attrs.at(s.until).map(|e| e.location) {
+                return Err(syn::Error::new_spanned(
+                    &f.ident,
+                    format!("`{}` changes inside {}: a breakpoint is missing", f.ident, s.text()),
+                ));
             }
         }
-        let doc = format!(
-            "The `{operation}` response as Nova sends it in microversions {}.{}..={}.{}.",
-            range.since.0, range.since.1, range.until.0, range.until.1
-        );
-        let wrapper = match &wrap {
-            Some(w) => quote!(
-                #[derive(::serde::Deserialize)]
-                pub(super) struct #wrapped {
-                    #[serde(rename = #w)]
-                    pub(super) inner: #vident,
-                }
-            ),
-            None => quote!(),
-        };
-        // (De)serialization goes through a JSON map and small generic helpers shared by every
-        // type, instead of serde's derive with `flatten`: the same work at run time (flatten
-        // buffers every field too), a fraction of the code to compile.
-        types.push(quote!(
-            #[doc = #doc]
-            #[derive(Clone, Debug, PartialEq)]
-            pub struct #vident {
-                #(#defs)*
-                /// Fields this SDK does not model, kept as sent.
-                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #vident {
-                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
-                    let mut map = <::serde_json::Map<::std::string::String, ::serde_json::Value> as ::serde::Deserialize>::deserialize(d)?;
-                    ::core::result::Result::Ok(#vident { #(#takes)* extra: map })
-                }
-            }
-
-            impl ::serde::Serialize for #vident {
-                fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    let mut out = ::serde::Serializer::serialize_map(s, ::core::option::Option::None)?;
-                    #(#puts)*
-                    for (k, v) in &self.extra {
-                        ::serde::ser::SerializeMap::serialize_entry(&mut out, k, v)?;
-                    }
-                    ::serde::ser::SerializeMap::end(out)
-                }
-            }
-            #wrapper
-        ));
-        conversions.push(quote!(
-            impl ::core::convert::From<response::#vident> for #ident {
-                fn from(typed: response::#vident) -> Self {
-                    #ident { #(#convs)* #extra: typed.extra }
-                }
-            }
-        ));
-        let parse_typed = match &wrap {
-            Some(_) if body_expected => quote!(
-                let wrapped: response::#wrapped = crate::codec::parse_body(&context, body, true)?;
-                let mut typed = wrapped.inner;
-            ),
-            _ => {
-                quote!(let mut typed: response::#vident = crate::codec::parse_body(&context, body, #body_expected)?;)
-            }
-        };
-        parse_arms.push(quote!(
-            if #range_tokens.contains(version) {
-                #parse_typed
-                #(#location_fills)*
-                let _ = location;
-                return ::core::result::Result::Ok(typed.into());
-            }
-        ));
-        let rt = match &wrap {
-            Some(w) => quote!(
-                let (inner, mut rest) = crate::codec::unwrap_response(&context, #w, body.clone())?;
-                let typed: response::#vident = ::serde_json::from_value(inner).map_err(|e| crate::error::DecodeError::json(context(), &e))?;
-                rest.insert(#w.to_string(), crate::codec::to_value(&typed));
-                return ::core::result::Result::Ok(::serde_json::Value::Object(rest));
-            ),
-            None => quote!(
-                let typed: response::#vident = ::serde_json::from_value(body.clone()).map_err(|e| crate::error::DecodeError::json(context(), &e))?;
-                return ::core::result::Result::Ok(crate::codec::to_value(&typed));
-            ),
-        };
-        roundtrip_arms.push(quote!(if #range_tokens.contains(version) { #rt }));
+        if f.attrs.omitted && f.shape == Shape::Plain {
+            return Err(syn::Error::new_spanned(&f.ident, "a field every view has cannot be omitted"));
+        }
     }
-    let module_doc = format!("The `{operation}` response in each microversion range where its shape differs.");
-
+    let unified: TokenStream = match &view.of {
+        Some(p) => quote!(#p),
+        None => quote!(Response),
+    };
+    let declaration = match (&view.of, view.list) {
+        (Some(p), false) => quote!(
+            /// The response, every microversion's shape in one type.
+            pub type Response = #p;
+        ),
+        (Some(p), true) => quote!(
+            /// The response: a page of items, every microversion's shape in one type.
+            pub type Response = ::openstack_compute::operation::Page<#p>;
+        ),
+        (None, _) => {
+            let mut stripped = item.clone();
+            stripped.attrs = foreign(&item.attrs, &["response"]);
+            object::expand(
+                ObjectArgs {
+                    request: false,
+                    response: true,
+                    view: true,
+                },
+                stripped,
+            )?
+        }
+    };
+    let table = tables::field_table(fields.iter().filter(|f| !f.attrs.omitted).map(|f| (f.slot, &f.attrs)))?;
+    let opt = |l: &Option<LitStr>| match l {
+        Some(x) => quote!(::core::option::Option::Some(#x)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (wrap, links, list) = (opt(&view.wrap), opt(&view.links), view.list);
+    let parse = parse_fn(&view, &fields, &unified);
+    let write = write_fn(&view);
+    let versions = stretches
+        .iter()
+        .map(|s| versioned(&view, &fields, &unified, *s))
+        .collect::<Result<Vec<_>>>()?;
+    let module_doc = format!(
+        "The `{}` response in each stretch of microversions where its shape differs: what a stretch requires is not optional there.",
+        view.operation.value()
+    );
     Ok(quote!(
+        #declaration
+
+        /// The response's shape, by microversion.
+        const RESPONSE: ::openstack_compute::operation::ResponseInfo = ::openstack_compute::operation::ResponseInfo {
+            wrap: #wrap,
+            list: #list,
+            links: #links,
+            fields: &[#(#table),*],
+        };
+
+        #parse
+        #write
+
         #[doc = #module_doc]
         pub mod response {
             #[allow(unused_imports)]
             use super::*;
-            #(#types)*
+            #(#versions)*
         }
+    ))
+}
 
-        #(#conversions)*
+fn view_fields(item: &DeriveInput, within: Range) -> Result<Vec<ObjField>> {
+    let syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) = &item.data else {
+        return Err(syn::Error::new_spanned(&item.ident, "expected a struct with named fields"));
+    };
+    let mut out = Vec::new();
+    for (i, f) in named.named.iter().enumerate() {
+        let attrs = FieldAttrs::parse(f, within)?;
+        let shape = attrs
+            .shape
+            .ok_or_else(|| syn::Error::new_spanned(f, "a response field needs its `shape`"))?;
+        let slot = attrs.slot.unwrap_or(u16::try_from(i).expect("few fields"));
+        out.push(ObjField {
+            ident: f.ident.clone().expect("named"),
+            ty: f.ty.clone(),
+            shape,
+            attrs,
+            slot,
+            docs: attrs::docs(&f.attrs).into_iter().cloned().collect(),
+        });
+    }
+    Ok(out)
+}
 
-        impl crate::operation_core::ResponseBody for #ident {
-            fn parse(body: &[u8], location: ::core::option::Option<&str>, version: crate::microversion::Microversion)
-                -> ::core::result::Result<Self, crate::error::DecodeError>
+fn parse_fn(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream) -> TokenStream {
+    let operation = &view.operation;
+    let headers = fields.iter().filter(|f| !f.attrs.omitted).flat_map(|f| {
+        f.attrs
+            .entries
+            .iter()
+            .filter(|e| e.location == Location::LocationHeader)
+            .map(move |e| {
+                let (name, range) = (&f.ident, e.range);
+                quote!(
+                    if #range.contains(version) {
+                        body.#name = ::openstack_compute::codec::location_id(location);
+                    }
+                )
+            })
+    });
+    let headers: Vec<TokenStream> = headers.collect();
+    let any_header = !headers.is_empty();
+    let empty_ok = view.of.is_none() && fields.iter().all(|f| f.shape != Shape::Plain);
+    let blank = if empty_ok {
+        quote!(
+            if body.iter().all(u8::is_ascii_whitespace) && ::openstack_compute::codec::body_optional(RESPONSE.fields, version) {
+                #[allow(unused_mut)]
+                let mut body = <#unified as ::core::default::Default>::default();
+                #(#headers)*
+                ::openstack_compute::codec::check_response(RESPONSE.fields, &body, version, &context)?;
+                return ::core::result::Result::Ok(body);
+            }
+        )
+    } else {
+        quote!()
+    };
+    let _ = any_header;
+    let read = if view.list {
+        let wrap = view.wrap.as_ref().expect("a list has a wrap key");
+        let links = match &view.links {
+            Some(l) => quote!(::core::option::Option::Some(#l)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(
+            let page = ::openstack_compute::codec::parse_page::<#unified>(body, #wrap, #links, &context)?;
+            for item in &page.items {
+                ::openstack_compute::codec::check_response(RESPONSE.fields, item, version, &context)?;
+            }
+            ::core::result::Result::Ok(page)
+        )
+    } else {
+        let parse = match &view.wrap {
+            Some(w) => quote!(::openstack_compute::codec::parse_wrapped::<#unified>(raw, #w, &context)?),
+            None => quote!(::openstack_compute::codec::parse::<#unified>(raw, &context)?),
+        };
+        quote!(
+            let raw = body;
+            #[allow(unused_mut)]
+            let mut body = #parse;
+            #(#headers)*
+            ::openstack_compute::codec::check_response(RESPONSE.fields, &body, version, &context)?;
+            ::core::result::Result::Ok(body)
+        )
+    };
+    quote!(
+        /// Reads the response Nova sent at `version` (the `Location` header supplies the
+        /// fields that live there).
+        #[allow(unused_variables)]
+        fn parse_response(
+            body: &[u8],
+            location: ::core::option::Option<&str>,
+            version: ::openstack_compute::Microversion,
+        ) -> ::core::result::Result<Response, ::openstack_compute::DecodeError> {
+            let context = ::openstack_compute::codec::Context { operation: #operation, what: "response", version };
+            #blank
+            #read
+        }
+    )
+}
+
+fn write_fn(view: &ViewArgs) -> TokenStream {
+    let body = if view.list {
+        let wrap = view.wrap.as_ref().expect("a list has a wrap key");
+        let links = view.links.as_ref().map(|l| {
+            quote!(if let ::core::option::Option::Some(links) = &response.links { w.value(#l, links); })
+        });
+        quote!(
             {
-                let context = || crate::codec::context(#operation, "response", version);
-                #(#parse_arms)*
-                ::core::result::Result::Err(crate::error::DecodeError::new(context(), "outside the operation's microversions"))
+                let mut items = w.array(#wrap);
+                for item in &response.items {
+                    let mut o = items.object();
+                    ::openstack_compute::codec::write_response_fields(RESPONSE.fields, item, version, &mut o);
+                    o.end();
+                }
+                items.end();
+            }
+            #links
+        )
+    } else {
+        match &view.wrap {
+            Some(wrap) => quote!({
+                let mut o = w.object(#wrap);
+                ::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut o);
+                o.end();
+            }),
+            None => quote!(::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut w);),
+        }
+    };
+    quote!(
+        /// Writes the response as Nova sends it at `version` (`testing`).
+        #[cfg(feature = "testing")]
+        fn write_response(response: &Response, version: ::openstack_compute::Microversion) -> ::std::vec::Vec<u8> {
+            let mut out = ::std::vec::Vec::new();
+            let mut w = ::openstack_compute::codec::ObjectWriter::new(&mut out);
+            #body
+            w.end();
+            out
+        }
+    )
+}
+
+fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Range) -> Result<TokenStream> {
+    let vident = s.since.ident();
+    let present: Vec<(&ObjField, At)> = fields
+        .iter()
+        .filter(|f| !f.attrs.omitted)
+        .filter_map(|f| at(f, s.since).map(|a| (f, a)))
+        .collect();
+    let context = format!("`{}` response at microversions {}", view.operation.value(), s.text());
+    let defs = present.iter().map(|(f, a)| {
+        let (n, t) = (&f.ident, inner(f));
+        let docs = &f.docs;
+        let ty = match (a, f.shape) {
+            (_, Shape::List) => quote!(#t),
+            (At::Plain, _) => quote!(#t),
+            (At::Optional, _) => quote!(::core::option::Option<#t>),
+            (At::Nullable, _) => quote!(::openstack_compute::types::Nullable<#t>),
+        };
+        quote!(#(#docs)* pub #n: #ty,)
+    });
+    let nul = quote!(::openstack_compute::types::Nullable);
+    let mut from = Vec::new();
+    let mut into = Vec::new();
+    for f in fields {
+        let (n, json) = (&f.ident, f.json());
+        let missing = quote!(return ::core::result::Result::Err(::openstack_compute::DecodeError::new(#context, ::std::format!("missing field `{}`", #json))));
+        match present.iter().find(|(p, _)| p.ident == f.ident).map(|(_, a)| *a) {
+            Some(a) => {
+                let take = match (a, f.shape) {
+                    (_, Shape::List) | (At::Plain, Shape::Plain) => quote!(u.#n),
+                    (At::Plain, Shape::Option) => quote!(match u.#n { ::core::option::Option::Some(x) => x, ::core::option::Option::None => #missing }),
+                    (At::Plain, Shape::Nullable) => quote!(match u.#n { #nul::Value(x) => x, _ => #missing }),
+                    (At::Optional, Shape::Option) => quote!(u.#n),
+                    (At::Optional, Shape::Nullable) => quote!(u.#n.into_value()),
+                    (At::Nullable, Shape::Nullable) => quote!(u.#n),
+                    (At::Optional | At::Nullable, Shape::Plain) | (At::Nullable, Shape::Option) => {
+                        return Err(syn::Error::new_spanned(
+                            n,
+                            format!("`{n}` is stored as {:?} but is {} at {}", f.shape, if a == At::Nullable { "absent or null" } else { "optional" }, s.since.text()),
+                        ));
+                    }
+                };
+                from.push(quote!(let #n = #take;));
+                let required_null = f.attrs.at(s.since).is_some_and(|e| e.required_at(s.since) && e.nullable_at(s.since));
+                let back = match (a, f.shape) {
+                    (_, Shape::List) | (At::Plain, Shape::Plain) | (At::Optional, Shape::Option) | (At::Nullable, Shape::Nullable) => quote!(v.#n),
+                    (At::Plain, Shape::Option) => quote!(::core::option::Option::Some(v.#n)),
+                    (At::Plain, Shape::Nullable) => quote!(#nul::Value(v.#n)),
+                    (At::Optional, Shape::Nullable) if required_null => quote!(#nul::from(v.#n)),
+                    (At::Optional, Shape::Nullable) => quote!(match v.#n { ::core::option::Option::Some(x) => #nul::Value(x), ::core::option::Option::None => #nul::Unset }),
+                    _ => quote!(::core::default::Default::default()),
+                };
+                into.push(quote!(#n: #back,));
+            }
+            None => {
+                let state = object::state_of(quote!(u.#n), f.shape, false);
+                from.push(quote!(
+                    if !::core::matches!(#state, ::openstack_compute::codec::FieldState::Absent | ::openstack_compute::codec::FieldState::Empty) {
+                        return ::core::result::Result::Err(::openstack_compute::DecodeError::new(#context, ::std::format!("field `{}` is not part of this response", #json)));
+                    }
+                ));
+                into.push(quote!(#n: ::core::default::Default::default(),));
+            }
+        }
+    }
+    let moved = present.iter().map(|(f, _)| &f.ident);
+    let doc = format!(
+        "The `{}` response as Nova sends it in microversions {}.",
+        view.operation.value(),
+        s.text()
+    );
+    Ok(quote!(
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub struct #vident { #(#defs)* }
+
+        impl ::openstack_compute::operation::PinnedResponse for #vident {
+            type Unified = #unified;
+
+            #[allow(unused_variables)]
+            fn from_unified(u: #unified) -> ::core::result::Result<Self, ::openstack_compute::DecodeError> {
+                #(#from)*
+                ::core::result::Result::Ok(#vident { #(#moved),* })
             }
 
-            fn roundtrip(version: crate::microversion::Microversion, body: &::serde_json::Value)
-                -> ::core::result::Result<::serde_json::Value, crate::error::DecodeError>
-            {
-                let context = || crate::codec::context(#operation, "response", version);
-                #(#roundtrip_arms)*
-                ::core::result::Result::Err(crate::error::DecodeError::new(context(), "outside the operation's microversions"))
+            fn into_unified(self) -> #unified {
+                let v = self;
+                #unified { #(#into)* }
             }
         }
     ))

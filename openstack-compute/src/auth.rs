@@ -1,7 +1,7 @@
 //! Keystone v3 tokens: the request for each auth method, the token cache with single-flight
 //! refresh, and the compute endpoint from the catalog.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use tracing::Instrument;
 use crate::config::{AuthMethod, Config, Domain, Interface, NameOrId, NameOrIdWithUser};
 use crate::error::Error;
 use crate::primitive::{Password, Timestamp};
-use crate::transport::{RawRequest, Transport, header};
+use crate::transport::{Endpoint, Http, TokenHeader};
 
 /// Refresh a token when less than this is left (keystoneauth uses the same margin), or a
 /// quarter of its lifetime for short-lived tokens, so that a token living a few seconds is
@@ -19,12 +19,13 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(120);
 
 /// A token and what came with it.
 pub(crate) struct Token {
-    pub value: Password,
+    /// The `X-Auth-Token` header, built once per token.
+    pub header: TokenHeader,
     pub expires_at: Option<SystemTime>,
     /// How long before `expires_at` it is refreshed.
     pub margin: Duration,
-    /// The compute endpoint chosen from the catalog (or the configured one).
-    pub endpoint: String,
+    /// The compute endpoint chosen from the catalog (or the configured one), parsed once.
+    pub endpoint: Endpoint,
     /// Increases with every new token, so a 401 invalidates only the token that got it.
     pub generation: u64,
 }
@@ -40,8 +41,8 @@ impl Token {
 
 pub(crate) struct Authenticator {
     config: Config,
-    transport: Transport,
-    current: Mutex<Option<Arc<Token>>>,
+    /// Read on every call, written once per token.
+    current: RwLock<Option<Arc<Token>>>,
     /// Held by the one task that is fetching a token; the others wait on it and then reuse
     /// the token it stored.
     refresh: tokio::sync::Mutex<()>,
@@ -49,11 +50,10 @@ pub(crate) struct Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(config: Config, transport: Transport) -> Authenticator {
+    pub fn new(config: Config) -> Authenticator {
         Authenticator {
             config,
-            transport,
-            current: Mutex::new(None),
+            current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
             generation: std::sync::atomic::AtomicU64::new(0),
         }
@@ -62,7 +62,7 @@ impl Authenticator {
     fn cached(&self) -> Option<Arc<Token>> {
         let now = SystemTime::now();
         self.current
-            .lock()
+            .read()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .filter(|t| t.fresh(now))
@@ -70,7 +70,7 @@ impl Authenticator {
     }
 
     /// A fresh token: the cached one, or exactly one new one however many callers ask at once.
-    pub async fn token(&self) -> Result<Arc<Token>, Error> {
+    pub async fn token(&self, http: &Http) -> Result<Arc<Token>, Error> {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
@@ -78,14 +78,14 @@ impl Authenticator {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
-        let token = Arc::new(self.authenticate().await?);
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        let token = Arc::new(self.authenticate(http).await?);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
         Ok(token)
     }
 
     /// Forgets `stale` (after a 401) unless a newer token already replaced it.
     pub fn invalidate(&self, stale: &Token) {
-        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
         if current.as_ref().is_some_and(|t| t.generation == stale.generation) {
             *current = None;
         }
@@ -96,15 +96,15 @@ impl Authenticator {
         !matches!(self.config.auth, AuthMethod::Static { .. })
     }
 
-    async fn authenticate(&self) -> Result<Token, Error> {
+    async fn authenticate(&self, http: &Http) -> Result<Token, Error> {
         let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let (auth_url, body) = match &self.config.auth {
             AuthMethod::Static { endpoint, token } => {
                 return Ok(Token {
-                    value: token.clone(),
+                    header: TokenHeader::new(token.expose_secret())?,
                     expires_at: None,
                     margin: REFRESH_MARGIN,
-                    endpoint: endpoint.clone(),
+                    endpoint: Endpoint::parse(endpoint)?,
                     generation,
                 });
             }
@@ -141,26 +141,20 @@ impl Authenticator {
         };
         let url = tokens_url(auth_url);
         let span = tracing::info_span!("keystone.auth", url = %url, request_id = tracing::field::Empty);
-        let req = RawRequest {
-            method: reqwest::Method::POST,
-            url,
-            headers: Default::default(),
-            body: Some(serde_json::to_vec(&body).unwrap_or_default()),
-            idempotent: true,
-        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
         drop(body);
-        let response = match self.transport.send(&req).instrument(span.clone()).await {
+        let response = match http.keystone(&url, bytes).instrument(span.clone()).await {
             Ok(r) => r,
             Err(Error::Api(api)) => {
                 return Err(Error::Auth {
-                    message: format!("Keystone answered {}: {}", api.meta.status, api.message),
+                    message: format!("Keystone answered {}: {}", api.meta.status(), api.message()),
                     meta: Some(api.meta),
                 });
             }
             Err(e) => return Err(e),
         };
-        if let Some(id) = &response.meta.request_id {
-            span.record("request_id", id.as_str());
+        if let Some(id) = response.meta.request_id() {
+            span.record("request_id", id);
         }
         let meta = response.meta.clone();
         let auth_error = |message: &str| Error::Auth {
@@ -169,7 +163,8 @@ impl Authenticator {
         };
         let value = response
             .subject_token
-            .as_deref()
+            .as_ref()
+            .map(|t| t.as_str())
             .ok_or_else(|| auth_error("Keystone's answer has no X-Subject-Token header"))?;
         let body: Value =
             serde_json::from_slice(&response.body).map_err(|_| auth_error("Keystone's token body is not JSON"))?;
@@ -203,10 +198,10 @@ impl Authenticator {
         };
         let endpoint = fill_project(endpoint, project_id.as_deref());
         Ok(Token {
-            value: Password::from(value),
+            header: TokenHeader::new(value)?,
             expires_at,
             margin,
-            endpoint,
+            endpoint: Endpoint::parse(&endpoint)?,
             generation,
         })
     }
@@ -296,11 +291,6 @@ pub fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: O
             region.map(|r| format!(" in region {r}")).unwrap_or_default()
         )),
     }
-}
-
-/// The `X-Auth-Token` header, marked sensitive so no debug output shows it.
-pub(crate) fn token_header(token: &Token) -> Option<(reqwest::header::HeaderName, reqwest::header::HeaderValue)> {
-    header("x-auth-token", token.value.expose_secret(), true)
 }
 
 #[cfg(test)]

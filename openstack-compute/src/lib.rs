@@ -1,56 +1,72 @@
 //! # openstack-compute
 //!
-//! A typed async SDK for the OpenStack Compute (Nova) server actions, exact to every
-//! microversion from 2.1 to 2.104.
+//! A typed async SDK for the OpenStack Compute (Nova) API, exact to every microversion up to
+//! [`Microversion::MAX`]: the servers (create, list, show, update, delete), every server action
+//! Nova has, remote consoles, and instance actions.
 //!
-//! - [`operation`]: one module per operation (`operation::rebuild`, `operation::stop`, ...),
-//!   each with a version-agnostic `Request` builder, per-microversion request types
-//!   (`rebuild::V2_63`), and the typed `Response` with its per-version shapes
-//!   (`rebuild::response::V2_100`). Generated from `spec/`.
-//! - [`types`]: the value types those use (`Server`-body parts, enums, [`types::Password`]).
-//! - [`microversion`]: [`Microversion`] and [`VersionRange`].
+//! ```no_run
+//! # async fn demo() -> Result<(), openstack_compute::Error> {
+//! use std::time::Duration;
+//! use openstack_compute::{Compute, WaitOptions};
+//!
+//! let compute = Compute::from_env()?; // OS_CLOUD + clouds.yaml, or OS_* variables
+//! let server = compute.server("9d1b8f0e-2a57-4c10-a6f7-6b0a9e2f1c33");
+//! let stopped = server.stop().wait(WaitOptions::new(Duration::from_secs(300))).await?;
+//! println!("{} is {} (request {:?})", stopped.server.id, stopped.server.status, stopped.output.request_id());
+//! # Ok(()) }
+//! ```
+//!
+//! - [`ops`]: one module per operation (`ops::rebuild`, `ops::create_server`, ...), each with
+//!   its fluent `Call`, the version-agnostic `Request`, one request type per stretch of
+//!   microversions (`rebuild::V2_63`), and the typed `Response` with its per-version shapes
+//!   (`rebuild::response::V2_63`). Generated from `spec/`.
+//! - [`Compute`] (the client), [`ServerHandle`] (one server), [`Servers`] (the collection).
+//! - [`wait`]: waiting for where an operation ends; [`types`]: the value types.
+//! - [`ARCHITECTURE.md`](https://example.invalid) describes how a request travels.
+#![warn(missing_docs)]
+
+// The generated code names the crate by its path, inside it as outside.
+extern crate self as openstack_compute;
 
 mod auth;
-pub mod client;
+mod client;
+#[doc(hidden)]
 pub mod codec;
 pub mod config;
-pub mod error;
-pub mod instance_actions;
+mod error;
 #[rustfmt::skip] // formatted by prettyplease in `cargo xtask codegen`
 mod generated;
+mod instance_actions;
+pub mod limits;
 pub mod microversion;
-pub mod operation_core;
-pub mod primitive;
-#[cfg(feature = "testing")]
-pub mod testing;
+pub mod operation;
+mod primitive;
+pub mod server;
+mod servers;
 mod transport;
 pub mod wait;
 
-pub use client::{Call, Compute, Output, ServerHandle};
+pub use client::Compute;
 pub use config::{Config, VersionStrategy};
-pub use error::{ActionError, ApiError, ApiErrorKind, DecodeError, Error, RequestId, ResponseMeta};
-pub use generated::operations as operation;
+pub use error::{ActionError, ApiError, DecodeError, Error, ErrorKind, RequestId, ResponseMeta};
+pub use generated::operations as ops;
+pub use instance_actions::{InstanceActions, ItemStream};
 pub use microversion::{Microversion, VersionRange};
-pub use operation_core::{Operation, OperationInfo, RequestParts, ResponseBody, VersionedRequest};
-pub use wait::{WaitError, WaitOptions};
+pub use server::{Output, ServerHandle};
+pub use servers::Servers;
+pub use wait::{WaitOptions, Waited};
 
-/// Value types used by operations: Nova's loose scalars and every named type of the spec.
+/// Value types: Nova's loose scalars, secrets, and every named type of the spec.
 pub mod types {
     pub use crate::generated::types::*;
     pub use crate::primitive::{
-        BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, ParseTimestampError, Password, Timestamp,
+        BlockMigration, Boolish, EmptyOr, FlexibleId, Flavor, Integerish, Networks, Nullable, ParseTimestampError, Password,
+        Timestamp,
     };
 }
 
-/// Test and tooling support; not part of the stable API.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::auth::compute_endpoint;
-    pub use crate::client::parse_version_document;
-    pub use crate::generated::{Direction, SPEC_SAMPLES, SpecSample, replay_through_client, roundtrip, sample_parts};
-}
-
-/// The static facts of every operation the SDK knows, generated from `spec/`.
-pub mod operations_index {
-    pub use crate::generated::OPERATIONS;
+/// Facts generated from `spec/`: the microversions the SDK types, and every operation's
+/// static facts.
+pub mod spec {
+    pub use crate::generated::{API_MAX, API_MIN, CHECKED_AGAINST, OPERATIONS};
 }

@@ -17,6 +17,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::config::VersionStrategy;
+
 /// A compute microversion, `major.minor` (always `2.N` today).
 ///
 /// Ordered numerically: `2.9 < 2.10`.
@@ -27,10 +29,11 @@ pub struct Microversion {
 }
 
 impl Microversion {
-    /// The first microversion of the v2.1 API.
-    pub const MIN: Microversion = Microversion::new(2, 1);
-    /// The highest microversion this crate knows: every operation is typed up to here.
-    pub const MAX: Microversion = Microversion::new(2, 104);
+    /// The first microversion of the v2.1 API (`spec/api.yaml`).
+    pub const MIN: Microversion = crate::generated::API_MIN;
+    /// The highest microversion this crate knows: every operation is typed up to here
+    /// (`spec/api.yaml`).
+    pub const MAX: Microversion = crate::generated::API_MAX;
 
     /// `Microversion::new(2, 19)` is `2.19`.
     pub const fn new(major: u16, minor: u16) -> Microversion {
@@ -47,9 +50,20 @@ impl Microversion {
         self.minor
     }
 
-    /// The value of the `OpenStack-API-Version` header for this version: `compute 2.19`.
-    pub fn header_value(self) -> String {
-        format!("compute {self}")
+    /// The value of the `OpenStack-API-Version` header for this version (`compute 2.19`),
+    /// when the version is one this SDK knows.
+    pub fn header_value(self) -> Option<&'static str> {
+        self.table_index().map(|i| crate::generated::COMPUTE_HEADERS[i])
+    }
+
+    /// The value of the legacy `X-OpenStack-Nova-API-Version` header (`2.19`).
+    pub fn legacy_header_value(self) -> Option<&'static str> {
+        self.table_index().map(|i| crate::generated::LEGACY_HEADERS[i])
+    }
+
+    fn table_index(self) -> Option<usize> {
+        (self.major == Self::MIN.major && self >= Self::MIN && self <= Self::MAX)
+            .then(|| usize::from(self.minor - Self::MIN.minor))
     }
 }
 
@@ -130,16 +144,48 @@ impl VersionRange {
 }
 
 impl fmt::Display for VersionRange {
-    /// `2.19+` when the range runs to the newest version this crate knows, else `2.1..2.43`.
+    /// `2.1..2.43`, or `2.17 only`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.max == Microversion::MAX {
-            write!(f, "{}+", self.min)
-        } else if self.min == self.max {
+        if self.min == self.max {
             write!(f, "{} only", self.min)
         } else {
             write!(f, "{}..{}", self.min, self.max)
         }
     }
+}
+
+/// Picks the microversion of one call: `strategy` inside what the server supports
+/// (`server`) and what the call may use (`allowed`: the operation's range, narrowed to a
+/// per-version type's when one is sent). `LowestRequired` gives the lowest usable version;
+/// the caller moves up from there to the first one the request's fields accept.
+pub fn negotiate(strategy: VersionStrategy, server: VersionRange, allowed: VersionRange) -> Result<Microversion, Unsupported> {
+    let usable = allowed.intersect(server);
+    match (strategy, usable) {
+        (VersionStrategy::Pinned(v), Some(u)) if u.contains(v) => Ok(v),
+        (VersionStrategy::Pinned(v), _) => Err(Unsupported {
+            wanted: v,
+            supported: server,
+            allowed,
+        }),
+        (_, None) => Err(Unsupported {
+            wanted: allowed.min,
+            supported: server,
+            allowed,
+        }),
+        (VersionStrategy::HighestCommon, Some(u)) => Ok(u.max),
+        (VersionStrategy::LowestRequired, Some(u)) => Ok(u.min),
+    }
+}
+
+/// No microversion works for a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The microversion wanted.
+    pub wanted: Microversion,
+    /// What the server supports.
+    pub supported: VersionRange,
+    /// What the call may use.
+    pub allowed: VersionRange,
 }
 
 impl fmt::Debug for VersionRange {
@@ -151,6 +197,40 @@ impl fmt::Debug for VersionRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn r(a: u16, b: u16) -> VersionRange {
+        VersionRange::new(Microversion::new(2, a), Microversion::new(2, b))
+    }
+
+    #[test]
+    fn negotiation_picks_inside_server_and_operation() {
+        use VersionStrategy::*;
+        let server = r(1, 96);
+        assert_eq!(negotiate(HighestCommon, server, r(1, 104)), Ok(Microversion::new(2, 96)));
+        assert_eq!(negotiate(HighestCommon, server, r(17, 50)), Ok(Microversion::new(2, 50)));
+        assert_eq!(negotiate(LowestRequired, server, r(17, 104)), Ok(Microversion::new(2, 17)));
+        assert_eq!(negotiate(Pinned(Microversion::new(2, 60)), server, r(1, 104)), Ok(Microversion::new(2, 60)));
+        let too_new = negotiate(Pinned(Microversion::new(2, 97)), server, r(1, 104)).unwrap_err();
+        assert_eq!((too_new.wanted, too_new.supported), (Microversion::new(2, 97), server));
+        // An operation gone before the server's range starts.
+        let gone = negotiate(HighestCommon, r(2, 96), r(1, 1)).unwrap_err();
+        assert_eq!(gone.wanted, Microversion::new(2, 1));
+        // Pinned outside the operation although the server has it.
+        assert!(negotiate(Pinned(Microversion::new(2, 10)), server, r(17, 104)).is_err());
+    }
+
+    #[test]
+    fn header_values_come_from_the_static_table() {
+        assert_eq!(Microversion::new(2, 19).header_value(), Some("compute 2.19"));
+        assert_eq!(Microversion::new(2, 19).legacy_header_value(), Some("2.19"));
+        assert_eq!(Microversion::MAX.next_for_test().header_value(), None);
+    }
+
+    impl Microversion {
+        fn next_for_test(self) -> Microversion {
+            Microversion::new(self.major, self.minor + 1)
+        }
+    }
 
     #[test]
     fn orders_numerically_not_lexically() {
@@ -171,7 +251,7 @@ mod tests {
     fn range_display_and_intersection() {
         let a = VersionRange::new(Microversion::new(2, 1), Microversion::new(2, 43));
         assert_eq!(a.to_string(), "2.1..2.43");
-        assert_eq!(VersionRange::since(Microversion::new(2, 17)).to_string(), "2.17+");
+        assert_eq!(VersionRange::since(Microversion::new(2, 17)).to_string(), format!("2.17..{}", Microversion::MAX));
         let b = VersionRange::since(Microversion::new(2, 44));
         assert_eq!(a.intersect(b), None);
         assert_eq!(

@@ -140,6 +140,11 @@ impl Integerish {
     pub fn get(&self) -> i64 {
         self.value
     }
+
+    /// The digit string, when the value was read from one (`None` for a JSON number).
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
 }
 
 impl From<i64> for Integerish {
@@ -324,12 +329,35 @@ impl<T: Serialize> Serialize for EmptyOr<T> {
     }
 }
 
-impl<'de, T: de::DeserializeOwned> Deserialize<'de> for EmptyOr<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for EmptyOr<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) if s.is_empty() => Ok(EmptyOr::Empty),
-            other => T::deserialize(other).map(EmptyOr::Value).map_err(de::Error::custom),
+        // Straight from the input: `""` is Empty, an object or any other string is `T`.
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> de::Visitor<'de> for V<T> {
+            type Value = EmptyOr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"\" or a value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EmptyOr<T>, E> {
+                if v.is_empty() {
+                    return Ok(EmptyOr::Empty);
+                }
+                T::deserialize(de::value::StrDeserializer::new(v)).map(EmptyOr::Value)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<EmptyOr<T>, E> {
+                if v.is_empty() {
+                    return Ok(EmptyOr::Empty);
+                }
+                T::deserialize(de::value::BorrowedStrDeserializer::new(v)).map(EmptyOr::Value)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<EmptyOr<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(EmptyOr::Value)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<EmptyOr<T>, A::Error> {
+                T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(EmptyOr::Value)
+            }
         }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -354,18 +382,12 @@ impl From<bool> for BlockMigration {
     }
 }
 
-impl VersionedValue for BlockMigration {
-    fn supported_range(&self) -> VersionRange {
+impl BlockMigration {
+    /// The microversions in which this value may be sent (`"auto"`: 2.25+).
+    pub fn supported_range(&self) -> VersionRange {
         match self {
             BlockMigration::Auto => VersionRange::since(Microversion::new(2, 25)),
             BlockMigration::Flag(_) => VersionRange::ALL,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            BlockMigration::Auto => "\"auto\"".into(),
-            BlockMigration::Flag(b) => b.get().to_string(),
         }
     }
 }
@@ -390,13 +412,160 @@ impl<'de> Deserialize<'de> for BlockMigration {
     }
 }
 
-/// A value whose allowed microversions depend on the value itself (an enum value added in a
-/// later microversion, `block_migration: "auto"`).
-pub trait VersionedValue {
+/// A field that may be absent, `null`, or a value, where the three mean different things:
+/// in a request, unset leaves a field alone and `null` clears it (rebuild's `description`); in
+/// a response, absent means the caller may not see it and `null` that there is nothing
+/// (`OS-EXT-SRV-ATTR:host`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Nullable<T> {
+    /// Not set, or not sent.
+    #[default]
+    Unset,
+    /// `null`.
+    Null,
+    /// A value.
+    Value(T),
+}
+
+impl<T> Nullable<T> {
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Nullable::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The value, if there is one.
+    pub fn into_value(self) -> Option<T> {
+        match self {
+            Nullable::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether it is unset (absent).
+    pub fn is_unset(&self) -> bool {
+        matches!(self, Nullable::Unset)
+    }
+
+    /// Whether it is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Nullable::Null)
+    }
+}
+
+impl<T> From<Option<T>> for Nullable<T> {
+    /// `Some` is a value, `None` is `null`.
+    fn from(v: Option<T>) -> Self {
+        match v {
+            Some(x) => Nullable::Value(x),
+            None => Nullable::Null,
+        }
+    }
+}
+
+/// The `networks` of a server create: a list of networks, or (2.37+) `"auto"` to let Nova
+/// allocate one, or `"none"` for no network.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Networks {
+    /// `"auto"` (2.37+).
+    Auto,
+    /// `"none"` (2.37+).
+    None,
+    /// These networks, ports or fixed IPs.
+    List(Vec<crate::types::Network>),
+}
+
+impl Networks {
     /// The microversions in which this value may be sent.
-    fn supported_range(&self) -> VersionRange;
-    /// The value as it would appear in a message.
-    fn describe(&self) -> String;
+    pub fn supported_range(&self) -> VersionRange {
+        match self {
+            Networks::Auto | Networks::None => VersionRange::since(Microversion::new(2, 37)),
+            Networks::List(_) => VersionRange::ALL,
+        }
+    }
+
+    /// `"auto"` or `"none"`, for the keywords.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Networks::Auto => "auto",
+            Networks::None => "none",
+            Networks::List(_) => "",
+        }
+    }
+}
+
+impl From<Vec<crate::types::Network>> for Networks {
+    fn from(v: Vec<crate::types::Network>) -> Self {
+        Networks::List(v)
+    }
+}
+
+impl Serialize for Networks {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Networks::List(list) => list.serialize(s),
+            keyword => s.serialize_str(keyword.keyword()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Networks {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Networks;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of networks, \"auto\" or \"none\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Networks, E> {
+                match v {
+                    "auto" => Ok(Networks::Auto),
+                    "none" => Ok(Networks::None),
+                    _ => Err(E::invalid_value(de::Unexpected::Other("another string"), &self)),
+                }
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Networks, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Networks::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A server's flavor: referenced by ID before 2.47, embedded (its sizes and extra specs)
+/// from 2.47.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Flavor {
+    /// `{"id", "links"}` (before 2.47).
+    Ref(crate::types::FlavorRef),
+    /// The flavor itself (2.47+).
+    Embedded(crate::types::EmbeddedFlavor),
+}
+
+impl Serialize for Flavor {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Flavor::Ref(r) => r.serialize(s),
+            Flavor::Embedded(e) => e.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Flavor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The two shapes share no required key: an embedded flavor has its sizes.
+        let map = serde_json::Map::deserialize(d)?;
+        let embedded = map.contains_key("vcpus") || map.contains_key("original_name");
+        let value = Value::Object(map);
+        if embedded {
+            crate::types::EmbeddedFlavor::deserialize(value).map(Flavor::Embedded)
+        } else {
+            crate::types::FlavorRef::deserialize(value).map(Flavor::Ref)
+        }
+        .map_err(de::Error::custom)
+    }
 }
 
 /// A secret string (`adminPass`): sent and received as a plain JSON string, but never shown by

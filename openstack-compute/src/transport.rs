@@ -1,64 +1,167 @@
-//! The one place an HTTP request is sent: timeouts, the retry rules, the body-size cap, the
-//! request-ID and microversion headers of the response, and classification into a body or a
-//! typed [`Error`]. Nothing else in the crate touches reqwest.
+//! The one request path: everything between "this operation, at this microversion" and "a
+//! response with its meta". The token (from [`crate::auth`]), both microversion headers, the
+//! global request ID, the tracing span, timeouts, the retry rules and their safety, the single
+//! re-authentication after a 401, the body-size cap, and the classification of a response
+//! into a body or a typed [`Error`] all live here; Keystone's requests and version discovery
+//! go through the same attempt and retry code. This is the only module that names reqwest.
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use bytes::Bytes;
+use reqwest::header::{self, HeaderName, HeaderValue};
+use tracing::Instrument;
 
-use crate::config::{Config, RetryPolicy};
+use crate::auth::{Authenticator, Token};
+use crate::config::{Config, ConfigError, RetryPolicy};
 use crate::error::{ApiError, Error, ResponseMeta};
-use crate::microversion::Microversion;
+use crate::microversion::{Microversion, VersionRange};
+use crate::operation::{Method, OperationInfo, Target};
 
-/// A request ready to go: absolute URL, headers beyond the defaults, optional JSON body.
-pub(crate) struct RawRequest {
-    pub method: reqwest::Method,
-    pub url: String,
-    pub headers: HeaderMap,
-    pub body: Option<Vec<u8>>,
-    /// Safe to repeat (GET, discovery, auth): retried on connect errors, 429 and 502/503/504.
-    /// Anything else is repeated only when the connection could not be made at all.
-    pub idempotent: bool,
+/// A header value kept as the response sent it (no copy): the request ID, the `Location`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct HeaderText(HeaderValue);
+
+impl HeaderText {
+    /// Only visible ASCII is kept (what `to_str` accepts), so `as_str` never fails.
+    fn new(value: &HeaderValue) -> Option<HeaderText> {
+        value.to_str().ok().map(|_| HeaderText(value.clone()))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
+    }
+}
+
+/// A token's `X-Auth-Token` value, marked sensitive so no debug output shows it.
+#[derive(Clone)]
+pub(crate) struct TokenHeader(HeaderValue);
+
+impl TokenHeader {
+    pub(crate) fn new(token: &str) -> Result<TokenHeader, Error> {
+        let mut v = HeaderValue::from_str(token).map_err(|_| Error::Auth {
+            message: "the token holds characters a header cannot carry".into(),
+            meta: None,
+        })?;
+        v.set_sensitive(true);
+        Ok(TokenHeader(v))
+    }
+}
+
+/// A compute endpoint, parsed once per token.
+#[derive(Clone, Debug)]
+pub(crate) struct Endpoint(reqwest::Url);
+
+impl Endpoint {
+    pub(crate) fn parse(url: &str) -> Result<Endpoint, Error> {
+        let mut parsed = reqwest::Url::parse(url.trim_end_matches('/'))
+            .map_err(|e| Error::Endpoint(format!("`{url}` is not a URL: {e}")))?;
+        if parsed.cannot_be_a_base() {
+            return Err(Error::Endpoint(format!("`{url}` cannot be a base URL")));
+        }
+        parsed.set_query(None);
+        Ok(Endpoint(parsed))
+    }
+
+    /// The URL of the version document: the endpoint without a trailing project ID
+    /// (`/v2.1/<project>` -> `/v2.1/`, `/v2/<project>` -> `/v2/`).
+    fn version_root(&self) -> reqwest::Url {
+        let mut url = self.0.clone();
+        let segments: Vec<String> = url.path_segments().map(|s| s.map(String::from).collect()).unwrap_or_default();
+        let is_version = |s: &str| s == "v2" || s == "v2.1";
+        let keep = match segments.as_slice() {
+            [.., v, last] if is_version(v) && !is_version(last) => segments.len() - 1,
+            _ => segments.len(),
+        };
+        if let Ok(mut s) = url.path_segments_mut() {
+            s.clear();
+            s.extend(segments[..keep].iter().filter(|x| !x.is_empty()));
+            s.push("");
+        }
+        url
+    }
+
+    /// The URL of an operation: the path template filled in, the query appended. One clone of
+    /// the parsed endpoint; nothing is parsed again.
+    fn url(&self, path: &str, server_id: Option<&str>, target: &Target<'_>) -> reqwest::Url {
+        let mut url = self.0.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty();
+            for part in path.split('/').filter(|p| !p.is_empty()) {
+                match part {
+                    "{server_id}" => segments.push(server_id.unwrap_or_default()),
+                    p if p.starts_with('{') => segments.push(target.path_param.map(|(_, v)| v).unwrap_or_default()),
+                    literal => segments.push(literal),
+                };
+            }
+        }
+        if !target.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &target.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        url
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 /// A successful (2xx) response.
 pub(crate) struct RawResponse {
     pub meta: ResponseMeta,
-    /// Keystone's `X-Subject-Token`, the one other header anything reads.
-    pub subject_token: Option<String>,
-    pub body: bytes::Bytes,
+    /// Keystone's `X-Subject-Token`.
+    pub subject_token: Option<HeaderText>,
+    pub body: Bytes,
 }
 
-#[derive(Clone)]
-pub(crate) struct Transport {
-    http: reqwest::Client,
+/// The HTTP client with the attempt and retry rules; what [`Transport`] and the
+/// [`Authenticator`] send through.
+pub(crate) struct Http {
+    client: reqwest::Client,
     retry: RetryPolicy,
-    request_timeout: Duration,
     max_body: usize,
     global_request_id: Option<HeaderValue>,
+    request_timeout: Duration,
+}
+
+/// One request, ready to go.
+struct Outgoing<'a> {
+    method: Method,
+    /// Safe to send again after it may have reached the server.
+    repeatable: bool,
+    url: reqwest::Url,
+    token: Option<&'a TokenHeader>,
+    version: Option<Microversion>,
+    body: Option<Bytes>,
 }
 
 const REQUEST_ID: &str = "x-openstack-request-id";
 const COMPUTE_REQUEST_ID: &str = "x-compute-request-id";
+const API_VERSION: HeaderName = HeaderName::from_static("openstack-api-version");
+const LEGACY_API_VERSION: HeaderName = HeaderName::from_static("x-openstack-nova-api-version");
+const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-impl Transport {
-    pub fn new(config: &Config) -> Result<Transport, Error> {
+impl Http {
+    fn new(config: &Config) -> Result<Http, Error> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
             .user_agent(concat!("openstack-compute/", env!("CARGO_PKG_VERSION")))
             // Redirects would carry X-Auth-Token to wherever they point; Nova does not
             // redirect API calls, so none are followed.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(path) = &config.cacert {
-            let pem = std::fs::read(path).map_err(|e| crate::config::ConfigError::File {
+            let pem = std::fs::read(path).map_err(|e| ConfigError::File {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| crate::config::ConfigError::Invalid {
-                    setting: "cacert".into(),
-                    reason: e.to_string(),
-                })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ConfigError::Invalid {
+                setting: "cacert".into(),
+                reason: e.to_string(),
+            })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
@@ -67,33 +170,32 @@ impl Transport {
             tracing::warn!("TLS certificate verification is disabled (insecure)");
             builder = builder.danger_accept_invalid_certs(true);
         }
-        let http = builder.build().map_err(|e| Error::Transport {
-            message: e.to_string(),
-            connect: false,
-        })?;
-        Ok(Transport {
-            http,
+        let client = builder.build().map_err(|e| transport_error(e))?;
+        Ok(Http {
+            client,
             retry: config.retry,
-            request_timeout: config.request_timeout,
             max_body: config.max_body_bytes,
             global_request_id: config
                 .global_request_id
                 .as_deref()
                 .and_then(|v| HeaderValue::from_str(v).ok()),
+            request_timeout: config.request_timeout,
         })
     }
 
-    /// Sends `req`, retrying as its `idempotent` flag allows. Error statuses become
-    /// [`Error::Api`] with the fault parsed.
-    pub async fn send(&self, req: &RawRequest) -> Result<RawResponse, Error> {
+    /// Sends, retrying as the request allows: a repeatable one (`GET`, Keystone) on connect
+    /// errors, timeouts, 429 and 502/503/504 (honouring `Retry-After`); anything else only
+    /// when the connection could not be made at all, so nothing reached the server.
+    async fn send(&self, req: &Outgoing<'_>) -> Result<RawResponse, Error> {
         let mut attempt = 0u32;
         loop {
             let outcome = self.attempt(req).await;
+            let safe = req.repeatable;
             let retry_after = match &outcome {
                 Ok(_) => return outcome,
                 Err(Error::Transport { connect: true, .. }) => None,
-                Err(Error::Transport { .. } | Error::Timeout(_)) if req.idempotent => None,
-                Err(Error::Api(api)) if req.idempotent && matches!(api.meta.status, 429 | 502..=504) => api.retry_after,
+                Err(Error::Transport { .. } | Error::Timeout(_)) if safe => None,
+                Err(Error::Api(api)) if safe && matches!(api.meta.status, 429 | 502..=504) => api.retry_after(),
                 Err(_) => return outcome,
             };
             if attempt >= self.retry.max_retries {
@@ -106,51 +208,120 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, req: &RawRequest) -> Result<RawResponse, Error> {
-        let mut builder = self
-            .http
-            .request(req.method.clone(), &req.url)
-            .headers(req.headers.clone());
+    async fn attempt(&self, req: &Outgoing<'_>) -> Result<RawResponse, Error> {
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut request = reqwest::Request::new(method, req.url.clone());
+        let headers = request.headers_mut();
+        headers.reserve(6);
+        headers.insert(header::ACCEPT, JSON);
+        if let Some(token) = req.token {
+            headers.insert(AUTH_TOKEN, token.0.clone());
+        }
+        if let Some(v) = req.version
+            && let (Some(modern), Some(legacy)) = (v.header_value(), v.legacy_header_value())
+        {
+            headers.insert(API_VERSION, HeaderValue::from_static(modern));
+            headers.insert(LEGACY_API_VERSION, HeaderValue::from_static(legacy));
+        }
         if let Some(id) = &self.global_request_id {
-            builder = builder.header("x-openstack-request-id", id.clone());
+            headers.insert(REQUEST_ID, id.clone());
         }
         if let Some(body) = &req.body {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
+            headers.insert(header::CONTENT_TYPE, JSON);
+            *request.body_mut() = Some(body.clone().into());
         }
-        builder = builder.header(reqwest::header::ACCEPT, "application/json");
-        let timeout = self.request_timeout;
-        let work = async {
-            let response = builder.send().await.map_err(transport_error)?;
-            let status = response.status().as_u16();
-            let headers = response.headers();
-            let meta = meta_of(status, headers);
-            let subject_token = headers
-                .get("x-subject-token")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let retry_after = headers
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let body = read_capped(response, self.max_body, &meta).await?;
-            Ok::<_, Error>((meta, subject_token, retry_after, body))
+        let mut response = self.client.execute(request).await.map_err(|e| self.error(e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let text = |name: &str| headers.get(name).and_then(HeaderText::new);
+        let microversion = headers
+            .get(&API_VERSION)
+            .or_else(|| headers.get(&LEGACY_API_VERSION))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<Microversion>().ok());
+        let meta = ResponseMeta {
+            request_id: text(REQUEST_ID).or_else(|| text(COMPUTE_REQUEST_ID)),
+            microversion,
+            status,
+            location: text(header::LOCATION.as_str()),
         };
-        let (meta, subject_token, retry_after, body) = match tokio::time::timeout(timeout, work).await {
-            Ok(result) => result?,
-            Err(_) => return Err(Error::Timeout(timeout)),
-        };
-        if (200..300).contains(&meta.status) {
+        let subject_token = text("x-subject-token");
+        let retry_after = headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = self.read_capped(&mut response, &meta).await?;
+        if (200..300).contains(&status) {
             Ok(RawResponse {
                 meta,
                 subject_token,
                 body,
             })
         } else {
-            Err(Error::Api(Box::new(ApiError::from_response(meta, &body, retry_after))))
+            Err(Error::Api(ApiError::from_response(meta, &body, retry_after)))
         }
+    }
+
+    async fn read_capped(&self, response: &mut reqwest::Response, meta: &ResponseMeta) -> Result<Bytes, Error> {
+        let limit = self.max_body;
+        let too_large = || Error::BodyTooLarge {
+            limit,
+            meta: meta.clone(),
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut first: Option<Bytes> = None;
+        let mut rest = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.error(e))? {
+            let total = first.as_ref().map_or(0, Bytes::len) + rest.len() + chunk.len();
+            if total > limit {
+                return Err(too_large());
+            }
+            // The usual body is one chunk: keep it as it came, without a copy.
+            match &first {
+                None => first = Some(chunk),
+                Some(f) => {
+                    if rest.is_empty() {
+                        rest.extend_from_slice(f);
+                    }
+                    rest.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() })
+    }
+
+    fn error(&self, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Timeout(self.request_timeout)
+        } else {
+            transport_error(e)
+        }
+    }
+
+    /// A Keystone request: no token, no microversion, retried like a `GET` (asking for a
+    /// token twice is harmless).
+    pub(crate) async fn keystone(&self, url: &str, body: Vec<u8>) -> Result<RawResponse, Error> {
+        let url = reqwest::Url::parse(url).map_err(|e| Error::Auth {
+            message: format!("`{url}` is not a URL: {e}"),
+            meta: None,
+        })?;
+        let req = Outgoing {
+            method: Method::Post,
+            repeatable: true,
+            url,
+            token: None,
+            version: None,
+            body: Some(body.into()),
+        };
+        self.send(&req).await
     }
 }
 
@@ -165,64 +336,174 @@ pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 
 fn transport_error(e: reqwest::Error) -> Error {
     // reqwest's messages hold the URL but never headers, so no token can leak through them.
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
     Error::Transport {
-        message,
         connect: e.is_connect(),
+        source: Box::new(e),
     }
 }
 
-async fn read_capped(
-    mut response: reqwest::Response,
-    limit: usize,
-    meta: &ResponseMeta,
-) -> Result<bytes::Bytes, Error> {
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(Error::BodyTooLarge {
-            limit,
-            meta: meta.clone(),
-        });
+/// The client's transport: the HTTP client and the token source.
+pub(crate) struct Transport {
+    http: Http,
+    auth: Authenticator,
+}
+
+impl Transport {
+    pub(crate) fn new(config: &Config) -> Result<Transport, Error> {
+        Ok(Transport {
+            http: Http::new(config)?,
+            auth: Authenticator::new(config.clone()),
+        })
     }
-    if response.content_length().is_some() {
-        // The length is known and within the limit: one read, no copy.
-        return response.bytes().await.map_err(transport_error);
-    }
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if buf.len() + chunk.len() > limit {
-            return Err(Error::BodyTooLarge {
-                limit,
-                meta: meta.clone(),
-            });
+
+    /// Sends one operation at `version`: the token, the headers, one span, the retries, and
+    /// on a 401 one re-authentication and one more try.
+    pub(crate) async fn send(
+        &self,
+        info: &'static OperationInfo,
+        server_id: Option<&str>,
+        target: &Target<'_>,
+        version: Microversion,
+        body: Option<Vec<u8>>,
+    ) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "compute.call",
+            operation = info.name,
+            method = info.method.as_str(),
+            path = info.path,
+            server_id = server_id.unwrap_or(""),
+            microversion = tracing::field::display(version),
+            request_id = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let body = body.map(Bytes::from);
+        let result = async {
+            let mut token = self.auth.token(&self.http).await?;
+            let mut reauthenticated = false;
+            loop {
+                let req = Outgoing {
+                    method: info.method,
+                    repeatable: info.method.is_safe_to_repeat(),
+                    url: token.endpoint.url(info.path, server_id, target),
+                    token: Some(&token.header),
+                    version: Some(version),
+                    body: body.clone(),
+                };
+                match self.http.send(&req).await {
+                    Err(Error::Api(api)) if api.meta.status == 401 && !reauthenticated && self.auth.can_reauthenticate() => {
+                        tracing::info!("token rejected (401); authenticating again");
+                        self.auth.invalidate(&token);
+                        token = self.auth.token(&self.http).await?;
+                        reauthenticated = true;
+                    }
+                    other => return other,
+                }
+            }
         }
-        buf.extend_from_slice(&chunk);
+        .instrument(span.clone())
+        .await;
+        if !span.is_disabled() {
+            let meta = match &result {
+                Ok(r) => Some(&r.meta),
+                Err(e) => e.meta(),
+            };
+            if let Some(meta) = meta {
+                span.record("status", meta.status);
+                if let Some(id) = meta.request_id() {
+                    span.record("request_id", id);
+                }
+            }
+        }
+        result
     }
-    Ok(buf.freeze())
+
+    /// The microversions the server supports, from its version document.
+    pub(crate) async fn discover(&self) -> Result<VersionRange, Error> {
+        let token = self.auth.token(&self.http).await?;
+        let url = token.endpoint.version_root();
+        let span = tracing::info_span!("compute.discover", url = %url, request_id = tracing::field::Empty);
+        let req = Outgoing {
+            method: Method::Get,
+            repeatable: true,
+            url,
+            token: Some(&token.header),
+            version: None,
+            body: None,
+        };
+        let response = self.http.send(&req).instrument(span.clone()).await?;
+        if let Some(id) = response.meta.request_id() {
+            span.record("request_id", id);
+        }
+        parse_version_document(&response.body).map_err(|e| Error::decode(e, response.meta))
+    }
+
+    /// The token now in use (refreshed when due).
+    pub(crate) async fn token(&self) -> Result<std::sync::Arc<Token>, Error> {
+        self.auth.token(&self.http).await
+    }
 }
 
-/// Request ID, microversion, status and `Location` from a response's headers.
-pub(crate) fn meta_of(status: u16, headers: &HeaderMap) -> ResponseMeta {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let microversion = text("openstack-api-version")
-        .and_then(|v| v.parse::<Microversion>().ok())
-        .or_else(|| text("x-openstack-nova-api-version").and_then(|v| v.parse().ok()));
-    ResponseMeta {
-        request_id: text(REQUEST_ID).or_else(|| text(COMPUTE_REQUEST_ID)),
-        microversion,
-        status,
-        location: text("location"),
+/// The supported range from a compute version document (`{"version": {"version",
+/// "min_version"}}`). The legacy v2 API reports empty versions: it has no microversions,
+/// which is 2.1.
+pub(crate) fn parse_version_document(body: &[u8]) -> Result<VersionRange, crate::error::DecodeError> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        version: Version,
     }
+    #[derive(serde::Deserialize)]
+    struct Version {
+        #[serde(default)]
+        version: Option<String>,
+        #[serde(default)]
+        min_version: Option<String>,
+    }
+    let context = "version discovery document";
+    let doc: Doc = serde_json::from_slice(body).map_err(|e| crate::error::DecodeError::json(context, &e))?;
+    let read = |v: &Option<String>| v.as_deref().and_then(|t| t.parse().ok()).unwrap_or(Microversion::MIN);
+    let (min, max) = (read(&doc.version.min_version), read(&doc.version.version));
+    if min > max {
+        return Err(crate::error::DecodeError::new(context, "`min_version` is above `version`"));
+    }
+    Ok(VersionRange::new(min, max))
 }
 
-/// A header value from text we produced (never from user secrets unless marked sensitive).
-pub(crate) fn header(name: &'static str, value: &str, sensitive: bool) -> Option<(HeaderName, HeaderValue)> {
-    let mut v = HeaderValue::from_str(value).ok()?;
-    v.set_sensitive(sensitive);
-    Some((HeaderName::from_static(name), v))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_root_strips_a_project_id() {
+        let root = |u: &str| Endpoint::parse(u).unwrap().version_root().to_string();
+        assert_eq!(root("http://h:8774/v2.1/3f2a9c"), "http://h:8774/v2.1/");
+        assert_eq!(root("http://h:8774/v2/3f2a9c/"), "http://h:8774/v2/");
+        assert_eq!(root("https://h/compute/v2.1"), "https://h/compute/v2.1/");
+    }
+
+    #[test]
+    fn urls_are_built_and_encoded_without_reparsing() {
+        let e = Endpoint::parse("http://h/compute/v2.1/").unwrap();
+        let target = Target {
+            path_param: Some(("request_id", "req-1")),
+            query: vec![("changes-since", "2024-01-01T00:00:00+00:00".into())],
+        };
+        assert_eq!(
+            e.url("/servers/{server_id}/os-instance-actions/{request_id}", Some("a b/c"), &target).as_str(),
+            "http://h/compute/v2.1/servers/a%20b%2Fc/os-instance-actions/req-1?changes-since=2024-01-01T00%3A00%3A00%2B00%3A00"
+        );
+        assert_eq!(
+            e.url("/servers", None, &Target::default()).as_str(),
+            "http://h/compute/v2.1/servers"
+        );
+    }
+
+    #[test]
+    fn version_documents() {
+        let r = parse_version_document(br#"{"version": {"version": "2.96", "min_version": "2.1"}}"#).unwrap();
+        assert_eq!(r, VersionRange::new(Microversion::MIN, Microversion::new(2, 96)));
+        let legacy = parse_version_document(br#"{"version": {"version": "", "min_version": ""}}"#).unwrap();
+        assert_eq!(legacy, VersionRange::new(Microversion::MIN, Microversion::MIN));
+        assert!(parse_version_document(b"<html>").is_err());
+        assert!(parse_version_document(br#"{"version": {"version": "2.1", "min_version": "2.5"}}"#).is_err());
+    }
 }

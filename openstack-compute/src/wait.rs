@@ -1,23 +1,70 @@
-//! Waiters: poll a server until it reaches a status (or its task finishes), and poll the
-//! instance action of a request ID until it and its events are done.
+//! Waiting for where an operation ends.
+//!
+//! `call.wait(options)` sends the call, then polls until the server is where the operation's
+//! facts (from `spec/`) say it ends, *and* the instance action Nova recorded under this call's
+//! request ID has finished. What ends a wait is data, not code per operation:
+//!
+//! - an operation that ends in statuses (`os-stop`: SHUTOFF) is done when the server shows one
+//!   of them with no task in flight and its instance action has finished;
+//! - one that leaves the status alone (`createImage`) is done when the task state is null again
+//!   and its action has finished; one that sets no task state at all (`trigger_crash_dump`) is
+//!   done when its action has events and all have finished;
+//! - a resize or migration ends in VERIFY_RESIZE, or, on a cloud that confirms resizes by
+//!   itself, in ACTIVE/SHUTOFF with every event of the action successful
+//!   ([`Outcome::AutoConfirmed`]);
+//! - ERROR ends a wait only once the call's own action has ended or one of its events failed:
+//!   an operation may start from ERROR (a hard reboot of a broken server), and while it runs
+//!   the status stays ERROR.
+//!
+//! Polls are operations of their own: they go at the highest microversion the server and this
+//! SDK share, whatever microversion the call used, so events (2.51+) and their details (2.84+)
+//! are seen by every caller. While the action is running, polling it stands in for polling the
+//! server; the server is fetched when the action has finished (or has no events to watch).
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use crate::error::{Error, ResponseMeta};
+use crate::microversion::Microversion;
+use crate::operation::{EndsIn, InstanceActionFacts, Operation, StatusFacts};
+use crate::ops::{show_instance_action, show_server};
+use crate::server::{CallCore, Output, ServerHandle};
+use crate::types::{InstanceAction, Server, ServerStatus, TaskState};
 
-use crate::client::{Call, Output, ServerHandle};
-use crate::error::{Error, RequestId, ResponseMeta};
-use crate::operation::{show_instance_action, show_server};
-use crate::operation_core::{EndsIn, Operation};
+/// Time as a wait sees it: the default follows tokio's clock; tests (and users' tests) can
+/// drive a wait with a clock of their own, such as [`crate::testing::ManualClock`].
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// Time elapsed since an arbitrary, fixed origin.
+    fn now(&self) -> Duration;
+    /// Waits for `duration`.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// Tokio's clock.
+#[derive(Debug)]
+struct TokioClock(tokio::time::Instant);
+
+impl Clock for TokioClock {
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
 
 /// How a wait polls. `max_wait` is required: there is no sensible universal default (a
 /// resize of a large disk takes far longer than a stop).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WaitOptions {
     /// Give up after this long.
     pub max_wait: Duration,
-    /// The first poll comes this long after the start.
+    /// The first poll comes this long after the call.
     pub initial_interval: Duration,
     /// Each interval is the previous one times this factor...
     pub backoff: f64,
@@ -25,44 +72,54 @@ pub struct WaitOptions {
     pub max_interval: Duration,
     /// Randomize each interval by up to ±this fraction, so that many waiters do not poll in step.
     pub jitter: f64,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl WaitOptions {
-    /// Polls after 1 s, then every 1.5x longer up to every 5 s, with ±10% jitter, for at
-    /// most `max_wait`.
+    /// Polls after 1 s, then 1.5 times longer each time up to every 3 s, with ±10% jitter,
+    /// for at most `max_wait`.
     ///
-    /// Why: most actions finish in seconds on a healthy cloud, so the first polls come fast;
-    /// the long ones (resize, migration, shelve) take minutes, where a poll every 5 s costs a
-    /// tenth of gophercloud's fixed 1 s and notices the end at most ~5 s late. There is no
-    /// default `max_wait`: it depends on the action and the cloud (openstacksdk's 120 s is
-    /// too short for a resize of a big disk, novaclient's none never gives up).
+    /// Why: most operations end within seconds, so the first polls come fast; long ones
+    /// settle to one poll per 3 s, a third of a fixed 1 s poll's requests, noticed 1.5 s late
+    /// on average. There is no default `max_wait`: it depends on the operation and the cloud.
     pub fn new(max_wait: Duration) -> WaitOptions {
         WaitOptions {
             max_wait,
             initial_interval: Duration::from_secs(1),
             backoff: 1.5,
-            max_interval: Duration::from_secs(5),
+            max_interval: Duration::from_secs(3),
             jitter: 0.1,
+            clock: None,
         }
     }
 
+    /// The first interval.
     pub fn initial_interval(mut self, interval: Duration) -> Self {
         self.initial_interval = interval;
         self
     }
 
+    /// The growth factor of the intervals (at least 1).
     pub fn backoff(mut self, factor: f64) -> Self {
         self.backoff = factor.max(1.0);
         self
     }
 
+    /// The longest interval.
     pub fn max_interval(mut self, cap: Duration) -> Self {
         self.max_interval = cap;
         self
     }
 
+    /// The jitter fraction (0 to 1).
     pub fn jitter(mut self, fraction: f64) -> Self {
         self.jitter = fraction.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Waits on `clock` instead of tokio's.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -79,41 +136,68 @@ impl WaitOptions {
         }
         base.mul_f64(1.0 + self.jitter * (2.0 * fastrand::f64() - 1.0))
     }
+
+    fn the_clock(&self) -> Arc<dyn Clock> {
+        self.clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(TokioClock(tokio::time::Instant::now())))
+    }
 }
 
 /// Why a wait ended without reaching its target.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The server went to ERROR.
+    /// The server went to ERROR once the call's action had ended.
     #[error("server {server_id} went to ERROR{}", fault_text(fault_message, fault_code))]
     ServerError {
+        /// The server.
         server_id: String,
+        /// The fault's message.
         fault_message: Option<String>,
+        /// The fault's code.
         fault_code: Option<i64>,
+        /// The response that showed it.
         meta: ResponseMeta,
     },
     /// The server disappeared (404) while waiting for something other than deletion.
     #[error("server {server_id} disappeared while waiting")]
-    ServerGone { server_id: String, meta: ResponseMeta },
-    /// `max_wait` passed.
-    #[error("gave up after {waited:?}: server {server_id} is {last_status} (task_state {})", task_state.as_deref().unwrap_or("null"))]
-    Timeout {
+    ServerGone {
+        /// The server.
         server_id: String,
-        waited: Duration,
-        last_status: String,
-        task_state: Option<String>,
+        /// The 404.
+        meta: ResponseMeta,
     },
-    /// The instance action finished with failed events.
+    /// `max_wait` passed.
+    #[error("gave up after {waited:?}: server {server_id} is {} (task state {})", status_text(last_status), task_text(task_state))]
+    Timeout {
+        /// The server.
+        server_id: String,
+        /// How long the wait took.
+        waited: Duration,
+        /// The last status seen.
+        last_status: Option<ServerStatus>,
+        /// The last task state seen.
+        task_state: Option<TaskState>,
+    },
+    /// The instance action has failed events.
     #[error("action {request_id} failed: {}", failed_events.iter().map(|e| format!("{} ({})", e.event, e.result.as_deref().unwrap_or("?"))).collect::<Vec<_>>().join(", "))]
     ActionFailed {
+        /// The call's request ID.
         request_id: String,
+        /// The failed events.
         failed_events: Vec<FailedEvent>,
+        /// The response that showed them.
         meta: ResponseMeta,
     },
     /// The instance action was never recorded within `max_wait`.
     #[error("no instance action was recorded for request {request_id} within {waited:?}")]
-    ActionNotFound { request_id: String, waited: Duration },
+    ActionNotFound {
+        /// The call's request ID.
+        request_id: String,
+        /// How long the wait took.
+        waited: Duration,
+    },
 }
 
 fn fault_text(message: &Option<String>, code: &Option<i64>) -> String {
@@ -124,237 +208,375 @@ fn fault_text(message: &Option<String>, code: &Option<i64>) -> String {
     }
 }
 
+fn status_text(s: &Option<ServerStatus>) -> String {
+    s.as_ref().map_or("unknown".into(), ToString::to_string)
+}
+
+fn task_text(t: &Option<TaskState>) -> String {
+    t.as_ref().map_or("null".into(), ToString::to_string)
+}
+
 /// One failed event of an instance action.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FailedEvent {
+    /// The step (`compute_resize_instance`).
     pub event: String,
+    /// `Error`.
     pub result: Option<String>,
-    /// Present when the caller may see it (admin).
+    /// The traceback (admins only).
     pub traceback: Option<String>,
+    /// Details of the failure (2.84+, policy-dependent).
+    pub details: Option<String>,
 }
 
 impl WaitError {
+    /// The response metadata, when a response is part of the error.
     pub fn meta(&self) -> Option<&ResponseMeta> {
         match self {
-            WaitError::ServerError { meta, .. }
-            | WaitError::ServerGone { meta, .. }
-            | WaitError::ActionFailed { meta, .. } => Some(meta),
+            WaitError::ServerError { meta, .. } | WaitError::ServerGone { meta, .. } | WaitError::ActionFailed { meta, .. } => {
+                Some(meta)
+            }
             _ => None,
         }
     }
 }
 
-/// What a wait for a server looks for.
+/// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target<'a> {
-    /// One of these statuses, with no task in flight.
-    Status(&'a [&'a str]),
-    /// No task in flight, whatever the status.
-    TaskDone,
-    /// The server is gone (404).
-    Deleted,
+#[non_exhaustive]
+pub enum Outcome {
+    /// Where the operation ends: its status, or its task done.
+    Ended,
+    /// A resize or migration the cloud confirmed by itself: the server is ACTIVE or SHUTOFF
+    /// again, every event of the action successful.
+    AutoConfirmed,
 }
 
-/// The result of [`Call::wait`]: the action's own output, and the server as it was when the
-/// wait ended (`None` when the server was deleted).
+/// The result of `call.wait(options)`: the call's own output, the server as it was when the
+/// wait ended, and the call's instance action when Nova recorded one.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Waited<T> {
+    /// The call's own response.
     pub output: Output<T>,
-    pub server: Option<Output<show_server::Response>>,
-    /// How long the wait took (not counting the action's own call).
+    /// The server at the end (shown at the highest microversion both sides support).
+    pub server: Server,
+    /// The call's instance action, with its events, when Nova records one.
+    pub action: Option<InstanceAction>,
+    /// How the wait ended.
+    pub outcome: Outcome,
+    /// How long the wait took (not counting the call itself).
     pub waited: Duration,
+    /// How many requests the wait sent.
+    pub polls: u32,
+}
+
+/// The result of waiting for a deletion.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Gone<T> {
+    /// The call's own response.
+    pub output: Output<T>,
+    /// How long the wait took.
+    pub waited: Duration,
+    /// How many requests the wait sent.
+    pub polls: u32,
+}
+
+impl<O: Operation> CallCore<O> {
+    /// Sends the call, then waits until the server is where the operation ends (see the
+    /// module docs).
+    pub async fn wait(self, options: WaitOptions) -> Result<Waited<O::Response>, Error> {
+        let info = O::INFO;
+        let server = self.server().ok_or_else(|| Error::Endpoint("waiting needs a server".into()))?;
+        let facts = info
+            .server_status
+            .expect("the generated `wait` exists only for operations with server-status facts");
+        let output = self.send().await?;
+        let request_id = output.request_id().map(str::to_string);
+        let end = server
+            .wait_for_end(facts, info.instance_action, request_id.as_deref(), options)
+            .await?;
+        Ok(Waited {
+            output,
+            server: end.server,
+            action: end.action,
+            outcome: end.outcome,
+            waited: end.waited,
+            polls: end.polls,
+        })
+    }
+
+    /// Sends the call, then polls until the server is gone.
+    pub async fn wait_gone(self, options: WaitOptions) -> Result<Gone<O::Response>, Error> {
+        let server = self.server().ok_or_else(|| Error::Endpoint("waiting needs a server".into()))?;
+        let output = self.send().await?;
+        let (waited, polls) = server.poll_until_gone(options).await?;
+        Ok(Gone { output, waited, polls })
+    }
+}
+
+/// Where a wait ended.
+pub(crate) struct End {
+    pub server: Server,
+    pub action: Option<InstanceAction>,
+    pub outcome: Outcome,
+    pub waited: Duration,
+    pub polls: u32,
+}
+
+/// What the call's instance action says.
+enum ActionState {
+    /// Not recorded (yet).
+    NotRecorded,
+    /// Recorded; the events cannot be seen at this microversion.
+    Opaque(InstanceAction),
+    /// Recorded with no events yet: the compute host has not started.
+    NotStarted(InstanceAction),
+    /// Some events have not finished.
+    Running(InstanceAction),
+    /// Every event finished successfully.
+    Finished(InstanceAction),
 }
 
 impl ServerHandle {
-    /// Polls the server until its status is one of `targets` with no task in flight.
-    /// Fails fast on ERROR (unless ERROR is a target) and on 404, and after `max_wait`.
-    pub async fn wait_for_status(
-        &self,
-        targets: &[&str],
-        options: WaitOptions,
-    ) -> Result<Output<show_server::Response>, Error> {
-        self.wait_until(Target::Status(targets), None, options, Instant::now())
-            .await
-            .map(|s| s.expect("a server"))
+    /// The highest microversion both the server and this SDK support: what polls use.
+    async fn poll_version(&self) -> Result<Microversion, Error> {
+        Ok(self.compute().server_versions().await?.max.min(Microversion::MAX))
     }
 
-    /// Polls until `OS-EXT-STS:task_state` is null: for actions that never change the status
-    /// (createImage, createBackup, lock, trigger_crash_dump, ...).
-    pub async fn wait_for_task_done(&self, options: WaitOptions) -> Result<Output<show_server::Response>, Error> {
-        self.wait_until(Target::TaskDone, None, options, Instant::now())
-            .await
-            .map(|s| s.expect("a server"))
-    }
-
-    /// Polls until the server is gone (show answers 404).
-    pub async fn wait_for_deleted(&self, options: WaitOptions) -> Result<(), Error> {
-        self.wait_until(Target::Deleted, None, options, Instant::now())
-            .await
-            .map(|_| ())
-    }
-
-    /// Polls `os-instance-actions/{request_id}` until the action is recorded and every event
-    /// has finished; fails with each failed event when one did. Before 2.51 only admins see
-    /// events: then a recorded action counts as finished once it is visible.
-    pub async fn wait_for_action(
-        &self,
-        request_id: &str,
-        options: WaitOptions,
-    ) -> Result<Output<show_instance_action::Response>, Error> {
-        let start = Instant::now();
-        let mut poll = 0;
-        loop {
-            match self.action_state(request_id).await? {
-                ActionState::Finished(action) => return Ok(*action),
-                ActionState::Running | ActionState::NotRecorded => {}
-            }
-            let delay = options.jittered(poll);
-            if start.elapsed() + delay > options.max_wait {
-                return Err(Error::Wait(Box::new(WaitError::ActionNotFound {
-                    request_id: request_id.to_string(),
-                    waited: start.elapsed(),
-                })));
-            }
-            tokio::time::sleep(delay).await;
-            poll += 1;
+    async fn show_at(&self, v: Microversion) -> Result<Option<Output<Server>>, Error> {
+        match self.show().at_microversion(v).send().await {
+            Ok(s) => Ok(Some(s)),
+            Err(Error::Api(api)) if api.meta.status() == 404 => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
-    async fn action_state(&self, request_id: &str) -> Result<ActionState, Error> {
-        let action = match self.show_instance_action(request_id).send().await {
+    async fn action_at(&self, request_id: &str, v: Microversion) -> Result<ActionState, Error> {
+        let action = match self.show_instance_action(request_id).at_microversion(v).send().await {
             Ok(a) => a,
-            Err(Error::Api(api)) if api.meta.status == 404 => return Ok(ActionState::NotRecorded),
+            Err(Error::Api(api)) if api.meta.status() == 404 => return Ok(ActionState::NotRecorded),
             Err(e) => return Err(e),
         };
-        let Some(events) = &action.events else {
-            return Ok(ActionState::Finished(Box::new(action)));
-        };
-        let failed: Vec<FailedEvent> = events
+        let (action, meta) = action.into_parts();
+        let failed: Vec<FailedEvent> = action
+            .events
             .iter()
             .filter(|e| e.result.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("error")))
             .map(|e| FailedEvent {
                 event: e.event.clone(),
                 result: e.result.clone(),
-                traceback: e.traceback.clone().flatten(),
+                traceback: e.traceback.clone().into_value(),
+                details: e.details.clone().into_value(),
             })
             .collect();
         if !failed.is_empty() {
             return Err(Error::Wait(Box::new(WaitError::ActionFailed {
                 request_id: request_id.to_string(),
                 failed_events: failed,
-                meta: action.meta().clone(),
+                meta,
             })));
         }
-        if events.iter().all(|e| e.finish_time.is_some()) {
-            Ok(ActionState::Finished(Box::new(action)))
+        // Before 2.51 only admins see events: an empty list then says nothing.
+        let visible = v >= Microversion::new(2, 51);
+        Ok(if action.events.is_empty() {
+            if visible { ActionState::NotStarted(action) } else { ActionState::Opaque(action) }
+        } else if action.events.iter().all(|e| e.finish_time.is_some()) {
+            ActionState::Finished(action)
         } else {
-            Ok(ActionState::Running)
-        }
-    }
-
-    async fn wait_until(
-        &self,
-        target: Target<'_>,
-        action: Option<&str>,
-        options: WaitOptions,
-        start: Instant,
-    ) -> Result<Option<Output<show_server::Response>>, Error> {
-        let mut poll = 0;
-        let mut action_done = action.is_none();
-        loop {
-            if !action_done && let Some(request_id) = action {
-                action_done = matches!(self.action_state(request_id).await?, ActionState::Finished(_));
-            }
-            let (last_status, task_state) = match self.show_server().send().await {
-                Err(Error::Api(api)) if api.meta.status == 404 => {
-                    if target == Target::Deleted {
-                        return Ok(None);
-                    }
-                    return Err(Error::Wait(Box::new(WaitError::ServerGone {
-                        server_id: self.id().to_string(),
-                        meta: api.meta,
-                    })));
-                }
-                Err(e) => return Err(e),
-                Ok(server) => {
-                    let status = server.status.as_str().to_string();
-                    let task_state = server.task_state.clone();
-                    let status_ok = match target {
-                        Target::Status(targets) => targets.iter().any(|t| t.eq_ignore_ascii_case(&status)),
-                        Target::TaskDone => true,
-                        Target::Deleted => false,
-                    };
-                    if status_ok && task_state.is_none() && action_done {
-                        return Ok(Some(server));
-                    }
-                    let error_is_target =
-                        matches!(target, Target::Status(t) if t.iter().any(|s| s.eq_ignore_ascii_case("ERROR")));
-                    if status == "ERROR" && !error_is_target {
-                        let fault = server.fault.as_ref();
-                        return Err(Error::Wait(Box::new(WaitError::ServerError {
-                            server_id: self.id().to_string(),
-                            fault_message: fault.map(|f| f.message.clone()),
-                            fault_code: fault.map(|f| f.code),
-                            meta: server.meta().clone(),
-                        })));
-                    }
-                    (status, task_state)
-                }
-            };
-            let delay = options.jittered(poll);
-            if start.elapsed() + delay > options.max_wait {
-                return Err(Error::Wait(Box::new(WaitError::Timeout {
-                    server_id: self.id().to_string(),
-                    waited: start.elapsed(),
-                    last_status,
-                    task_state,
-                })));
-            }
-            tracing::debug!(status = %last_status, delay_ms = delay.as_millis() as u64, "waiting");
-            tokio::time::sleep(delay).await;
-            poll += 1;
-        }
-    }
-}
-
-enum ActionState {
-    NotRecorded,
-    Running,
-    Finished(Box<Output<show_instance_action::Response>>),
-}
-
-impl<O: Operation> Call<O> {
-    /// Sends the action, then waits until the server is where the spec says this action
-    /// ends (`os-stop`: SHUTOFF; `createImage`: task_state null; `forceDelete`: gone), and
-    /// until the instance action recorded under this call's request ID has finished, so a
-    /// status that was already the target before the action (a reboot of an ACTIVE server) is
-    /// not mistaken for the end.
-    pub async fn wait(self, options: WaitOptions) -> Result<Waited<O::Response>, Error> {
-        let info = O::INFO;
-        let server = self.server().clone();
-        let output = self.send().await?;
-        let start = Instant::now();
-        let request_id = output.request_id().map(str::to_string);
-        let action = info.instance_action.and(request_id.as_deref());
-        let target = match info.ends_in {
-            EndsIn::Statuses(statuses) => Target::Status(statuses),
-            EndsIn::Unchanged => Target::TaskDone,
-            EndsIn::Deleted => Target::Deleted,
-            EndsIn::NotApplicable => {
-                return Ok(Waited {
-                    output,
-                    server: None,
-                    waited: Duration::ZERO,
-                });
-            }
-        };
-        let action = if target == Target::Deleted { None } else { action };
-        let server = server.wait_until(target, action, options, start).await?;
-        Ok(Waited {
-            output,
-            server,
-            waited: start.elapsed(),
+            ActionState::Running(action)
         })
     }
+
+    /// Polls until the operation's end (see the module docs).
+    pub(crate) async fn wait_for_end(
+        &self,
+        facts: StatusFacts,
+        action_facts: Option<InstanceActionFacts>,
+        request_id: Option<&str>,
+        options: WaitOptions,
+    ) -> Result<End, Error> {
+        let clock = options.the_clock();
+        let start = clock.now();
+        let v = self.poll_version().await?;
+        // The action is followed when Nova records one for this call.
+        let tracked = action_facts.zip(request_id);
+        let sets_task_state = !facts.task_states.is_empty();
+        let mut polls = 0u32;
+        let mut round = 0u32;
+        let mut last: (Option<ServerStatus>, Option<TaskState>) = (None, None);
+        let mut action: Option<InstanceAction> = None;
+        loop {
+            let elapsed = clock.now() - start;
+            // 1. The call's instance action, while it is running.
+            let mut action_done = tracked.is_none();
+            if let Some((facts_a, id)) = tracked {
+                polls += 1;
+                match self.action_at(id, v).await? {
+                    ActionState::NotRecorded | ActionState::NotStarted(_) => {}
+                    ActionState::Running(a) => action = Some(a),
+                    ActionState::Opaque(a) => {
+                        // Events unseen: the task state and the status decide.
+                        action = Some(a);
+                        action_done = true;
+                    }
+                    ActionState::Finished(a) => {
+                        action = Some(a);
+                        action_done = true;
+                    }
+                }
+                // An action without events is done once recorded (lock, reset state).
+                if !facts_a.events && action.is_some() {
+                    action_done = true;
+                }
+            }
+            // 2. The server, unless a running action already says it is not done.
+            if action_done {
+                polls += 1;
+                let Some(shown) = self.show_at(v).await? else {
+                    return Err(Error::Wait(Box::new(WaitError::ServerGone {
+                        server_id: self.id().to_string(),
+                        meta: ResponseMeta::default(),
+                    })));
+                };
+                let task = shown.task_state.value().cloned();
+                let status = shown.status.clone();
+                last = (Some(status.clone()), task.clone());
+                let idle = task.is_none();
+                let outcome = match facts.ends_in {
+                    EndsIn::Statuses(targets) if idle && targets.contains(&status) => Some(Outcome::Ended),
+                    EndsIn::Statuses(_)
+                        if idle
+                            && facts.auto_confirmed.contains(&status)
+                            && action.as_ref().is_some_and(|a| !a.events.is_empty()) =>
+                    {
+                        Some(Outcome::AutoConfirmed)
+                    }
+                    EndsIn::Unchanged if idle || !sets_task_state => Some(Outcome::Ended),
+                    EndsIn::Deleted | EndsIn::Statuses(_) | EndsIn::Unchanged => None,
+                };
+                if let Some(outcome) = outcome {
+                    let (server, _) = shown.into_parts();
+                    return Ok(End {
+                        server,
+                        action,
+                        outcome,
+                        waited: clock.now() - start,
+                        polls,
+                    });
+                }
+                // ERROR once the call's own work is over: it did not start from there, or
+                // it failed there.
+                if status == ServerStatus::Error && idle {
+                    let fault = shown.fault.as_ref();
+                    return Err(Error::Wait(Box::new(WaitError::ServerError {
+                        server_id: self.id().to_string(),
+                        fault_message: fault.map(|f| f.message.clone()),
+                        fault_code: fault.map(|f| f.code),
+                        meta: shown.meta().clone(),
+                    })));
+                }
+            }
+            let delay = options.jittered(round);
+            if elapsed + delay > options.max_wait {
+                if let (Some((_, id)), None) = (tracked, &action) {
+                    return Err(Error::Wait(Box::new(WaitError::ActionNotFound {
+                        request_id: id.to_string(),
+                        waited: elapsed,
+                    })));
+                }
+                return Err(Error::Wait(Box::new(WaitError::Timeout {
+                    server_id: self.id().to_string(),
+                    waited: elapsed,
+                    last_status: last.0,
+                    task_state: last.1,
+                })));
+            }
+            tracing::debug!(delay_ms = delay.as_millis() as u64, "waiting");
+            clock.sleep(delay).await;
+            round += 1;
+        }
+    }
+
+    /// Polls until the server is gone (show answers 404).
+    pub(crate) async fn poll_until_gone(&self, options: WaitOptions) -> Result<(Duration, u32), Error> {
+        let clock = options.the_clock();
+        let start = clock.now();
+        let v = self.poll_version().await?;
+        let mut polls = 0;
+        let mut round = 0;
+        loop {
+            polls += 1;
+            let (status, task) = match self.show_at(v).await? {
+                None => return Ok((clock.now() - start, polls)),
+                Some(s) => (s.status.clone(), s.task_state.value().cloned()),
+            };
+            let elapsed = clock.now() - start;
+            let delay = options.jittered(round);
+            if elapsed + delay > options.max_wait {
+                return Err(Error::Wait(Box::new(WaitError::Timeout {
+                    server_id: self.id().to_string(),
+                    waited: elapsed,
+                    last_status: Some(status),
+                    task_state: task,
+                })));
+            }
+            clock.sleep(delay).await;
+            round += 1;
+        }
+    }
+
+    /// Polls the server until its status is one of `targets` with no task in flight. Fails on
+    /// ERROR with no task in flight (unless ERROR is a target), on 404, and after `max_wait`.
+    pub async fn wait_for_status(&self, targets: &'static [ServerStatus], options: WaitOptions) -> Result<Output<Server>, Error> {
+        let facts = StatusFacts {
+            from: &[],
+            during: &[],
+            ends_in: EndsIn::Statuses(targets),
+            auto_confirmed: &[],
+            task_states: &[TaskState::Scheduling],
+        };
+        self.wait_for_end(facts, None, None, options).await.map(|end| {
+            let meta = ResponseMeta::default();
+            Output::new(end.server, meta)
+        })
+    }
+
+    /// Polls until the server is gone (show answers 404).
+    pub async fn wait_for_deleted(&self, options: WaitOptions) -> Result<(), Error> {
+        self.poll_until_gone(options).await.map(|_| ())
+    }
+
+    /// Polls `os-instance-actions/{request_id}` until the action is recorded and every event
+    /// has finished; fails with each failed event when one did.
+    pub async fn wait_for_action(&self, request_id: &str, options: WaitOptions) -> Result<InstanceAction, Error> {
+        let clock = options.the_clock();
+        let start = clock.now();
+        let v = self.poll_version().await?;
+        let mut round = 0;
+        loop {
+            match self.action_at(request_id, v).await? {
+                ActionState::Finished(a) | ActionState::Opaque(a) => return Ok(a),
+                ActionState::NotRecorded | ActionState::NotStarted(_) | ActionState::Running(_) => {}
+            }
+            let elapsed = clock.now() - start;
+            let delay = options.jittered(round);
+            if elapsed + delay > options.max_wait {
+                return Err(Error::Wait(Box::new(WaitError::ActionNotFound {
+                    request_id: request_id.to_string(),
+                    waited: elapsed,
+                })));
+            }
+            clock.sleep(delay).await;
+            round += 1;
+        }
+    }
 }
+
+// `show_server` and `show_instance_action` are what the polls send.
+const _: () = {
+    let _ = <show_server::Request as Operation>::INFO;
+    let _ = <show_instance_action::Request as Operation>::INFO;
+};

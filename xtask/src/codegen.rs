@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 use crate::limits;
 use crate::model::{Ends, Field, Model, Op, Shape, Type};
 use crate::spec::{BodyKind, ClientOn, Limits, Location, OpKind, Range, TypeKind, Version};
-use crate::types::{TypeExpr, snake_case};
+use crate::types::snake_case;
 
 /// Where the library's generated code lives.
 pub const OUT_DIR: &str = "openstack-compute/src/generated";

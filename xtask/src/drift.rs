@@ -377,6 +377,7 @@ fn spec_facts(ty: &TypeExpr, limits: Option<&Limits>, nullable: bool, v: Version
         TypeExpr::Scalar("boolean") => f.types = set(&["boolean"]),
         TypeExpr::Scalar("boolish" | "block_migration") => f.types = set(&["boolean", "string"]),
         TypeExpr::Scalar("networks") => f.types = set(&["array", "string"]),
+        TypeExpr::Scalar("flavor") => f.types = set(&["object"]),
         TypeExpr::Scalar(_) => {}
         TypeExpr::Named(name) => match model.ty(name) {
             Some(t) if t.kind == TypeKind::Enum => {

@@ -2,6 +2,7 @@
 //! sample replayer; the binary is `cargo xtask`. A library too, so that tests can load the
 //! spec, find Nova's reference and check the generated tree is fresh.
 
+pub mod codegen;
 pub mod drift;
 pub mod limits;
 pub mod model;

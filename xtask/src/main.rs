@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use xtask::model::Model;
 
 const USAGE: &str = "usage: cargo xtask COMMAND
+  codegen [--check]                         validate spec/, then write (or check) the generated code
   validate                                  check spec/ (meaning checks beyond the file shapes)
   drift [--version X] [--dir DIR] [--all]   compare spec/ with Nova release X's own schemas
                                             (default: the release spec/api.yaml names; --all
@@ -59,6 +60,8 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["validate"] => load(&root).map(|m| println!("spec OK: {} operations, {} types", m.ops.len(), m.types.len())),
+        ["codegen"] => load(&root).and_then(|m| xtask::codegen::run(&m, xtask::codegen::Mode::Write)),
+        ["codegen", "--check"] => load(&root).and_then(|m| xtask::codegen::run(&m, xtask::codegen::Mode::Check)),
         ["drift", rest @ ..] => drift(&root, rest),
         ["nova-reference", rest @ ..] => xtask::reference::run(&root, rest),
         _ => Err(USAGE.to_string()),

@@ -3,7 +3,7 @@
 //! ```text
 //! type := scalar | Name | list<type> | map<type> | empty_or<type>
 //! scalar := string | integer | boolean | boolish | integerish | id | secret | timestamp
-//!         | json | block_migration | networks
+//!         | json | block_migration | networks | flavor
 //! ```
 
 use crate::spec::FieldSpec;
@@ -30,6 +30,7 @@ const SCALARS: &[(&str, &str)] = &[
     ("json", "serde_json::Value"),
     ("block_migration", "BlockMigration"),
     ("networks", "Networks"),
+    ("flavor", "Flavor"),
 ];
 
 impl TypeExpr {
@@ -66,6 +67,8 @@ impl TypeExpr {
         match self {
             // `networks` is a list of `Network`, or a keyword.
             TypeExpr::Scalar("networks") => vec!["Network"],
+            // `flavor` is a `FlavorRef` (before 2.47) or an `EmbeddedFlavor`.
+            TypeExpr::Scalar("flavor") => vec!["FlavorRef", "EmbeddedFlavor"],
             TypeExpr::Scalar(_) => vec![],
             TypeExpr::Named(n) => vec![n],
             TypeExpr::List(t) | TypeExpr::Map(t) | TypeExpr::EmptyOr(t) => t.named(),

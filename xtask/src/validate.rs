@@ -198,6 +198,12 @@ fn check_fields(fields: &[Field], model: &Model, err: &mut impl FnMut(String)) {
                     g.json, f.json, f.rust
                 ));
             }
+            if g.json == f.json && g.rust != f.rust {
+                err(format!(
+                    "`{}` is two fields (`{}`, `{}`): one JSON name is one Rust field, whose entries may differ by version but not in type",
+                    f.json, g.rust, f.rust
+                ));
+            }
             if g.rust == f.rust && g.json != f.json {
                 err(format!("fields `{}` and `{}` share the Rust name `{}`", g.json, f.json, f.rust));
             }
