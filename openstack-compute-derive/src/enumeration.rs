@@ -220,6 +220,19 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
             }
         }
 
+        impl ::openstack_compute::codec::QueryText for #ident {
+            fn from_query_text(text: &str) -> ::core::result::Result<Self, ::std::string::String> {
+                #ident::parse_str(text).map_err(|expected| ::std::format!("expected one of {expected}"))
+            }
+        }
+
+        impl ::openstack_compute::codec::FromQuery for #ident {
+            fn add_query(slot: &mut ::core::option::Option<Self>, value: &str) -> ::core::result::Result<(), ::std::string::String> {
+                *slot = ::core::option::Option::Some(<#ident as ::openstack_compute::codec::QueryText>::from_query_text(value)?);
+                ::core::result::Result::Ok(())
+            }
+        }
+
         impl ::openstack_compute::codec::QueryValue for #ident {
             fn push_query<'a>(&'a self, name: &'static str, query: &mut ::std::vec::Vec<(&'static str, ::std::borrow::Cow<'a, str>)>) {
                 query.push((name, ::std::borrow::Cow::Borrowed(self.as_str())));

@@ -814,7 +814,8 @@ fn read_target(fields: &[Field]) -> TokenStream {
     });
     let arms = fields.iter().filter(|f| f.location() == Location::Query).map(|f| {
         let (name, json) = (&f.ident, f.attrs.json());
-        quote!(#json => ::openstack_compute::codec::FromQuery::add_query(&mut self.#name, value)
+        let ty = &f.ty;
+        quote!(#json => <#ty as ::openstack_compute::codec::FromQuery>::add_query(&mut self.#name, value)
             .map_err(|e| ::std::format!("query parameter `{}`: {e}", #json))?,)
     });
     quote!(

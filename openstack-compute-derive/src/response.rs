@@ -301,7 +301,12 @@ fn write_fn(view: &ViewArgs) -> TokenStream {
                 ::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut o);
                 o.end();
             }),
-            None => quote!(::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut w);),
+            // No field at this microversion: no body at all, as Nova sends none.
+            None => quote!(
+                if !::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut w) {
+                    return ::std::vec::Vec::new();
+                }
+            ),
         }
     };
     quote!(

@@ -535,6 +535,13 @@ impl<'a> ObjectWriter<'a> {
         ObjectWriter::new(self.out)
     }
 
+    /// `"key": [` ... (the returned writer closes it).
+    pub fn array(&mut self, key: &str) -> ArrayWriter<'_> {
+        self.key(key);
+        self.out.push(b'[');
+        ArrayWriter { out: self.out, first: true }
+    }
+
     /// Closes the object (`}`).
     pub fn end(self) {
         self.out.push(b'}');
@@ -575,14 +582,41 @@ pub fn write_request_body(info: &'static OperationInfo, request: &dyn Fields, v:
 }
 
 /// Writes a parsed response object as Nova sends it at `v`: the fields of `fields` that exist
-/// there, `null` for a required one that is empty.
-pub fn write_response_fields(fields: &'static [FieldInfo], body: &dyn Fields, v: Microversion, w: &mut ObjectWriter<'_>) {
+/// there, `null` for a required one that is empty. Says whether it wrote any.
+pub fn write_response_fields(fields: &'static [FieldInfo], body: &dyn Fields, v: Microversion, w: &mut ObjectWriter<'_>) -> bool {
+    let mut wrote = false;
     for f in fields.iter().filter(|f| f.location == Location::Body && f.range.contains(v)) {
         match body.field_state(f.slot) {
             FieldState::Absent => {}
             FieldState::Empty if !f.required_at(v) => {}
-            _ => body.write_field(f.slot, f.json, w),
+            _ => {
+                body.write_field(f.slot, f.json, w);
+                wrote = true;
+            }
         }
+    }
+    wrote
+}
+
+/// Writes a JSON array, item by item.
+pub struct ArrayWriter<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl ArrayWriter<'_> {
+    /// Starts an object item.
+    pub fn object(&mut self) -> ObjectWriter<'_> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        ObjectWriter::new(self.out)
+    }
+
+    /// Closes the array (`]`).
+    pub fn end(self) {
+        self.out.push(b']');
     }
 }
 
@@ -637,6 +671,50 @@ impl<T: QueryValue> QueryValue for Vec<T> {
             x.push_query(name, query);
         }
     }
+}
+
+/// A value read from a query string (the fake cloud's reading of requests, `testing`).
+pub trait FromQuery: Sized {
+    /// Adds one `name=value` occurrence to the field's slot: a single value replaces, a list
+    /// grows.
+    fn add_query(slot: &mut Option<Self>, value: &str) -> Result<(), String>;
+}
+
+/// A single value, parsed from text.
+pub trait QueryText: Sized {
+    /// Parses the text form.
+    fn from_query_text(text: &str) -> Result<Self, String>;
+}
+
+impl<T: QueryText> FromQuery for Vec<T> {
+    fn add_query(slot: &mut Option<Self>, value: &str) -> Result<(), String> {
+        slot.get_or_insert_with(Vec::new).push(T::from_query_text(value)?);
+        Ok(())
+    }
+}
+
+macro_rules! query_scalar {
+    ($($t:ty => $parse:expr),* $(,)?) => {$(
+        impl QueryText for $t {
+            fn from_query_text(text: &str) -> Result<Self, String> {
+                let parse: fn(&str) -> Result<$t, String> = $parse;
+                parse(text)
+            }
+        }
+        impl FromQuery for $t {
+            fn add_query(slot: &mut Option<Self>, value: &str) -> Result<(), String> {
+                *slot = Some(<$t as QueryText>::from_query_text(value)?);
+                Ok(())
+            }
+        }
+    )*};
+}
+
+query_scalar! {
+    String => |t| Ok(t.to_string()),
+    i64 => |t| t.parse().map_err(|_| "expected an integer".to_string()),
+    bool => |t| t.parse().map_err(|_| "expected true or false".to_string()),
+    Timestamp => |t| Timestamp::parse(t).map_err(|e| e.to_string()),
 }
 
 // ---------------------------------------------------------------------------------------

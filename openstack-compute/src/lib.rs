@@ -43,6 +43,8 @@ pub mod operation;
 mod primitive;
 pub mod server;
 mod servers;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 pub mod wait;
 

@@ -102,10 +102,6 @@ impl Endpoint {
         }
         url
     }
-
-    pub(crate) fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
 }
 
 /// A successful (2xx) response.
@@ -435,11 +431,6 @@ impl Transport {
             span.record("request_id", id);
         }
         parse_version_document(&response.body).map_err(|e| Error::decode(e, response.meta))
-    }
-
-    /// The token now in use (refreshed when due).
-    pub(crate) async fn token(&self) -> Result<std::sync::Arc<Token>, Error> {
-        self.auth.token(&self.http).await
     }
 }
 

@@ -333,7 +333,7 @@ enum ActionState {
     /// Recorded; the events cannot be seen at this microversion.
     Opaque(InstanceAction),
     /// Recorded with no events yet: the compute host has not started.
-    NotStarted(InstanceAction),
+    NotStarted,
     /// Some events have not finished.
     Running(InstanceAction),
     /// Every event finished successfully.
@@ -382,7 +382,7 @@ impl ServerHandle {
         // Before 2.51 only admins see events: an empty list then says nothing.
         let visible = v >= Microversion::new(2, 51);
         Ok(if action.events.is_empty() {
-            if visible { ActionState::NotStarted(action) } else { ActionState::Opaque(action) }
+            if visible { ActionState::NotStarted } else { ActionState::Opaque(action) }
         } else if action.events.iter().all(|e| e.finish_time.is_some()) {
             ActionState::Finished(action)
         } else {
@@ -415,7 +415,7 @@ impl ServerHandle {
             if let Some((facts_a, id)) = tracked {
                 polls += 1;
                 match self.action_at(id, v).await? {
-                    ActionState::NotRecorded | ActionState::NotStarted(_) => {}
+                    ActionState::NotRecorded | ActionState::NotStarted => {}
                     ActionState::Running(a) => action = Some(a),
                     ActionState::Opaque(a) => {
                         // Events unseen: the task state and the status decide.
@@ -559,7 +559,7 @@ impl ServerHandle {
         loop {
             match self.action_at(request_id, v).await? {
                 ActionState::Finished(a) | ActionState::Opaque(a) => return Ok(a),
-                ActionState::NotRecorded | ActionState::NotStarted(_) | ActionState::Running(_) => {}
+                ActionState::NotRecorded | ActionState::NotStarted | ActionState::Running(_) => {}
             }
             let elapsed = clock.now() - start;
             let delay = options.jittered(round);

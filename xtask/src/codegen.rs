@@ -637,6 +637,10 @@ fn root_module(model: &Model) -> TokenStream {
         quote!(<operations::#n::Request as crate::operation::Operation>::INFO)
     });
     let checked = lit(&model.checked_against);
+    let checks = model.ops.iter().map(|o| {
+        let n = ident(&o.name);
+        quote!(crate::testing::check_request::<operations::#n::Request>)
+    });
     quote!(
         //! Code generated from `spec/` by `cargo xtask codegen`.
         pub mod operations;
@@ -654,6 +658,12 @@ fn root_module(model: &Model) -> TokenStream {
         pub static LEGACY_HEADERS: [&str; #count] = [#(#legacy),*];
         /// The facts of every operation, in name order.
         pub static OPERATIONS: &[&crate::operation::OperationInfo] = &[#(#ops),*];
+        /// Reads and checks a request as Nova would (the fake cloud's validator).
+        #[cfg(feature = "testing")]
+        pub(crate) type RequestCheck = fn(&[u8], ::core::option::Option<&str>, &[(::std::string::String, ::std::string::String)], crate::Microversion) -> ::core::result::Result<(), ::std::string::String>;
+        /// Each operation's validator, in the order of `OPERATIONS`.
+        #[cfg(feature = "testing")]
+        pub(crate) static REQUEST_CHECKS: &[RequestCheck] = &[#(#checks),*];
     )
 }
 

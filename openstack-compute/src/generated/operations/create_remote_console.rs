@@ -55,6 +55,7 @@ pub struct Request {
     breakpoints("2.6"),
 )]
 pub struct Response {
+    /// The console protocol, as requested.
     #[field(
         json = "protocol",
         shape = plain,
@@ -63,6 +64,7 @@ pub struct Response {
         required = "2.6..2.104"
     )]
     pub protocol: RemoteConsoleProtocol,
+    /// The console type, as requested.
     #[field(
         json = "type",
         shape = plain,

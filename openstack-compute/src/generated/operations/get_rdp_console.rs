@@ -41,6 +41,7 @@ pub struct Request {
     breakpoints("2.1"),
 )]
 pub struct Response {
+    /// The console type.
     #[field(
         json = "type",
         shape = plain,
@@ -49,6 +50,7 @@ pub struct Response {
         required = "2.1..2.5"
     )]
     pub console_type: RemoteConsoleType,
+    /// Where to open the console; never returned, as the call always fails.
     #[field(
         json = "url",
         shape = plain,

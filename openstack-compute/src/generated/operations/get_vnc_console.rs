@@ -52,6 +52,7 @@ pub struct Request {
     breakpoints("2.1"),
 )]
 pub struct Response {
+    /// The console type, as requested.
     #[field(
         json = "type",
         shape = plain,

@@ -93,6 +93,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub message: ::core::option::Option<String>,
+    /// The project that started the action; null for actions started by `nova-manage`.
     #[field(
         json = "project_id",
         slot = 3,
@@ -113,6 +114,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub request_id: String,
+    /// When the action started.
     #[field(
         json = "start_time",
         slot = 5,
@@ -122,6 +124,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub start_time: Timestamp,
+    /// The user that started the action; null for actions started by `nova-manage`.
     #[field(
         json = "user_id",
         slot = 6,

@@ -573,6 +573,7 @@ pub struct Response {
         required = "2.1..2.68"
     )]
     pub user_id: ::core::option::Option<String>,
+    /// When the server was created.
     #[field(
         json = "created",
         slot = 5,
@@ -582,6 +583,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub created: Timestamp,
+    /// When the server was last updated.
     #[field(
         json = "updated",
         slot = 6,
@@ -653,6 +655,7 @@ pub struct Response {
         required = "2.1..2.68"
     )]
     pub image: ::core::option::Option<EmptyOr<ImageRef>>,
+    /// `self` and `bookmark` links to the server.
     #[field(
         json = "links",
         slot = 13,
@@ -662,6 +665,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub links: Vec<Link>,
+    /// The server's metadata key/value pairs.
     #[field(
         json = "metadata",
         slot = 14,
@@ -681,6 +685,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub progress: Nullable<i64>,
+    /// How the root disk is partitioned (`AUTO` or `MANUAL`).
     #[field(
         json = "OS-DCF:diskConfig",
         slot = 16,
@@ -707,6 +712,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub config_drive: Nullable<serde_json::Value>,
+    /// The key pair name, or null when the server has none.
     #[field(
         json = "key_name",
         slot = 20,
@@ -717,6 +723,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub key_name: Nullable<String>,
+    /// The availability zone the server is in.
     #[field(
         json = "OS-EXT-AZ:availability_zone",
         slot = 21,
@@ -748,6 +755,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub task_state: Nullable<TaskState>,
+    /// The VM state, from which (with the task state) `status` is derived.
     #[field(
         json = "OS-EXT-STS:vm_state",
         slot = 24,
@@ -758,6 +766,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub vm_state: Nullable<VmState>,
+    /// The volumes attached to the server (empty when none).
     #[field(
         json = "os-extended-volumes:volumes_attached",
         slot = 25,
@@ -767,6 +776,7 @@ pub struct Response {
         required = "2.1..2.68"
     )]
     pub volumes_attached: ::core::option::Option<Vec<VolumeAttached>>,
+    /// When the server was launched; null if it has not been yet.
     #[field(
         json = "OS-SRV-USG:launched_at",
         slot = 26,
@@ -777,6 +787,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub launched_at: Nullable<Timestamp>,
+    /// When the server was deleted; null if it has not been.
     #[field(
         json = "OS-SRV-USG:terminated_at",
         slot = 27,
@@ -894,6 +905,7 @@ pub struct Response {
         nullable = "2.3..2.104"
     )]
     pub attr_user_data: Nullable<String>,
+    /// Whether the server is locked.
     #[field(
         json = "locked",
         slot = 39,
@@ -912,6 +924,7 @@ pub struct Response {
         until = "2.104"
     )]
     pub host_status: ::core::option::Option<String>,
+    /// The description, or null when the server has none.
     #[field(
         json = "description",
         slot = 41,
@@ -922,6 +935,7 @@ pub struct Response {
         nullable = "2.19..2.104"
     )]
     pub description: Nullable<String>,
+    /// The server's tags (at most 50).
     #[field(
         json = "tags",
         slot = 42,
@@ -934,6 +948,7 @@ pub struct Response {
     /// Base64-encoded user data (rebuild only).
     #[field(json = "user_data", slot = 43, shape = option, omitted)]
     pub user_data: ::core::option::Option<String>,
+    /// IDs of the certificates used to verify the image's signature; null when none were set.
     #[field(
         json = "trusted_image_certificates",
         slot = 44,
@@ -947,6 +962,7 @@ pub struct Response {
     /// The server group the server is in (at most one).
     #[field(json = "server_groups", slot = 45, shape = option, omitted)]
     pub server_groups: ::core::option::Option<Vec<String>>,
+    /// Why the server was locked; null when it is not locked or no reason was given.
     #[field(
         json = "locked_reason",
         slot = 46,
@@ -956,6 +972,7 @@ pub struct Response {
         nullable = "2.73..2.104"
     )]
     pub locked_reason: Nullable<String>,
+    /// The availability zone the server is pinned to; null when it is not pinned.
     #[field(
         json = "pinned_availability_zone",
         slot = 47,
@@ -965,6 +982,7 @@ pub struct Response {
         nullable = "2.96..2.104"
     )]
     pub pinned_availability_zone: Nullable<String>,
+    /// The scheduler hints given when the server was created.
     #[field(
         json = "scheduler_hints",
         slot = 48,

@@ -243,6 +243,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub user_id: ::core::option::Option<String>,
+    /// When the server was created.
     #[field(
         json = "created",
         slot = 5,
@@ -252,6 +253,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub created: Timestamp,
+    /// When the server was last updated.
     #[field(
         json = "updated",
         slot = 6,
@@ -323,6 +325,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub image: ::core::option::Option<EmptyOr<ImageRef>>,
+    /// `self` and `bookmark` links to the server.
     #[field(
         json = "links",
         slot = 13,
@@ -332,6 +335,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub links: Vec<Link>,
+    /// The server's metadata key/value pairs.
     #[field(
         json = "metadata",
         slot = 14,
@@ -352,6 +356,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub progress: Nullable<i64>,
+    /// How the root disk is partitioned (`AUTO` or `MANUAL`).
     #[field(
         json = "OS-DCF:diskConfig",
         slot = 16,
@@ -385,6 +390,7 @@ pub struct Response {
         nullable = "2.75..2.104"
     )]
     pub config_drive: Nullable<serde_json::Value>,
+    /// The key pair name, or null when the server has none.
     #[field(
         json = "key_name",
         slot = 20,
@@ -395,6 +401,7 @@ pub struct Response {
         nullable = "2.54..2.104"
     )]
     pub key_name: Nullable<String>,
+    /// The availability zone the server is in.
     #[field(
         json = "OS-EXT-AZ:availability_zone",
         slot = 21,
@@ -426,6 +433,7 @@ pub struct Response {
         nullable = "2.75..2.104"
     )]
     pub task_state: Nullable<TaskState>,
+    /// The VM state, from which (with the task state) `status` is derived.
     #[field(
         json = "OS-EXT-STS:vm_state",
         slot = 24,
@@ -436,6 +444,7 @@ pub struct Response {
         nullable = "2.75..2.104"
     )]
     pub vm_state: Nullable<VmState>,
+    /// The volumes attached to the server (empty when none).
     #[field(
         json = "os-extended-volumes:volumes_attached",
         slot = 25,
@@ -445,6 +454,7 @@ pub struct Response {
         required = "2.75..2.104"
     )]
     pub volumes_attached: ::core::option::Option<Vec<VolumeAttached>>,
+    /// When the server was launched; null if it has not been yet.
     #[field(
         json = "OS-SRV-USG:launched_at",
         slot = 26,
@@ -455,6 +465,7 @@ pub struct Response {
         nullable = "2.75..2.104"
     )]
     pub launched_at: Nullable<Timestamp>,
+    /// When the server was deleted; null if it has not been.
     #[field(
         json = "OS-SRV-USG:terminated_at",
         slot = 27,
@@ -566,6 +577,7 @@ pub struct Response {
     /// (admin) Base64-encoded user data.
     #[field(json = "OS-EXT-SRV-ATTR:user_data", slot = 38, shape = nullable, omitted)]
     pub attr_user_data: Nullable<String>,
+    /// Whether the server is locked.
     #[field(
         json = "locked",
         slot = 39,
@@ -584,6 +596,7 @@ pub struct Response {
         until = "2.104"
     )]
     pub host_status: ::core::option::Option<String>,
+    /// The description, or null when the server has none.
     #[field(
         json = "description",
         slot = 41,
@@ -594,6 +607,7 @@ pub struct Response {
         nullable = "2.19..2.104"
     )]
     pub description: Nullable<String>,
+    /// The server's tags (at most 50).
     #[field(
         json = "tags",
         slot = 42,
@@ -614,6 +628,7 @@ pub struct Response {
         nullable = "2.57..2.104"
     )]
     pub user_data: ::core::option::Option<String>,
+    /// IDs of the certificates used to verify the image's signature; null when none were set.
     #[field(
         json = "trusted_image_certificates",
         slot = 44,
@@ -634,6 +649,7 @@ pub struct Response {
         required = "2.71..2.104"
     )]
     pub server_groups: ::core::option::Option<Vec<String>>,
+    /// Why the server was locked; null when it is not locked or no reason was given.
     #[field(
         json = "locked_reason",
         slot = 46,
@@ -644,6 +660,7 @@ pub struct Response {
         nullable = "2.73..2.104"
     )]
     pub locked_reason: Nullable<String>,
+    /// The availability zone the server is pinned to; null when it is not pinned.
     #[field(
         json = "pinned_availability_zone",
         slot = 47,
@@ -654,6 +671,7 @@ pub struct Response {
         nullable = "2.96..2.104"
     )]
     pub pinned_availability_zone: Nullable<String>,
+    /// The scheduler hints given when the server was created.
     #[field(
         json = "scheduler_hints",
         slot = 48,

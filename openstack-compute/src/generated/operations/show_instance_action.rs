@@ -85,6 +85,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub message: ::core::option::Option<String>,
+    /// The project that started the action; null for actions started by `nova-manage`.
     #[field(
         json = "project_id",
         slot = 3,
@@ -105,6 +106,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub request_id: String,
+    /// When the action started.
     #[field(
         json = "start_time",
         slot = 5,
@@ -114,6 +116,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub start_time: Timestamp,
+    /// The user that started the action; null for actions started by `nova-manage`.
     #[field(
         json = "user_id",
         slot = 6,

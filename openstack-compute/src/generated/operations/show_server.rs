@@ -130,6 +130,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub user_id: ::core::option::Option<String>,
+    /// When the server was created.
     #[field(
         json = "created",
         slot = 5,
@@ -139,6 +140,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub created: Timestamp,
+    /// When the server was last updated.
     #[field(
         json = "updated",
         slot = 6,
@@ -210,6 +212,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub image: ::core::option::Option<EmptyOr<ImageRef>>,
+    /// `self` and `bookmark` links to the server.
     #[field(
         json = "links",
         slot = 13,
@@ -219,6 +222,7 @@ pub struct Response {
         required = "2.1..2.104"
     )]
     pub links: Vec<Link>,
+    /// The server's metadata key/value pairs.
     #[field(
         json = "metadata",
         slot = 14,
@@ -238,6 +242,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub progress: Nullable<i64>,
+    /// How the root disk is partitioned (`AUTO` or `MANUAL`).
     #[field(
         json = "OS-DCF:diskConfig",
         slot = 16,
@@ -264,6 +269,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub config_drive: Nullable<serde_json::Value>,
+    /// The key pair name, or null when the server has none.
     #[field(
         json = "key_name",
         slot = 20,
@@ -274,6 +280,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub key_name: Nullable<String>,
+    /// The availability zone the server is in.
     #[field(
         json = "OS-EXT-AZ:availability_zone",
         slot = 21,
@@ -305,6 +312,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub task_state: Nullable<TaskState>,
+    /// The VM state, from which (with the task state) `status` is derived.
     #[field(
         json = "OS-EXT-STS:vm_state",
         slot = 24,
@@ -315,6 +323,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub vm_state: Nullable<VmState>,
+    /// The volumes attached to the server (empty when none).
     #[field(
         json = "os-extended-volumes:volumes_attached",
         slot = 25,
@@ -324,6 +333,7 @@ pub struct Response {
         required = "2.1..2.68"
     )]
     pub volumes_attached: ::core::option::Option<Vec<VolumeAttached>>,
+    /// When the server was launched; null if it has not been yet.
     #[field(
         json = "OS-SRV-USG:launched_at",
         slot = 26,
@@ -334,6 +344,7 @@ pub struct Response {
         nullable = "2.1..2.104"
     )]
     pub launched_at: Nullable<Timestamp>,
+    /// When the server was deleted; null if it has not been.
     #[field(
         json = "OS-SRV-USG:terminated_at",
         slot = 27,
@@ -451,6 +462,7 @@ pub struct Response {
         nullable = "2.3..2.104"
     )]
     pub attr_user_data: Nullable<String>,
+    /// Whether the server is locked.
     #[field(
         json = "locked",
         slot = 39,
@@ -469,6 +481,7 @@ pub struct Response {
         until = "2.104"
     )]
     pub host_status: ::core::option::Option<String>,
+    /// The description, or null when the server has none.
     #[field(
         json = "description",
         slot = 41,
@@ -479,6 +492,7 @@ pub struct Response {
         nullable = "2.19..2.104"
     )]
     pub description: Nullable<String>,
+    /// The server's tags (at most 50).
     #[field(
         json = "tags",
         slot = 42,
@@ -491,6 +505,7 @@ pub struct Response {
     /// Base64-encoded user data (rebuild only).
     #[field(json = "user_data", slot = 43, shape = option, omitted)]
     pub user_data: ::core::option::Option<String>,
+    /// IDs of the certificates used to verify the image's signature; null when none were set.
     #[field(
         json = "trusted_image_certificates",
         slot = 44,
@@ -511,6 +526,7 @@ pub struct Response {
         required = "2.71..2.104"
     )]
     pub server_groups: ::core::option::Option<Vec<String>>,
+    /// Why the server was locked; null when it is not locked or no reason was given.
     #[field(
         json = "locked_reason",
         slot = 46,
@@ -520,6 +536,7 @@ pub struct Response {
         nullable = "2.73..2.104"
     )]
     pub locked_reason: Nullable<String>,
+    /// The availability zone the server is pinned to; null when it is not pinned.
     #[field(
         json = "pinned_availability_zone",
         slot = 47,
@@ -529,6 +546,7 @@ pub struct Response {
         nullable = "2.96..2.104"
     )]
     pub pinned_availability_zone: Nullable<String>,
+    /// The scheduler hints given when the server was created.
     #[field(
         json = "scheduler_hints",
         slot = 48,

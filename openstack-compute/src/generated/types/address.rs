@@ -5,6 +5,7 @@ use crate::types::*;
 /// One IP address of a server on a network.
 #[openstack_compute_derive::object(response)]
 pub struct Address {
+    /// The IP address.
     #[field(
         json = "addr",
         shape = plain,

@@ -5,6 +5,7 @@ use crate::types::*;
 /// A console of the 2.1..2.5 console actions.
 #[openstack_compute_derive::object(response)]
 pub struct Console {
+    /// The console type, as requested.
     #[field(
         json = "type",
         shape = plain,

@@ -5,6 +5,7 @@ use crate::types::*;
 /// The flavor a server was built with, embedded (2.47+).
 #[openstack_compute_derive::object(response)]
 pub struct EmbeddedFlavor {
+    /// The number of virtual CPUs.
     #[field(
         json = "vcpus",
         shape = plain,
@@ -49,6 +50,7 @@ pub struct EmbeddedFlavor {
         required = "2.1..2.104"
     )]
     pub swap: i64,
+    /// The flavor's display name.
     #[field(
         json = "original_name",
         shape = plain,

@@ -5,6 +5,7 @@ use crate::types::*;
 /// Why a server is in ERROR.
 #[openstack_compute_derive::object(response)]
 pub struct Fault {
+    /// The HTTP response code of the error.
     #[field(
         json = "code",
         shape = plain,
@@ -13,6 +14,7 @@ pub struct Fault {
         required = "2.1..2.104"
     )]
     pub code: i64,
+    /// When the error was raised.
     #[field(
         json = "created",
         shape = plain,
@@ -21,6 +23,7 @@ pub struct Fault {
         required = "2.1..2.104"
     )]
     pub created: Timestamp,
+    /// The error message.
     #[field(
         json = "message",
         shape = plain,

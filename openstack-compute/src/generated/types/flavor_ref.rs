@@ -5,6 +5,7 @@ use crate::types::*;
 /// The flavor of a server by reference (before 2.47).
 #[openstack_compute_derive::object(response)]
 pub struct FlavorRef {
+    /// The flavor ID (a string, even when it looks like a number).
     #[field(
         json = "id",
         shape = plain,
@@ -13,6 +14,7 @@ pub struct FlavorRef {
         required = "2.1..2.104"
     )]
     pub id: String,
+    /// Links to the flavor.
     #[field(
         json = "links",
         shape = plain,

@@ -5,6 +5,7 @@ use crate::types::*;
 /// The image a server was built from.
 #[openstack_compute_derive::object(response)]
 pub struct ImageRef {
+    /// The image ID.
     #[field(
         json = "id",
         shape = plain,
@@ -13,6 +14,7 @@ pub struct ImageRef {
         required = "2.1..2.104"
     )]
     pub id: String,
+    /// Links to the image.
     #[field(json = "links", shape = option, since = "2.1", until = "2.104")]
     pub links: ::core::option::Option<Vec<Link>>,
     /// The image's properties (string or null values).

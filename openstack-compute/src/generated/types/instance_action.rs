@@ -33,6 +33,7 @@ pub struct InstanceAction {
         nullable = "2.1..2.104"
     )]
     pub message: ::core::option::Option<String>,
+    /// The project that started the action; null for actions started by `nova-manage`.
     #[field(
         json = "project_id",
         shape = option,
@@ -51,6 +52,7 @@ pub struct InstanceAction {
         required = "2.1..2.104"
     )]
     pub request_id: String,
+    /// When the action started.
     #[field(
         json = "start_time",
         shape = plain,
@@ -59,6 +61,7 @@ pub struct InstanceAction {
         required = "2.1..2.104"
     )]
     pub start_time: Timestamp,
+    /// The user that started the action; null for actions started by `nova-manage`.
     #[field(
         json = "user_id",
         shape = option,

@@ -14,6 +14,7 @@ pub struct InstanceActionEvent {
         required = "2.1..2.104"
     )]
     pub event: String,
+    /// When the step started.
     #[field(
         json = "start_time",
         shape = plain,

@@ -5,6 +5,7 @@ use crate::types::*;
 /// A hypermedia link as Nova renders it.
 #[openstack_compute_derive::object(response)]
 pub struct Link {
+    /// The link's URL.
     #[field(
         json = "href",
         shape = plain,
@@ -13,6 +14,7 @@ pub struct Link {
         required = "2.1..2.104"
     )]
     pub href: String,
+    /// The relation: `self`, `bookmark`, or `next` for the next page.
     #[field(
         json = "rel",
         shape = plain,

@@ -5,6 +5,7 @@ use crate::types::*;
 /// A file to inject into the server (until 2.56).
 #[openstack_compute_derive::object(request)]
 pub struct Personality {
+    /// The path of the file in the guest.
     #[field(
         json = "path",
         shape = plain,

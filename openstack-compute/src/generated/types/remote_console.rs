@@ -5,6 +5,7 @@ use crate::types::*;
 /// A remote console created by `POST /servers/{server_id}/remote-consoles`.
 #[openstack_compute_derive::object(response)]
 pub struct RemoteConsole {
+    /// The console protocol, as requested.
     #[field(
         json = "protocol",
         shape = plain,
@@ -13,6 +14,7 @@ pub struct RemoteConsole {
         required = "2.1..2.104"
     )]
     pub protocol: RemoteConsoleProtocol,
+    /// The console type, as requested.
     #[field(
         json = "type",
         shape = plain,

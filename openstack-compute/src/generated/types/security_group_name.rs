@@ -5,6 +5,7 @@ use crate::types::*;
 /// A security group of a server, by name.
 #[openstack_compute_derive::object(response)]
 pub struct SecurityGroupName {
+    /// The security group's name.
     #[field(
         json = "name",
         shape = plain,

@@ -51,6 +51,7 @@ pub struct Server {
         required = "2.1..2.104"
     )]
     pub user_id: ::core::option::Option<String>,
+    /// When the server was created.
     #[field(
         json = "created",
         shape = plain,
@@ -59,6 +60,7 @@ pub struct Server {
         required = "2.1..2.104"
     )]
     pub created: Timestamp,
+    /// When the server was last updated.
     #[field(
         json = "updated",
         shape = option,
@@ -123,6 +125,7 @@ pub struct Server {
         required = "2.1..2.104"
     )]
     pub image: ::core::option::Option<EmptyOr<ImageRef>>,
+    /// `self` and `bookmark` links to the server.
     #[field(
         json = "links",
         shape = plain,
@@ -131,6 +134,7 @@ pub struct Server {
         required = "2.1..2.104"
     )]
     pub links: Vec<Link>,
+    /// The server's metadata key/value pairs.
     #[field(
         json = "metadata",
         shape = option,
@@ -148,6 +152,7 @@ pub struct Server {
         nullable = "2.1..2.104"
     )]
     pub progress: Nullable<i64>,
+    /// How the root disk is partitioned (`AUTO` or `MANUAL`).
     #[field(
         json = "OS-DCF:diskConfig",
         shape = option,
@@ -178,6 +183,7 @@ pub struct Server {
         nullable = "2.1..2.104"
     )]
     pub config_drive: Nullable<serde_json::Value>,
+    /// The key pair name, or null when the server has none.
     #[field(
         json = "key_name",
         shape = nullable,
@@ -187,6 +193,7 @@ pub struct Server {
         nullable = "2.1..2.104"
     )]
     pub key_name: Nullable<String>,
+    /// The availability zone the server is in.
     #[field(
         json = "OS-EXT-AZ:availability_zone",
         shape = option,
@@ -215,6 +222,7 @@ pub struct Server {
         nullable = "2.1..2.104"
     )]
     pub task_state: Nullable<TaskState>,
+    /// The VM state, from which (with the task state) `status` is derived.
     #[field(
         json = "OS-EXT-STS:vm_state",
         shape = nullable,
@@ -224,6 +232,7 @@ pub struct Server {
         nullable = "2.1..2.104"
     )]
     pub vm_state: Nullable<VmState>,
+    /// The volumes attached to the server (empty when none).
     #[field(
         json = "os-extended-volumes:volumes_attached",
         shape = option,
@@ -232,6 +241,7 @@ pub struct Server {
         required = "2.1..2.104"
     )]
     pub volumes_attached: ::core::option::Option<Vec<VolumeAttached>>,
+    /// When the server was launched; null if it has not been yet.
     #[field(
         json = "OS-SRV-USG:launched_at",
         shape = nullable,
@@ -241,6 +251,7 @@ pub struct Server {
         nullable = "2.1..2.104"
     )]
     pub launched_at: Nullable<Timestamp>,
+    /// When the server was deleted; null if it has not been.
     #[field(
         json = "OS-SRV-USG:terminated_at",
         shape = nullable,
@@ -342,6 +353,7 @@ pub struct Server {
         nullable = "2.3..2.104"
     )]
     pub attr_user_data: Nullable<String>,
+    /// Whether the server is locked.
     #[field(
         json = "locked",
         shape = option,
@@ -353,6 +365,7 @@ pub struct Server {
     /// The state of the compute host (policy-dependent).
     #[field(json = "host_status", shape = option, since = "2.16", until = "2.104")]
     pub host_status: ::core::option::Option<String>,
+    /// The description, or null when the server has none.
     #[field(
         json = "description",
         shape = nullable,
@@ -362,6 +375,7 @@ pub struct Server {
         nullable = "2.19..2.104"
     )]
     pub description: Nullable<String>,
+    /// The server's tags (at most 50).
     #[field(
         json = "tags",
         shape = option,
@@ -380,6 +394,7 @@ pub struct Server {
         nullable = "2.57..2.104"
     )]
     pub user_data: ::core::option::Option<String>,
+    /// IDs of the certificates used to verify the image's signature; null when none were set.
     #[field(
         json = "trusted_image_certificates",
         shape = nullable,
@@ -398,6 +413,7 @@ pub struct Server {
         required = "2.71..2.104"
     )]
     pub server_groups: ::core::option::Option<Vec<String>>,
+    /// Why the server was locked; null when it is not locked or no reason was given.
     #[field(
         json = "locked_reason",
         shape = nullable,
@@ -407,6 +423,7 @@ pub struct Server {
         nullable = "2.73..2.104"
     )]
     pub locked_reason: Nullable<String>,
+    /// The availability zone the server is pinned to; null when it is not pinned.
     #[field(
         json = "pinned_availability_zone",
         shape = nullable,
@@ -416,6 +433,7 @@ pub struct Server {
         nullable = "2.96..2.104"
     )]
     pub pinned_availability_zone: Nullable<String>,
+    /// The scheduler hints given when the server was created.
     #[field(
         json = "scheduler_hints",
         shape = option,

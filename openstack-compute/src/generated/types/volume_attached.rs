@@ -5,6 +5,7 @@ use crate::types::*;
 /// A volume attached to a server.
 #[openstack_compute_derive::object(response)]
 pub struct VolumeAttached {
+    /// The volume ID.
     #[field(
         json = "id",
         shape = plain,
@@ -13,6 +14,7 @@ pub struct VolumeAttached {
         required = "2.1..2.104"
     )]
     pub id: String,
+    /// Whether the volume is deleted with the server (false by default).
     #[field(
         json = "delete_on_termination",
         shape = option,
