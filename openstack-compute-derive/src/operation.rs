@@ -340,9 +340,12 @@ enum At {
     Nullable,
 }
 
-fn shape_at(f: &Field, v: Version) -> Option<At> {
+/// A field's shape at `v`. In an `object_or_null` body the object itself is optional, so
+/// what the object requires is optional in the per-version type (and checked when sent).
+fn shape_at(f: &Field, v: Version, body: Body) -> Option<At> {
     let e = f.attrs.at(v)?;
-    Some(match (e.required_at(v), e.nullable_at(v)) {
+    let required = e.required_at(v) && !(body == Body::ObjectOrNull && e.location == Location::Body);
+    Some(match (required, e.nullable_at(v)) {
         (true, false) => At::Plain,
         (true, true) => At::RequiredNullable,
         (false, false) => At::Optional,
@@ -374,7 +377,7 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     let stretches = attrs::stretches(&op.breakpoints, op.range.until);
     for f in &fields {
         for s in &stretches {
-            if shape_at(f, s.since) != shape_at(f, s.until)
+            if shape_at(f, s.since, op.body) != shape_at(f, s.until, op.body)
                 || f.attrs.at(s.since).map(|e| e.range) != f.attrs.at(s.until).map(|e| e.range)
             {
                 return Err(syn::Error::new_spanned(
@@ -834,7 +837,7 @@ fn read_target(fields: &[Field]) -> TokenStream {
 fn versioned(op: &OpArgs, ident: &Ident, fields: &[Field], s: Range) -> TokenStream {
     let vident = s.since.ident();
     let name = &op.name;
-    let present: Vec<(&Field, At)> = fields.iter().filter_map(|f| shape_at(f, s.since).map(|a| (f, a))).collect();
+    let present: Vec<(&Field, At)> = fields.iter().filter_map(|f| shape_at(f, s.since, op.body).map(|a| (f, a))).collect();
     let defs = present.iter().map(|(f, at)| {
         let (n, ty, docs) = (&f.ident, &f.ty, &f.docs);
         let t = match at {

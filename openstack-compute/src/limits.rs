@@ -7,9 +7,10 @@
 //! Nova's printable-characters rule, and `uuid` is oslo's `is_uuid_like`.
 //!
 //! Where this is stricter than Nova, on purpose: Python's `$` also matches before a final
-//! newline, so Nova's patterns accept `"host\n"`; these checks do not. `base64` must be
-//! well-formed here, while Nova's check lets malformed padding through to fail later. `regex`
-//! (query filters) is only checked to be non-empty: whether it compiles is Python's to say.
+//! newline, so Nova's patterns accept `"host\n"`; these checks do not. `regex` (query filters)
+//! is only checked to be non-empty: whether it compiles is Python's to say. `base64` is read as
+//! Python's non-strict decoder reads it (characters outside the alphabet are skipped; the data
+//! must end on a whole byte).
 
 use std::fmt;
 
@@ -248,16 +249,18 @@ fn uuid_like(s: &str) -> bool {
     hex.len() == 32 && hex.iter().all(u8::is_ascii_hexdigit)
 }
 
+/// Python's `base64.b64decode` without `validate`: characters outside the alphabet are
+/// skipped; data up to the first `=` must end on a whole byte, with the padding that needs.
 fn base64_like(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() % 4 != 0 {
-        return false;
+    let alphabet = |c: &u8| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/';
+    let kept: Vec<u8> = s.bytes().filter(|c| alphabet(c) || *c == b'=').collect();
+    let data = kept.iter().take_while(|c| **c != b'=').count();
+    let pads = kept[data..].iter().filter(|c| **c == b'=').count();
+    match data % 4 {
+        0 => true,
+        1 => false,
+        r => pads >= 4 - r,
     }
-    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
-    pad <= 2
-        && b[..b.len() - pad]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
 fn cidr(s: &str) -> bool {
@@ -351,7 +354,9 @@ mod tests {
         assert!(!Format::Cidr.matches("10.0.0.0"));
         assert!(!Format::Cidr.matches("10.0.0.0/33"));
         assert!(Format::Base64.matches("aGVsbG8="));
+        assert!(Format::Base64.matches("aGVs bG8=")); // Python skips what is not base64
         assert!(!Format::Base64.matches("aGVsbG8"));
+        assert!(!Format::Base64.matches("aGVsb"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use reqwest::header::{self, HeaderName, HeaderValue};
 use tracing::Instrument;
 
-use crate::auth::{Authenticator, Token};
+use crate::auth::Authenticator;
 use crate::config::{Config, ConfigError, RetryPolicy};
 use crate::error::{ApiError, Error, ResponseMeta};
 use crate::microversion::{Microversion, VersionRange};

@@ -7,6 +7,7 @@ pub mod drift;
 pub mod limits;
 pub mod model;
 pub mod reference;
+pub mod replay;
 pub mod spec;
 pub mod types;
 pub mod validate;

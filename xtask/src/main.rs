@@ -11,6 +11,7 @@ const USAGE: &str = "usage: cargo xtask COMMAND
   drift [--version X] [--dir DIR] [--all]   compare spec/ with Nova release X's own schemas
                                             (default: the release spec/api.yaml names; --all
                                             also prints what spec/drift-allow.yaml accepts)
+  replay DIR                                round-trip every Nova sample under DIR through the SDK's types
   nova-reference [--version X] [--compare DIR]
                                             build (or find cached) Nova X's reference in
                                             target/nova-reference/X/";
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         ["codegen"] => load(&root).and_then(|m| xtask::codegen::run(&m, xtask::codegen::Mode::Write)),
         ["codegen", "--check"] => load(&root).and_then(|m| xtask::codegen::run(&m, xtask::codegen::Mode::Check)),
         ["drift", rest @ ..] => drift(&root, rest),
+        ["replay", dir] => load(&root).and_then(|m| xtask::replay::run(&m, Path::new(dir))),
         ["nova-reference", rest @ ..] => xtask::reference::run(&root, rest),
         _ => Err(USAGE.to_string()),
     };

@@ -1,11 +1,10 @@
 //! Round-trips sample files through the generated types. Driven by `cargo xtask replay`,
-//! which owns the mapping (from `spec/upstream-samples.yaml`): each stdin line is
+//! which owns the mapping (`spec/upstream-samples.yaml`): each stdin line is
 //! `path<TAB>operation<TAB>request|response<TAB>2.N`; each stdout line is `ok<TAB>path` or
 //! `fail<TAB>path<TAB>reason`.
 
 use std::io::{BufRead, Write};
 
-use openstack_compute::__private::Direction;
 use openstack_compute::Microversion;
 
 fn main() {
@@ -19,14 +18,9 @@ fn main() {
             continue;
         };
         let result = (|| {
-            let direction = match direction {
-                "request" => Direction::Request,
-                "response" => Direction::Response,
-                other => return Err(format!("unknown direction `{other}`")),
-            };
             let version: Microversion = version.parse().map_err(|e| format!("{e}"))?;
-            let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-            tests::roundtrip_text(operation, direction, version, &text)
+            let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+            tests::roundtrip_sample(operation, direction == "request", version, &bytes)
         })();
         let _ = match result {
             Ok(()) => writeln!(stdout, "ok\t{path}"),

@@ -1,6 +1,0 @@
-use openstack_compute::operation::lock;
-
-fn main() {
-    let mut request = lock::V2_1::new();
-    request.locked_reason = Some("maintenance".into());
-}
