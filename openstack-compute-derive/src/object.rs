@@ -170,7 +170,7 @@ pub fn state_of(value: TokenStream, shape: Shape, empty_means_unknown: bool) -> 
             ::openstack_compute::types::Nullable::Null => #fs::Null,
             ::openstack_compute::types::Nullable::Value(_) => #fs::Value,
         }),
-        Shape::List => quote!(if #value.is_empty() { #fs::Empty } else { #fs::Value }),
+        Shape::List => quote!(if #value.is_empty() { #fs::EmptyList } else { #fs::Value }),
     }
 }
 

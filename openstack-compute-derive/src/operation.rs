@@ -1024,13 +1024,22 @@ fn call(op: &OpArgs, ident: &Ident, fields: &[Field]) -> TokenStream {
         .iter()
         .map(|a| fields.iter().find(|f| &f.ident == a).expect("checked"))
         .collect();
+    // A nullable argument is an `Option`: `None` sends null (live-migrate's `host`).
     let params = arg_fields.iter().map(|f| {
         let (n, ty) = (&f.ident, &f.ty);
-        quote!(#n: impl ::core::convert::Into<#ty>)
+        if f.nullable {
+            quote!(#n: ::core::option::Option<#ty>)
+        } else {
+            quote!(#n: impl ::core::convert::Into<#ty>)
+        }
     });
     let sets = arg_fields.iter().map(|f| {
         let n = &f.ident;
-        quote!(.#n(#n))
+        if f.nullable {
+            quote!({ request.#n = ::openstack_compute::types::Nullable::from(#n); })
+        } else {
+            quote!({ request.#n = ::core::option::Option::Some(#n.into()); })
+        }
     });
     let how = match (&op.key, op.kind) {
         (Some(k), Kind::Action) => format!("`POST {}` with `{{\"{}\": ..}}`", op.path.value(), k.value()),
@@ -1115,7 +1124,9 @@ fn call(op: &OpArgs, ident: &Ident, fields: &[Field]) -> TokenStream {
         impl #owner {
             #[doc = #method_doc]
             pub fn #method(&self, #(#params),*) -> Call {
-                let request = #ident::default()#(#sets)*;
+                #[allow(unused_mut)]
+                let mut request = #ident::default();
+                #(#sets)*
                 Call(#core)
             }
         }

@@ -378,7 +378,7 @@ fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Ran
             None => {
                 let state = object::state_of(quote!(u.#n), f.shape, false);
                 from.push(quote!(
-                    if !::core::matches!(#state, ::openstack_compute::codec::FieldState::Absent | ::openstack_compute::codec::FieldState::Empty) {
+                    if !::core::matches!(#state, ::openstack_compute::codec::FieldState::Absent | ::openstack_compute::codec::FieldState::Empty | ::openstack_compute::codec::FieldState::EmptyList) {
                         return ::core::result::Result::Err(::openstack_compute::DecodeError::new(#context, ::std::format!("field `{}` is not part of this response", #json)));
                     }
                 ));

@@ -115,4 +115,59 @@ impl Compute {
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
     }
+
+    /// Sends `body` as it is to `/servers/{server_id}/action` at `version`, with no check:
+    /// the escape hatch for what the typed path refuses (to see what Nova answers). The
+    /// response body is returned as JSON (`null` when empty).
+    pub async fn send_raw_action(
+        &self,
+        server_id: &str,
+        body: &serde_json::Value,
+        version: Microversion,
+    ) -> Result<crate::Output<serde_json::Value>, Error> {
+        let server = self.server_versions().await?;
+        if !server.contains(version) {
+            return Err(Error::MicroversionUnsupported {
+                wanted: version,
+                supported: server,
+            });
+        }
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let target = crate::operation::Target::default();
+        let raw = self
+            .inner
+            .transport
+            .send(&RAW_ACTION, Some(server_id), &target, version, Some(bytes))
+            .await?;
+        let value = if raw.body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Value::Null
+        } else {
+            match serde_json::from_slice(&raw.body) {
+                Ok(v) => v,
+                Err(e) => return Err(Error::decode(crate::DecodeError::json("raw action response", &e), raw.meta)),
+            }
+        };
+        Ok(crate::Output::new(value, raw.meta))
+    }
 }
+
+/// The facts the transport needs for a raw action: where it goes, and that it is a POST.
+static RAW_ACTION: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "raw_action",
+    key: None,
+    method: crate::operation::Method::Post,
+    is_action: true,
+    path: "/servers/{server_id}/action",
+    range: VersionRange::ALL,
+    status: 202,
+    errors: &[],
+    policy: crate::operation::Policy::None,
+    body: crate::operation::BodyKind::Object,
+    lock_checked: false,
+    never_succeeds: false,
+    server_status: None,
+    instance_action: None,
+    request: &[],
+    response: None,
+    breakpoints: &[],
+};

@@ -29,8 +29,10 @@ pub enum FieldState {
     Null,
     /// A value.
     Value,
-    /// A response field read as `None` (absent or null), or an empty list.
+    /// A response field read as `None` (absent or null).
     Empty,
+    /// A list that reads as empty when absent, and is empty.
+    EmptyList,
 }
 
 /// Per-field access the tables drive: implemented by every generated request and object.
@@ -142,7 +144,7 @@ pub fn check_response(
             FieldState::Absent => true,
             FieldState::Null => !f.nullable_at(v),
             FieldState::Empty => !f.nullable_at(v) && f.location != Location::LocationHeader,
-            FieldState::Value => false,
+            FieldState::Value | FieldState::EmptyList => false,
         };
         if missing {
             return Err(context.error(format!("missing field `{}`", f.json)));
@@ -588,7 +590,7 @@ pub fn write_response_fields(fields: &'static [FieldInfo], body: &dyn Fields, v:
     for f in fields.iter().filter(|f| f.location == Location::Body && f.range.contains(v)) {
         match body.field_state(f.slot) {
             FieldState::Absent => {}
-            FieldState::Empty if !f.required_at(v) => {}
+            FieldState::Empty | FieldState::EmptyList if !f.required_at(v) => {}
             _ => {
                 body.write_field(f.slot, f.json, w);
                 wrote = true;

@@ -113,3 +113,37 @@ pub fn server_json(id: &str, status: &str) -> serde_json::Value {
         "OS-EXT-SRV-ATTR:hostname": "web-1", "pinned_availability_zone": null, "scheduler_hints": {}
     }})
 }
+
+/// A scripted sequence of JSON bodies: each request gets the next one (the last repeats); a
+/// `null` entry, or an empty script, answers 404 as Nova does for what is not there (yet).
+#[derive(Clone)]
+pub struct Script {
+    bodies: Arc<Vec<serde_json::Value>>,
+    served: Arc<AtomicUsize>,
+}
+
+impl Script {
+    pub fn new(bodies: Vec<serde_json::Value>) -> Script {
+        Script {
+            bodies: Arc::new(bodies),
+            served: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many requests the script has answered.
+    pub fn served(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+}
+
+impl Respond for Script {
+    fn respond(&self, _req: &Request) -> ResponseTemplate {
+        let n = self.served.fetch_add(1, Ordering::SeqCst);
+        match self.bodies.get(n).or(self.bodies.last()) {
+            Some(body) if !body.is_null() => ResponseTemplate::new(200)
+                .insert_header("x-openstack-request-id", format!("req-poll-{n}").as_str())
+                .set_body_json(body),
+            _ => ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"message": "not found", "code": 404}})),
+        }
+    }
+}

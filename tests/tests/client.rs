@@ -1,0 +1,532 @@
+//! The client against wiremock: the Keystone flow, negotiation, headers, typed errors,
+//! retries and the single-flight token cache.
+
+use std::time::Duration;
+
+use openstack_compute::config::Interface;
+use openstack_compute::{Compute, Error, ErrorKind, Microversion, VersionStrategy};
+use serde_json::json;
+use tests::mock::{MockCloud, TOKEN_PREFIX};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+const SERVER: &str = "0199340e-0f3e-4612-96be-6f1861b192b5";
+
+fn accepted(id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(202).insert_header("x-openstack-request-id", id)
+}
+
+#[tokio::test]
+async fn stop_sends_the_exact_body_token_and_both_microversion_headers() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(body_json(json!({"os-stop": null})))
+        .and(header("x-auth-token", format!("{TOKEN_PREFIX}1").as_str()))
+        .and(header("openstack-api-version", "compute 2.100"))
+        .and(header("x-openstack-nova-api-version", "2.100"))
+        .respond_with(accepted("req-stop-1").insert_header("openstack-api-version", "compute 2.100"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let out = compute.server(SERVER).stop().send().await.unwrap();
+    assert_eq!(out.request_id(), Some("req-stop-1"));
+    assert_eq!(out.microversion(), Some(Microversion::new(2, 100)));
+    assert_eq!(out.status(), 202);
+    assert_eq!(cloud.tokens(), 1);
+}
+
+#[tokio::test]
+async fn compute_request_id_header_is_the_fallback() {
+    let cloud = MockCloud::start("2.1").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(202).insert_header("x-compute-request-id", "req-legacy"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let out = compute.server(SERVER).stop().send().await.unwrap();
+    assert_eq!(out.request_id(), Some("req-legacy"));
+}
+
+#[tokio::test]
+async fn stop_on_stopped_server_is_conflict_with_message_and_request_id() {
+    let cloud = MockCloud::start("2.100").await;
+    let fault = json!({"conflictingRequest": {
+        "message": "Cannot 'stop' instance 0199340e while it is in vm_state stopped", "code": 409}});
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .insert_header("x-openstack-request-id", "req-409")
+                .set_body_json(fault),
+        )
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!(api.kind, ErrorKind::Conflict);
+    assert_eq!(api.fault(), Some("conflictingRequest"));
+    assert_eq!(
+        api.message(),
+        "Cannot 'stop' instance 0199340e while it is in vm_state stopped"
+    );
+    assert_eq!(api.code(), Some(409));
+    assert_eq!(err.request_id(), Some("req-409"));
+    assert!(err.to_string().contains("req-409"));
+}
+
+#[tokio::test]
+async fn project_id_mismatch_is_bad_request_with_novas_message() {
+    // The seed's legacy `/v2/{project_id}` endpoint, configured statically.
+    let server = wiremock::MockServer::start().await;
+    let project = "295f0b8574504834bd6249d91dbd5a9c";
+    Mock::given(method("GET"))
+        .and(path("/v2/"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"version": {"id": "v2.0", "version": "", "min_version": ""}})),
+        )
+        .mount(&server)
+        .await;
+    let message = "Malformed request URL: URL's project_id '295f0b8574504834bd6249d91dbd5a9c' doesn't match Context's project_id '895f0b8574504834bd6249d91dbd5a9c'";
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/{project}/servers/{SERVER}/action")))
+        .and(header("openstack-api-version", "compute 2.1"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("x-compute-request-id", "req-a551a412-b723-46f7-9b37-861c601495a1")
+                .set_body_json(json!({"badRequest": {"message": message, "code": 400}})),
+        )
+        .mount(&server)
+        .await;
+    let config = openstack_compute::Config::builder()
+        .static_endpoint(
+            &format!("{}/v2/{project}", server.uri()),
+            "cd08bf66ed2044c0ae07458cfeb42e82",
+        )
+        .build()
+        .unwrap();
+    let compute = Compute::new(config).unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.kind, ErrorKind::BadRequest);
+    assert_eq!(api.message(), message);
+    assert_eq!(err.request_id(), Some("req-a551a412-b723-46f7-9b37-861c601495a1"));
+}
+
+#[tokio::test]
+async fn html_500_from_a_proxy_is_a_typed_error_with_a_short_excerpt() {
+    let cloud = MockCloud::start("2.100").await;
+    let page = format!(
+        "<html><body><h1>500 Internal Server Error</h1>{}</body></html>",
+        "x".repeat(5000)
+    );
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(500).set_body_raw(page, "text/html"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.kind, ErrorKind::ServerFault);
+    assert!(api.fault().is_none());
+    assert!(api.message().starts_with("<html><body><h1>500 Internal Server Error"));
+    assert!(api.message().chars().count() <= 201);
+}
+
+#[tokio::test]
+async fn truncated_and_empty_bodies_are_decode_errors_with_the_request_id() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(body_json(json!({"os-getConsoleOutput": {}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-openstack-request-id", "req-trunc")
+                .set_body_raw(r#"{"output": "boot"#, "application/json"),
+        )
+        .up_to_n_times(1)
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(200).insert_header("x-openstack-request-id", "req-empty"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let err = compute.server(SERVER).get_console_output().send().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert_eq!(err.request_id(), Some("req-trunc"));
+    let err = compute.server(SERVER).get_console_output().send().await.unwrap_err();
+    assert!(err.to_string().contains("empty body"), "{err}");
+    assert_eq!(err.request_id(), Some("req-empty"));
+}
+
+#[tokio::test]
+async fn console_output_is_typed() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(body_json(json!({"os-getConsoleOutput": {"length": 50}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"output": "login: "})))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let out = compute
+        .server(SERVER)
+        .get_console_output()
+        .length(50)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.output, "login: ");
+}
+
+#[tokio::test]
+async fn a_field_outside_its_microversion_is_refused_before_sending() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("x"))
+        .expect(0)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let err = compute
+        .server(SERVER)
+        .live_migrate(None, true)
+        .disk_over_commit(false)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`live_migrate`: field `disk_over_commit` is accepted in microversions 2.1..2.24, not at 2.100"
+    );
+    let err = compute
+        .server(SERVER)
+        .live_migrate(None, openstack_compute::types::BlockMigration::Auto)
+        .at_microversion(Microversion::new(2, 24))
+        .disk_over_commit(false)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`live_migrate`: field `block_migration` value \"auto\" is accepted in microversions 2.25..2.104, not at 2.24"
+    );
+}
+
+#[tokio::test]
+async fn lowest_required_strategy_sends_the_lowest_version_the_fields_need() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(header("openstack-api-version", "compute 2.30"))
+        .and(body_json(
+            json!({"os-migrateLive": {"host": "c2", "block_migration": "auto", "force": true}}),
+        ))
+        .respond_with(accepted("req-lm"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().version(VersionStrategy::LowestRequired).build().unwrap()).unwrap();
+    let call = compute
+        .server(SERVER)
+        .live_migrate(Some("c2".into()), openstack_compute::types::BlockMigration::Auto)
+        .force(true);
+    call.send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pinned_version_above_the_servers_maximum_is_refused() {
+    let cloud = MockCloud::start("2.60").await;
+    let compute = Compute::new(
+        cloud
+            .config()
+            .version(VersionStrategy::Pinned(Microversion::new(2, 73)))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    assert!(matches!(err, Error::MicroversionUnsupported { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "microversion 2.73 is not supported by the server (it supports 2.1..2.60)"
+    );
+}
+
+#[tokio::test]
+async fn highest_common_uses_the_servers_maximum_when_below_ours() {
+    let cloud = MockCloud::start("2.60").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(header("openstack-api-version", "compute 2.60"))
+        .respond_with(accepted("r"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn internal_interface_selects_the_internal_endpoint() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1-internal/"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.90", "min_version": "2.1"}})),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/compute/v2.1-internal/servers/{SERVER}/action")))
+        .and(header("openstack-api-version", "compute 2.90"))
+        .respond_with(accepted("r-int"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().interface(Interface::Internal).build().unwrap()).unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_region_without_compute_is_a_clear_endpoint_error() {
+    let cloud = MockCloud::start("2.100").await;
+    let compute = Compute::new(cloud.config().region("Elsewhere").build().unwrap()).unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no compute endpoint: the compute service has no public endpoint in region Elsewhere"
+    );
+}
+
+#[tokio::test]
+async fn one_thousand_concurrent_calls_share_one_token_request() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let calls = (0..1000).map(|_| {
+        let compute = compute.clone();
+        tokio::spawn(async move { compute.server(SERVER).stop().send().await })
+    });
+    for call in futures_util::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    assert_eq!(cloud.tokens(), 1, "exactly one auth request for 1000 calls");
+}
+
+#[tokio::test]
+async fn a_token_near_expiry_is_refreshed_before_use() {
+    // Tokens live 100 s, under the 120 s refresh margin: each call needs a new one.
+    let cloud = MockCloud::start_with("2.100", 100).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    // One for version discovery and one for each call.
+    assert_eq!(cloud.tokens(), 3);
+    // Hour-long tokens are reused.
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    assert_eq!(cloud.tokens(), 1);
+}
+
+#[tokio::test]
+async fn a_401_re_authenticates_once_and_retries_once() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(header("x-auth-token", format!("{TOKEN_PREFIX}1").as_str()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"error": {"message": "The request you have made requires authentication.", "code": 401}}),
+        ))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .and(header("x-auth-token", format!("{TOKEN_PREFIX}2").as_str()))
+        .respond_with(accepted("req-after-reauth"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let out = compute.server(SERVER).stop().send().await.unwrap();
+    assert_eq!(out.request_id(), Some("req-after-reauth"));
+    assert_eq!(cloud.tokens(), 2);
+}
+
+#[tokio::test]
+async fn a_persistent_401_is_returned_after_one_retry() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(2)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    assert_eq!(err.api().unwrap().kind, ErrorKind::Unauthorized);
+    assert_eq!(cloud.tokens(), 2);
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_auth_error_without_the_password() {
+    let server = wiremock::MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}})))
+        .mount(&server)
+        .await;
+    let config = openstack_compute::Config::builder()
+        .password_auth(&format!("{}/v3", server.uri()), "demo", "wrong-pass-123", "demo")
+        .build()
+        .unwrap();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("requires authentication"));
+    assert!(!shown.contains("wrong-pass-123"));
+}
+
+#[tokio::test]
+async fn an_action_post_is_not_retried_on_503_but_a_get_is() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().max_retries(3).build().unwrap()).unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    assert_eq!(err.api().unwrap().kind, ErrorKind::Unavailable);
+    assert_eq!(err.api().unwrap().retry_after(), Some(Duration::ZERO));
+}
+
+#[tokio::test]
+async fn discovery_is_retried_on_503_and_cached() {
+    let server = wiremock::MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.95", "min_version": "2.1"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(accepted("r"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let config = openstack_compute::Config::builder()
+        .static_endpoint(&format!("{}/v2.1", server.uri()), "tok")
+        .initial_backoff(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let compute = Compute::new(config).unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    assert_eq!(compute.server_versions().await.unwrap().max, Microversion::new(2, 95));
+}
+
+#[tokio::test]
+async fn a_slow_response_times_out() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("slow").set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(
+        cloud
+            .config()
+            .request_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_transport_error() {
+    let config = openstack_compute::Config::builder()
+        .static_endpoint("http://127.0.0.1:9/v2.1", "tok")
+        .max_retries(1)
+        .initial_backoff(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_global_request_id_is_sent_on_every_call() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(accepted("r"))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().global_request_id(true).build().unwrap()).unwrap();
+    let global = compute.config().global_request_id.clone().expect("one per client");
+    assert!(global.starts_with("req-") && global.len() == 40, "{global}");
+    compute.server(SERVER).stop().send().await.unwrap();
+    compute.server(SERVER).stop().send().await.unwrap();
+    let requests = cloud.server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4, "token, discovery, two stops");
+    for r in &requests {
+        assert_eq!(
+            r.headers.get("x-openstack-request-id").and_then(|v| v.to_str().ok()),
+            Some(global.as_str()),
+            "{}",
+            r.url
+        );
+    }
+}

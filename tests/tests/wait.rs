@@ -1,0 +1,399 @@
+//! Waiters against scripted Nova behaviour: each test mounts the sequence of server and
+//! instance-action bodies Nova produces for a case (one body per poll; the last repeats), and
+//! waits on a [`ManualClock`], so the waits take no real time and every count is exact,
+//! whatever the machine is doing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use openstack_compute::testing::ManualClock;
+use openstack_compute::types::{RebootType, ServerStatus};
+use openstack_compute::wait::{Outcome, WaitError};
+use openstack_compute::{Compute, Error, Microversion, VersionStrategy, WaitOptions};
+use serde_json::{Value, json};
+use tests::mock::{MockCloud, Script};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+const SERVER: &str = "8f2c3a4e-6b1d-4f0e-9a7c-2d5e8b1f4c60";
+const RID: &str = "req-00000000-0000-4000-8000-00000000c0de";
+
+fn server(status: &str, task_state: Option<&str>) -> Value {
+    let mut body = tests::mock::server_json(SERVER, status);
+    body["server"]["OS-EXT-STS:task_state"] = json!(task_state);
+    body
+}
+
+fn broken(status: &str, message: &str) -> Value {
+    let mut body = server(status, None);
+    body["server"]["fault"] = json!({"code": 500, "created": "2026-01-01T00:00:09Z", "message": message});
+    body
+}
+
+/// An instance action as Nova shows it at 2.84+: `events` as `(name, finished, result)`.
+fn action(name: &str, events: &[(&str, bool, Option<&str>)]) -> Value {
+    let events: Vec<Value> = events
+        .iter()
+        .map(|(event, finished, result)| {
+            json!({"event": event, "start_time": "2026-01-01T00:00:01.000000",
+                "finish_time": if *finished { json!("2026-01-01T00:00:05.000000") } else { Value::Null },
+                "result": result, "hostId": "h", "details": null})
+        })
+        .collect();
+    json!({"instanceAction": {"action": name, "instance_uuid": SERVER, "message": null, "project_id": "p-123",
+        "request_id": RID, "start_time": "2026-01-01T00:00:00.000000", "user_id": "u-1",
+        "updated_at": "2026-01-01T00:00:05.000000", "events": events}})
+}
+
+fn options(clock: &Arc<ManualClock>) -> WaitOptions {
+    WaitOptions::new(Duration::from_secs(60)).jitter(0.0).clock(clock.clone())
+}
+
+struct Case {
+    cloud: MockCloud,
+    compute: Compute,
+    shows: Script,
+    actions: Script,
+    clock: Arc<ManualClock>,
+}
+
+/// A cloud at `max` where the call answers 202 with the request ID `RID`, show answers the
+/// `shows` in turn and the instance action the `actions` (an empty list: not recorded, 404).
+async fn case(max: &str, shows: Vec<Value>, actions: Vec<Value>) -> Case {
+    let cloud = MockCloud::start(max).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(202).insert_header("x-openstack-request-id", RID))
+        .mount(&cloud.server)
+        .await;
+    let shows = Script::new(shows);
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(shows.clone())
+        .mount(&cloud.server)
+        .await;
+    let actions = Script::new(actions);
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}")))
+        .respond_with(actions.clone())
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    Case {
+        cloud,
+        compute,
+        shows,
+        actions,
+        clock: ManualClock::new(),
+    }
+}
+
+fn wait_error(e: Error) -> WaitError {
+    match e {
+        Error::Wait(w) => *w,
+        other => panic!("expected a wait error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn stop_of_a_server_in_error_waits_for_its_own_action_to_end() {
+    // Nova accepts os-stop from ERROR and keeps showing ERROR (vm_state error) while the
+    // task state is powering-off: ERROR is where it started, not where it ended. While the
+    // action runs, polling it stands in for polling the server.
+    let c = case(
+        "2.100",
+        vec![server("SHUTOFF", None)],
+        vec![
+            action("stop", &[("compute_stop_instance", false, None)]),
+            action("stop", &[("compute_stop_instance", false, None)]),
+            action("stop", &[("compute_stop_instance", true, Some("Success"))]),
+        ],
+    )
+    .await;
+    let done = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap();
+    assert_eq!(done.server.status, ServerStatus::Shutoff);
+    assert_eq!(done.outcome, Outcome::Ended);
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (3, 1, 4));
+
+    // The event finished but the server still shows ERROR with the task in flight: not the end.
+    let c = case(
+        "2.100",
+        vec![server("ERROR", Some("powering-off")), server("ERROR", Some("powering-off")), server("SHUTOFF", None)],
+        vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])],
+    )
+    .await;
+    let done = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap();
+    assert_eq!(done.server.status, ServerStatus::Shutoff);
+    assert_eq!(c.shows.served(), 3);
+}
+
+#[tokio::test]
+async fn hard_reboot_and_rescue_from_error_end_where_they_end() {
+    for (status_during, task, end, key) in [
+        ("ERROR", "reboot_started_hard", "ACTIVE", "reboot"),
+        ("ERROR", "rescuing", "RESCUE", "rescue"),
+    ] {
+        let c = case(
+            "2.100",
+            vec![server(status_during, Some(task)), server(status_during, Some(task)), server(end, None)],
+            vec![action(key, &[("compute_event", true, Some("Success"))])],
+        )
+        .await;
+        let handle = c.compute.server(SERVER);
+        let end_status = if key == "reboot" {
+            handle.reboot(RebootType::Hard).wait(options(&c.clock)).await.unwrap().server.status
+        } else {
+            handle.rescue().wait(options(&c.clock)).await.unwrap().server.status
+        };
+        assert_eq!(end_status.as_str(), end, "{key}");
+        assert_eq!(c.shows.served(), 3, "{key}: ERROR with a task in flight is not the end");
+    }
+}
+
+#[tokio::test]
+async fn error_once_the_action_has_ended_fails_with_the_fault() {
+    let c = case(
+        "2.100",
+        vec![broken("ERROR", "No valid host was found.")],
+        vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])],
+    )
+    .await;
+    let err = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap_err();
+    match wait_error(err) {
+        WaitError::ServerError { fault_message, fault_code, .. } => {
+            assert_eq!(fault_message.as_deref(), Some("No valid host was found."));
+            assert_eq!(fault_code, Some(500));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_event_fails_the_wait_and_names_it() {
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", Some("resize_migrating"))],
+        vec![
+            action("resize", &[("compute_prep_resize", true, Some("Success"))]),
+            action(
+                "resize",
+                &[("compute_prep_resize", true, Some("Success")), ("compute_resize_instance", true, Some("Error"))],
+            ),
+        ],
+    )
+    .await;
+    let err = c.compute.server(SERVER).resize("2").wait(options(&c.clock)).await.unwrap_err();
+    match wait_error(err) {
+        WaitError::ActionFailed { request_id, failed_events, .. } => {
+            assert_eq!(request_id, RID);
+            assert_eq!(failed_events.len(), 1);
+            assert_eq!(failed_events[0].event, "compute_resize_instance");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn trigger_crash_dump_is_done_only_when_its_recorded_event_has_finished() {
+    // No task state: the action is recorded before its event exists; an action with zero
+    // events has not started.
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", None)],
+        vec![
+            action("trigger_crash_dump", &[]),
+            action("trigger_crash_dump", &[]),
+            action("trigger_crash_dump", &[("compute_trigger_crash_dump", false, None)]),
+            action("trigger_crash_dump", &[("compute_trigger_crash_dump", true, Some("Success"))]),
+        ],
+    )
+    .await;
+    let done = c.compute.server(SERVER).trigger_crash_dump().wait(options(&c.clock)).await.unwrap();
+    assert_eq!(c.actions.served(), 4);
+    assert_eq!(c.shows.served(), 1);
+    assert_eq!(done.action.unwrap().events.len(), 1);
+}
+
+#[tokio::test]
+async fn a_resize_ends_in_verify_resize_or_confirmed_by_the_cloud() {
+    let events = [
+        ("compute_prep_resize", true, Some("Success")),
+        ("compute_resize_instance", true, Some("Success")),
+        ("compute_finish_resize", true, Some("Success")),
+    ];
+    // Waiting for confirmation.
+    let c = case("2.100", vec![server("VERIFY_RESIZE", None)], vec![action("resize", &events)]).await;
+    let done = c.compute.server(SERVER).resize("2").wait(options(&c.clock)).await.unwrap();
+    assert_eq!((done.server.status, done.outcome), (ServerStatus::VerifyResize, Outcome::Ended));
+    // Confirmed by the cloud before any poll saw VERIFY_RESIZE.
+    let c = case("2.100", vec![server("ACTIVE", None)], vec![action("resize", &events)]).await;
+    let done = c.compute.server(SERVER).migrate().wait(options(&c.clock)).await.unwrap();
+    assert_eq!((done.server.status, done.outcome), (ServerStatus::Active, Outcome::AutoConfirmed));
+    assert_eq!(c.shows.served(), 1);
+}
+
+#[tokio::test]
+async fn polls_use_the_highest_microversion_so_a_call_pinned_below_2_51_sees_events() {
+    let c = case(
+        "2.96",
+        vec![server("ACTIVE", Some("resize_migrating"))],
+        vec![action("resize", &[("compute_resize_instance", true, Some("Error"))])],
+    )
+    .await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .resize("2")
+        .at_microversion(Microversion::new(2, 40))
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    assert!(matches!(wait_error(err), WaitError::ActionFailed { .. }));
+    let posted = c.cloud.server.received_requests().await.unwrap();
+    let version_of = |r: &&wiremock::Request| r.headers.get("openstack-api-version").map(|v| v.to_str().unwrap().to_string());
+    let post = posted.iter().find(|r| r.url.path() == MockCloud::action_path(SERVER)).unwrap();
+    assert_eq!(version_of(&post).as_deref(), Some("compute 2.40"));
+    let polls: Vec<_> = posted.iter().filter(|r| r.url.path().contains("os-instance-actions")).collect();
+    assert!(!polls.is_empty());
+    assert!(polls.iter().all(|r| version_of(r).as_deref() == Some("compute 2.96")), "the action is polled at the server's highest");
+}
+
+#[tokio::test]
+async fn a_reboot_of_an_active_server_waits_for_its_own_action() {
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", None)],
+        vec![
+            json!(null),
+            action("reboot", &[("compute_reboot_instance", false, None)]),
+            action("reboot", &[("compute_reboot_instance", true, Some("Success"))]),
+        ],
+    )
+    .await;
+    let done = c.compute.server(SERVER).reboot(RebootType::Soft).wait(options(&c.clock)).await.unwrap();
+    assert_eq!(done.server.status, ServerStatus::Active);
+    assert_eq!(c.actions.served(), 3, "not recorded, running, finished");
+    assert_eq!(c.shows.served(), 1);
+}
+
+#[tokio::test]
+async fn timeout_reports_the_last_status_and_task_state_after_max_wait_of_clock_time() {
+    let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![]).await;
+    let options = WaitOptions::new(Duration::from_secs(20)).jitter(0.0).clock(c.clock.clone());
+    let err = c.compute.server(SERVER).stop().wait(options).await.unwrap_err();
+    match wait_error(err) {
+        WaitError::ActionNotFound { request_id, .. } => assert_eq!(request_id, RID),
+        other => panic!("{other:?}"),
+    }
+    // 1 s, 1.5 s, 2.25 s, then 3 s each: the next sleep would pass 20 s.
+    let slept: Duration = c.clock.sleeps().iter().sum();
+    assert!(slept <= Duration::from_secs(20), "{slept:?}");
+    assert_eq!(c.clock.sleeps()[..4], [1000, 1500, 2250, 3000].map(Duration::from_millis));
+
+    let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])]).await;
+    let options = WaitOptions::new(Duration::from_secs(10)).jitter(0.0).clock(c.clock.clone());
+    match wait_error(c.compute.server(SERVER).stop().wait(options).await.unwrap_err()) {
+        WaitError::Timeout { last_status, task_state, .. } => {
+            assert_eq!(last_status, Some(ServerStatus::Active));
+            assert_eq!(task_state.map(|t| t.to_string()).as_deref(), Some("powering-off"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn intervals_grow_by_the_backoff_up_to_the_cap() {
+    let o = WaitOptions::new(Duration::from_secs(600))
+        .initial_interval(Duration::from_millis(100))
+        .backoff(2.0)
+        .max_interval(Duration::from_millis(500));
+    let got: Vec<u128> = (0..5).map(|n| o.interval(n).as_millis()).collect();
+    assert_eq!(got, [100, 200, 400, 500, 500]);
+}
+
+#[tokio::test]
+async fn a_429_during_polling_is_retried_and_the_wait_goes_on() {
+    let c = case(
+        "2.100",
+        vec![server("SHUTOFF", None)],
+        vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"overLimit": {"message": "slow down", "code": 429}})))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&c.cloud.server)
+        .await;
+    let done = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap();
+    assert_eq!(done.server.status, ServerStatus::Shutoff);
+    let shows = c.cloud.server.received_requests().await.unwrap().iter().filter(|r| r.url.path().ends_with(SERVER) && r.method.as_str() == "GET").count();
+    assert_eq!(shows, 3, "two 429s retried, then the body");
+}
+
+#[tokio::test]
+async fn dropping_a_wait_stops_polling_after_the_polls_it_made() {
+    let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![action("stop", &[("compute_stop_instance", false, None)])]).await;
+    let clock = c.clock.clone();
+    let wait = c.compute.server(SERVER).stop().wait(options(&clock));
+    // Poll the wait until it has sent three action polls, then drop it.
+    let actions = c.actions.clone();
+    tokio::select! {
+        _ = wait => panic!("the wait cannot end: the action never finishes"),
+        _ = async { while actions.served() < 3 { tokio::task::yield_now().await } } => {}
+    }
+    let seen = c.actions.served();
+    assert!(seen >= 3);
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(c.actions.served(), seen, "no poll after the drop");
+}
+
+#[tokio::test]
+async fn wait_for_deleted_is_done_at_the_404() {
+    let c = case("2.100", vec![server("ACTIVE", Some("deleting"))], vec![]).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"message": "gone", "code": 404}})))
+        .with_priority(1)
+        .up_to_n_times(10)
+        .mount(&c.cloud.server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(204).insert_header("x-openstack-request-id", RID))
+        .mount(&c.cloud.server)
+        .await;
+    let gone = c.compute.server(SERVER).delete().wait(options(&c.clock)).await.unwrap();
+    assert_eq!(gone.output.request_id(), Some(RID));
+    assert_eq!(gone.polls, 1);
+}
+
+#[tokio::test]
+async fn a_token_expiring_mid_wait_is_refreshed_and_the_wait_completes() {
+    // Tokens that live 2 s are refreshed with half a second left: the client asks Keystone
+    // again between polls (counted at Keystone, not computed from time).
+    let cloud = MockCloud::start_with("2.100", 1).await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(202).insert_header("x-openstack-request-id", RID))
+        .mount(&cloud.server)
+        .await;
+    let shows = Script::new(vec![server("ACTIVE", Some("powering-off")), server("SHUTOFF", None)]);
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(shows.clone())
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(action("stop", &[("compute_stop_instance", true, Some("Success"))])))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().version(VersionStrategy::HighestCommon).build().unwrap()).unwrap();
+    let clock = ManualClock::new();
+    compute.server(SERVER).stop().wait(options(&clock)).await.unwrap();
+    assert!(cloud.tokens() >= 2, "a token whose life is nearly over is refreshed");
+}
