@@ -799,6 +799,20 @@ impl State {
         }
     }
 
+    /// The server as rebuild and update show it: before 2.75, addresses in Nova's basic form.
+    fn basic_before_2_75(&self, srv: &FakeServer, version: Microversion) -> Server {
+        let mut server = self.server_value(srv, version);
+        if version < Microversion::new(2, 75) {
+            for list in server.addresses.iter_mut().flat_map(|a| a.values_mut()) {
+                for address in list {
+                    address.mac_addr = None;
+                    address.ip_type = None;
+                }
+            }
+        }
+        server
+    }
+
     fn show(&self, id: &str, version: Microversion) -> ResponseTemplate {
         match self.servers.get(id) {
             Some(srv) => body(200, ops::show_server::Request::write_response(&self.server_value(srv, version), version)),
@@ -1068,8 +1082,9 @@ impl State {
         let console_type = |k: &str| args.get(k).and_then(Value::as_str).and_then(|t| t.parse::<RemoteConsoleType>().ok());
         let bytes = match info.name {
             "show_server" => show_server::Request::write_response(&self.server_value(srv, version), version),
-            "update_server" => update_server::Request::write_response(&self.server_value(srv, version), version),
-            "rebuild" => rebuild::Request::write_response(&self.server_value(srv, version), version),
+            // Before 2.75 rebuild and update show addresses in Nova's basic form (no MAC, no type).
+            "update_server" => update_server::Request::write_response(&self.basic_before_2_75(srv, version), version),
+            "rebuild" => rebuild::Request::write_response(&self.basic_before_2_75(srv, version), version),
             "rescue" => rescue::Request::write_response(
                 &rescue::Response {
                     admin_pass: Some(Password::from("fake-rescue-pass")),

@@ -5,6 +5,7 @@ pub mod glue;
 #[rustfmt::skip] // formatted by prettyplease in `cargo xtask codegen`
 mod generated;
 pub mod mock;
+pub mod nova_schema;
 
 use std::path::{Path, PathBuf};
 

@@ -128,12 +128,14 @@ impl Reference {
         })
     }
 
-    fn schema(&self, name: &str) -> Option<&Value> {
+    /// A schema by its `module.variable` name.
+    pub fn schema(&self, name: &str) -> Option<&Value> {
         let (module, var) = name.split_once('.')?;
         self.schemas.get(module)?.get(var)
     }
 
-    fn at<'a>(&'a self, list: &'a [SchemaAt], v: Version) -> Option<&'a Value> {
+    /// The schema of `list` that applies at `v`.
+    pub fn at<'a>(&'a self, list: &'a [SchemaAt], v: Version) -> Option<&'a Value> {
         list.iter().find(|s| s.applies(v)).and_then(|s| self.schema(&s.schema))
     }
 }
@@ -156,7 +158,8 @@ fn normalize_path(path: &str) -> String {
     out
 }
 
-fn nova_op_of<'a>(reference: &'a Reference, op: &Op) -> Option<&'a NovaOp> {
+/// Nova's operation for a spec operation: by action key, or by method and path.
+pub fn nova_op_of<'a>(reference: &'a Reference, op: &Op) -> Option<&'a NovaOp> {
     reference.ops.iter().find(|n| match (&op.key, op.kind) {
         (Some(key), OpKind::Action) => n.action.as_deref() == Some(key.as_str()),
         _ => n.action.is_none() && n.method == op.kind.method() && normalize_path(&n.path) == normalize_path(&op.path),
