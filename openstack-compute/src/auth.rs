@@ -263,8 +263,7 @@ fn with_scope(identity: Value, project: Option<&NameOrId>) -> Value {
 }
 
 /// The `compute` endpoint of a catalog for `interface` and (when given) `region`.
-#[doc(hidden)]
-pub fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: Option<&str>) -> Result<String, String> {
+pub(crate) fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: Option<&str>) -> Result<String, String> {
     let services = catalog
         .and_then(Value::as_array)
         .ok_or("the token has no service catalog")?;
@@ -343,6 +342,41 @@ mod tests {
             fill_project("http://n/v2.1/{project_id}".into(), None),
             "http://n/v2.1/{project_id}"
         );
+    }
+
+    /// Arbitrary JSON, shaped like catalogs: never a panic, a URL or a reason.
+    #[test]
+    fn catalogs_never_panic() {
+        use proptest::prelude::*;
+        let keys = prop::sample::select(vec!["type", "compute", "endpoints", "interface", "public", "region", "region_id", "url", "x"]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            ".{0,12}".prop_map(Value::String),
+            prop::sample::select(vec!["compute", "public", "internal", "RegionOne"]).prop_map(|s| Value::String(s.into())),
+        ];
+        let json = leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(keys.clone().prop_map(String::from), inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 512,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x0000_c0de_5eed),
+            failure_persistence: None,
+            ..Default::default()
+        });
+        runner
+            .run(&json, |value| {
+                for interface in [Interface::Public, Interface::Internal, Interface::Admin] {
+                    let _ = compute_endpoint(Some(&value), interface, Some("RegionOne"));
+                    let _ = compute_endpoint(value.get("catalog"), interface, None);
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -320,6 +320,20 @@ impl<T> EmptyOr<T> {
     }
 }
 
+impl From<&str> for EmptyOr<String> {
+    /// `""` is [`EmptyOr::Empty`] (an image-less, volume-backed server's `imageRef`).
+    fn from(v: &str) -> Self {
+        EmptyOr::from(v.to_string())
+    }
+}
+
+impl From<String> for EmptyOr<String> {
+    /// `""` is [`EmptyOr::Empty`].
+    fn from(v: String) -> Self {
+        if v.is_empty() { EmptyOr::Empty } else { EmptyOr::Value(v) }
+    }
+}
+
 impl<T: Serialize> Serialize for EmptyOr<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -489,6 +489,24 @@ mod tests {
     }
 
     #[test]
+    fn version_documents_never_panic() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 512,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x0000_c0de_5eed),
+            failure_persistence: None,
+            ..Default::default()
+        });
+        let doc = (".{0,8}", ".{0,8}").prop_map(|(a, b)| format!(r#"{{"version": {{"version": {a:?}, "min_version": {b:?}}}}}"#).into_bytes());
+        runner
+            .run(&prop_oneof![doc, prop::collection::vec(any::<u8>(), 0..200)], |bytes| {
+                let _ = parse_version_document(&bytes);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
     fn version_documents() {
         let r = parse_version_document(br#"{"version": {"version": "2.96", "min_version": "2.1"}}"#).unwrap();
         assert_eq!(r, VersionRange::new(Microversion::MIN, Microversion::new(2, 96)));

@@ -24,6 +24,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::add_fixed_ip::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::add_fixed_ip::Request,
+                    ops::add_fixed_ip::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -47,6 +52,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::add_floating_ip::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::add_floating_ip::Request,
+                    ops::add_floating_ip::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -70,6 +80,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::add_security_group::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::add_security_group::Request,
+                    ops::add_security_group::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -93,6 +108,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::change_password::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::change_password::Request,
+                    ops::change_password::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -116,6 +136,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::confirm_resize::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::confirm_resize::Request,
+                    ops::confirm_resize::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -144,6 +169,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_backup::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_backup::Request,
+                    ops::create_backup::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_backup::Request,
+                        <ops::create_backup::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -156,6 +191,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::create_backup::Request,
+                        <ops::create_backup::V2_45 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_backup::Request,
+                    ops::create_backup::V2_45,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::create_backup::Request,
                         <ops::create_backup::V2_45 as VersionedRequest>::Response,
                     >,
@@ -186,6 +231,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_image::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_image::Request,
+                    ops::create_image::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_image::Request,
+                        <ops::create_image::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -198,6 +253,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::create_image::Request,
+                        <ops::create_image::V2_45 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_image::Request,
+                    ops::create_image::V2_45,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::create_image::Request,
                         <ops::create_image::V2_45 as VersionedRequest>::Response,
                     >,
@@ -230,6 +295,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_remote_console::V2_6 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_remote_console::Request,
+                    ops::create_remote_console::V2_6,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_remote_console::Request,
+                        <ops::create_remote_console::V2_6 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },
@@ -258,6 +333,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_server::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -270,6 +355,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_19 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_19,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::create_server::Request,
                         <ops::create_server::V2_19 as VersionedRequest>::Response,
                     >,
@@ -290,6 +385,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_server::V2_37 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_37,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_37 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -302,6 +407,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_52 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_52,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::create_server::Request,
                         <ops::create_server::V2_52 as VersionedRequest>::Response,
                     >,
@@ -322,6 +437,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_server::V2_57 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_57,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_57 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -334,6 +459,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_63 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_63,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::create_server::Request,
                         <ops::create_server::V2_63 as VersionedRequest>::Response,
                     >,
@@ -354,6 +489,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_server::V2_74 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_74,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_74 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -370,6 +515,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_server::V2_90 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_90,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_90 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -382,6 +537,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::create_server::Request,
+                        <ops::create_server::V2_94 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server::Request,
+                    ops::create_server::V2_94,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::create_server::Request,
                         <ops::create_server::V2_94 as VersionedRequest>::Response,
                     >,
@@ -409,6 +574,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::delete_server::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_server::Request,
+                    ops::delete_server::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -435,6 +605,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::evacuate::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::evacuate::Request,
+                    ops::evacuate::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::evacuate::Request,
+                        <ops::evacuate::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -447,6 +627,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::evacuate::Request,
+                        <ops::evacuate::V2_14 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::evacuate::Request,
+                    ops::evacuate::V2_14,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::evacuate::Request,
                         <ops::evacuate::V2_14 as VersionedRequest>::Response,
                     >,
@@ -467,6 +657,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::evacuate::V2_29 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::evacuate::Request,
+                    ops::evacuate::V2_29,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::evacuate::Request,
+                        <ops::evacuate::V2_29 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -479,6 +679,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::evacuate::Request,
+                        <ops::evacuate::V2_68 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::evacuate::Request,
+                    ops::evacuate::V2_68,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::evacuate::Request,
                         <ops::evacuate::V2_68 as VersionedRequest>::Response,
                     >,
@@ -504,6 +714,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::force_delete::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::force_delete::Request,
+                    ops::force_delete::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -528,6 +743,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::get_console_output::Request,
+                        <ops::get_console_output::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::get_console_output::Request,
+                    ops::get_console_output::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::get_console_output::Request,
                         <ops::get_console_output::V2_1 as VersionedRequest>::Response,
                     >,
@@ -560,6 +785,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::get_rdp_console::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::get_rdp_console::Request,
+                    ops::get_rdp_console::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::get_rdp_console::Request,
+                        <ops::get_rdp_console::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },
@@ -584,6 +819,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::get_serial_console::Request,
+                        <ops::get_serial_console::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::get_serial_console::Request,
+                    ops::get_serial_console::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::get_serial_console::Request,
                         <ops::get_serial_console::V2_1 as VersionedRequest>::Response,
                     >,
@@ -616,6 +861,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::get_spice_console::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::get_spice_console::Request,
+                    ops::get_spice_console::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::get_spice_console::Request,
+                        <ops::get_spice_console::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },
@@ -644,6 +899,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::get_vnc_console::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::get_vnc_console::Request,
+                    ops::get_vnc_console::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::get_vnc_console::Request,
+                        <ops::get_vnc_console::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },
@@ -667,6 +932,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::inject_network_info::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::inject_network_info::Request,
+                    ops::inject_network_info::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -695,6 +965,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_instance_actions::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_instance_actions::Request,
+                    ops::list_instance_actions::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_instance_actions::Request,
+                        <ops::list_instance_actions::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -711,6 +991,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_instance_actions::V2_58 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_instance_actions::Request,
+                    ops::list_instance_actions::V2_58,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_instance_actions::Request,
+                        <ops::list_instance_actions::V2_58 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -723,6 +1013,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_instance_actions::Request,
+                        <ops::list_instance_actions::V2_66 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_instance_actions::Request,
+                    ops::list_instance_actions::V2_66,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_instance_actions::Request,
                         <ops::list_instance_actions::V2_66 as VersionedRequest>::Response,
                     >,
@@ -753,6 +1053,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -765,6 +1075,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_5 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_5,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers::Request,
                         <ops::list_servers::V2_5 as VersionedRequest>::Response,
                     >,
@@ -785,6 +1105,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers::V2_26 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -797,6 +1127,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_66 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_66,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers::Request,
                         <ops::list_servers::V2_66 as VersionedRequest>::Response,
                     >,
@@ -817,6 +1157,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers::V2_69 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_69,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_69 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -829,6 +1179,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_73 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_73,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers::Request,
                         <ops::list_servers::V2_73 as VersionedRequest>::Response,
                     >,
@@ -849,6 +1209,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers::V2_83 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_83,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_83 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -861,6 +1231,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers::Request,
+                        <ops::list_servers::V2_90 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers::Request,
+                    ops::list_servers::V2_90,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers::Request,
                         <ops::list_servers::V2_90 as VersionedRequest>::Response,
                     >,
@@ -893,6 +1273,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -905,6 +1295,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_3 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_3,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_3 as VersionedRequest>::Response,
                     >,
@@ -925,6 +1325,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_5 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_5,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_5 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -937,6 +1347,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_9 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_9,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_9 as VersionedRequest>::Response,
                     >,
@@ -957,6 +1377,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_16 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_16,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_16 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -969,6 +1399,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_19 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_19,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_19 as VersionedRequest>::Response,
                     >,
@@ -989,6 +1429,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_26 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1001,6 +1451,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_63 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_63,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_63 as VersionedRequest>::Response,
                     >,
@@ -1021,6 +1481,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_66 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_66,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_66 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1033,6 +1503,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_69 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_69,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_69 as VersionedRequest>::Response,
                     >,
@@ -1053,6 +1533,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_73 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_73,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_73 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1065,6 +1555,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_83 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_83,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_83 as VersionedRequest>::Response,
                     >,
@@ -1085,6 +1585,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_90 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_90,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_90 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1101,6 +1611,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::list_servers_detail::V2_96 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_96,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_96 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1113,6 +1633,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::list_servers_detail::Request,
+                        <ops::list_servers_detail::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_servers_detail::Request,
+                    ops::list_servers_detail::V2_100,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_100 as VersionedRequest>::Response,
                     >,
@@ -1138,6 +1668,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::live_migrate::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::live_migrate::Request,
+                    ops::live_migrate::V2_1,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1149,6 +1684,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::live_migrate::V2_25,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::live_migrate::Request,
+                    ops::live_migrate::V2_25,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1160,6 +1700,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::live_migrate::V2_30,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::live_migrate::Request,
+                    ops::live_migrate::V2_30,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1171,6 +1716,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::live_migrate::V2_68,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::live_migrate::Request,
+                    ops::live_migrate::V2_68,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1192,6 +1742,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::lock::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::lock::Request,
+                    ops::lock::V2_1,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1203,6 +1758,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::lock::V2_73,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::lock::Request,
+                    ops::lock::V2_73,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1224,6 +1784,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::migrate::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::migrate::Request,
+                    ops::migrate::V2_1,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1235,6 +1800,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::migrate::V2_56,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::migrate::Request,
+                    ops::migrate::V2_56,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1256,6 +1826,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::pause::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::pause::Request,
+                    ops::pause::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1277,6 +1852,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::reboot::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::reboot::Request,
+                    ops::reboot::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1303,6 +1883,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1315,6 +1905,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_9 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_9,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_9 as VersionedRequest>::Response,
                     >,
@@ -1335,6 +1935,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_19 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_19,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_19 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1347,6 +1957,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_26 as VersionedRequest>::Response,
                     >,
@@ -1367,6 +1987,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_54 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_54,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_54 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1379,6 +2009,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_57 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_57,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_57 as VersionedRequest>::Response,
                     >,
@@ -1399,6 +2039,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_63 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_63,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_63 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1411,6 +2061,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_71 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_71,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_71 as VersionedRequest>::Response,
                     >,
@@ -1431,6 +2091,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_73 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_73,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_73 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1443,6 +2113,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_75 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_75,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_75 as VersionedRequest>::Response,
                     >,
@@ -1463,6 +2143,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_90 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_90,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_90 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1475,6 +2165,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_94 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_94,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_94 as VersionedRequest>::Response,
                     >,
@@ -1495,6 +2195,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::rebuild::V2_96 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_96,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_96 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1507,6 +2217,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rebuild::Request,
+                        <ops::rebuild::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rebuild::Request,
+                    ops::rebuild::V2_100,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rebuild::Request,
                         <ops::rebuild::V2_100 as VersionedRequest>::Response,
                     >,
@@ -1534,6 +2254,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::remove_fixed_ip::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::remove_fixed_ip::Request,
+                    ops::remove_fixed_ip::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1557,6 +2282,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::remove_floating_ip::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::remove_floating_ip::Request,
+                    ops::remove_floating_ip::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1580,6 +2310,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::remove_security_group::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::remove_security_group::Request,
+                    ops::remove_security_group::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1602,6 +2337,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::rescue::Request,
+                        <ops::rescue::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::rescue::Request,
+                    ops::rescue::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::rescue::Request,
                         <ops::rescue::V2_1 as VersionedRequest>::Response,
                     >,
@@ -1629,6 +2374,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::reset_network::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::reset_network::Request,
+                    ops::reset_network::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1650,6 +2400,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::reset_state::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::reset_state::Request,
+                    ops::reset_state::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1671,6 +2426,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::resize::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::resize::Request,
+                    ops::resize::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1692,6 +2452,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::restore::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::restore::Request,
+                    ops::restore::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1713,6 +2478,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::resume::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::resume::Request,
+                    ops::resume::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1736,6 +2506,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::revert_resize::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::revert_resize::Request,
+                    ops::revert_resize::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1757,6 +2532,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::shelve::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::shelve::Request,
+                    ops::shelve::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1780,6 +2560,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::shelve_offload::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::shelve_offload::Request,
+                    ops::shelve_offload::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -1808,6 +2593,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_instance_action::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_instance_action::Request,
+                    ops::show_instance_action::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_instance_action::Request,
+                        <ops::show_instance_action::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1824,6 +2619,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_instance_action::V2_51 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_instance_action::Request,
+                    ops::show_instance_action::V2_51,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_instance_action::Request,
+                        <ops::show_instance_action::V2_51 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1836,6 +2641,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_instance_action::Request,
+                        <ops::show_instance_action::V2_58 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_instance_action::Request,
+                    ops::show_instance_action::V2_58,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_instance_action::Request,
                         <ops::show_instance_action::V2_58 as VersionedRequest>::Response,
                     >,
@@ -1866,6 +2681,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_server::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1878,6 +2703,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_3 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_3,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_3 as VersionedRequest>::Response,
                     >,
@@ -1898,6 +2733,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_server::V2_9 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_9,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_9 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1910,6 +2755,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_16 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_16,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_16 as VersionedRequest>::Response,
                     >,
@@ -1930,6 +2785,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_server::V2_19 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_19,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_19 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1942,6 +2807,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_26 as VersionedRequest>::Response,
                     >,
@@ -1962,6 +2837,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_server::V2_63 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_63,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_63 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -1974,6 +2859,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_69 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_69,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_69 as VersionedRequest>::Response,
                     >,
@@ -1994,6 +2889,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_server::V2_71 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_71,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_71 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2006,6 +2911,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_73 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_73,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_73 as VersionedRequest>::Response,
                     >,
@@ -2026,6 +2941,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::show_server::V2_96 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_96,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_96 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2038,6 +2963,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::show_server::Request,
+                        <ops::show_server::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server::Request,
+                    ops::show_server::V2_100,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_100 as VersionedRequest>::Response,
                     >,
@@ -2063,6 +2998,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::start::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::start::Request,
+                    ops::start::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2084,6 +3024,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::stop::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::stop::Request,
+                    ops::stop::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2105,6 +3050,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::suspend::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::suspend::Request,
+                    ops::suspend::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2128,6 +3078,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::trigger_crash_dump::V2_17,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::trigger_crash_dump::Request,
+                    ops::trigger_crash_dump::V2_17,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2149,6 +3104,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unlock::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::unlock::Request,
+                    ops::unlock::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2170,6 +3130,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unpause::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::unpause::Request,
+                    ops::unpause::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2191,6 +3156,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unrescue::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::unrescue::Request,
+                    ops::unrescue::V2_1,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2212,6 +3182,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unshelve::V2_1,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::unshelve::Request,
+                    ops::unshelve::V2_1,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2223,6 +3198,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unshelve::V2_77,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::unshelve::Request,
+                    ops::unshelve::V2_77,
+                >,
+                debug_response: None,
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2234,6 +3214,11 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unshelve::V2_91,
                 >,
                 response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::unshelve::Request,
+                    ops::unshelve::V2_91,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -2262,6 +3247,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2274,6 +3269,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_9 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_9,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::update_server::Request,
                         <ops::update_server::V2_9 as VersionedRequest>::Response,
                     >,
@@ -2294,6 +3299,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_19 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_19,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_19 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2306,6 +3321,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::update_server::Request,
                         <ops::update_server::V2_26 as VersionedRequest>::Response,
                     >,
@@ -2326,6 +3351,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_63 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_63,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_63 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2338,6 +3373,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_71 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_71,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::update_server::Request,
                         <ops::update_server::V2_71 as VersionedRequest>::Response,
                     >,
@@ -2358,6 +3403,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_73 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_73,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_73 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2370,6 +3425,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_75 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_75,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::update_server::Request,
                         <ops::update_server::V2_75 as VersionedRequest>::Response,
                     >,
@@ -2390,6 +3455,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_90 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_90,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_90 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2402,6 +3477,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_94 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_94,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::update_server::Request,
                         <ops::update_server::V2_94 as VersionedRequest>::Response,
                     >,
@@ -2422,6 +3507,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_96 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_96,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_96 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2438,6 +3533,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_100 as VersionedRequest>::Response,
                     >,
                 ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_100,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
             },
             crate::glue::Stretch {
                 range: VersionRange::new(
@@ -2450,6 +3555,16 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 >,
                 response: Some(
                     crate::glue::pinned_response::<
+                        ops::update_server::Request,
+                        <ops::update_server::V2_104 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_server::Request,
+                    ops::update_server::V2_104,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
                         ops::update_server::Request,
                         <ops::update_server::V2_104 as VersionedRequest>::Response,
                     >,

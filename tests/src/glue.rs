@@ -39,6 +39,10 @@ pub struct Stretch {
     pub request: Roundtrip,
     /// Response: parsed, into the per-version type, back, written.
     pub response: Option<Roundtrip>,
+    /// `Debug` of a request body read into the agnostic and the per-version request types.
+    pub debug_request: fn(&[u8]) -> Result<String, String>,
+    /// `Debug` of a response body parsed into the unified and the per-version response types.
+    pub debug_response: Option<Roundtrip>,
 }
 
 impl OperationGlue {
@@ -111,4 +115,28 @@ pub async fn send_sample<O: Operation>(server: ServerHandle, v: Microversion, bo
     let request_id = out.request_id().map(str::to_string);
     let (response, _) = out.into_parts();
     Ok((to_value(&O::write_response(&response, v))?, request_id))
+}
+
+/// `Debug` of a request read into `O` and into `V`.
+pub fn debug_request<O, V>(body: &[u8]) -> Result<String, String>
+where
+    V: TryFrom<O, Error = openstack_compute::ActionError> + std::fmt::Debug,
+    O: Operation,
+{
+    let agnostic = O::read_body(body).map_err(|e| e.to_string())?;
+    let shown = format!("{agnostic:?}");
+    let typed = V::try_from(agnostic).map_err(|e| e.to_string())?;
+    Ok(format!("{shown} {typed:?}"))
+}
+
+/// `Debug` of a response parsed at `v` into `O::Response` and into `P` (as JSON text).
+pub fn debug_response<O, P>(v: Microversion, body: &[u8]) -> Result<Value, String>
+where
+    O: Operation,
+    P: PinnedResponse<Unified = O::Response>,
+{
+    let unified = O::parse_response(body, None, v).map_err(|e| e.to_string())?;
+    let shown = format!("{unified:?}");
+    let typed = P::from_unified(unified).map_err(|e| e.to_string())?;
+    Ok(Value::String(format!("{shown} {typed:?}")))
 }

@@ -675,15 +675,20 @@ fn tests_table(model: &Model) -> TokenStream {
         let stretches = o.version_ranges().into_iter().map(|r| {
             let v = format_ident!("{}", r.since.ident());
             let (a, b, c, d) = (r.since.major, r.since.minor, r.until.major, r.until.minor);
-            let response = if o.response.is_some() {
-                quote!(Some(crate::glue::pinned_response::<ops::#n::Request, <ops::#n::#v as VersionedRequest>::Response>))
+            let (response, debug_response) = if o.response.is_some() {
+                (
+                    quote!(Some(crate::glue::pinned_response::<ops::#n::Request, <ops::#n::#v as VersionedRequest>::Response>)),
+                    quote!(Some(crate::glue::debug_response::<ops::#n::Request, <ops::#n::#v as VersionedRequest>::Response>)),
+                )
             } else {
-                quote!(None)
+                (quote!(None), quote!(None))
             };
             quote!(crate::glue::Stretch {
                 range: VersionRange::new(Microversion::new(#a, #b), Microversion::new(#c, #d)),
                 request: crate::glue::via_versioned::<ops::#n::Request, ops::#n::#v>,
                 response: #response,
+                debug_request: crate::glue::debug_request::<ops::#n::Request, ops::#n::#v>,
+                debug_response: #debug_response,
             })
         });
         quote!(crate::glue::OperationGlue {
