@@ -69,7 +69,10 @@ impl Range {
             until: part(b)?,
         };
         if r.since > r.until {
-            return Err(syn::Error::new(lit.span(), format!("range `{text}` ends before it starts")));
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("range `{text}` ends before it starts"),
+            ));
         }
         Ok(r)
     }
@@ -96,7 +99,10 @@ pub fn unknown(meta: &ParseNestedMeta<'_>, known: &[&str]) -> syn::Error {
         .filter(|(d, _)| *d <= 2)
         .map(|(_, k)| format!("; did you mean `{k}`?"))
         .unwrap_or_default();
-    meta.error(format!("unknown attribute `{got}` (expected one of: {}){nearest}", known.join(", ")))
+    meta.error(format!(
+        "unknown attribute `{got}` (expected one of: {}){nearest}",
+        known.join(", ")
+    ))
 }
 
 fn distance(a: &str, b: &str) -> usize {
@@ -129,7 +135,11 @@ pub fn choice<'a>(meta: &ParseNestedMeta<'_>, allowed: &[&'a str]) -> Result<&'a
     allowed.iter().copied().find(|a| *a == got).ok_or_else(|| {
         syn::Error::new(
             ident.span(),
-            format!("unknown {} `{got}` (expected one of: {})", meta.path.get_ident().map(ToString::to_string).unwrap_or_default(), allowed.join(", ")),
+            format!(
+                "unknown {} `{got}` (expected one of: {})",
+                meta.path.get_ident().map(ToString::to_string).unwrap_or_default(),
+                allowed.join(", ")
+            ),
         )
     })
 }
@@ -379,7 +389,12 @@ impl FieldAttrs {
                 if e.range.overlaps(range) {
                     return Err(syn::Error::new_spanned(
                         attr,
-                        format!("`{}` has overlapping ranges {} and {}", json.value(), e.range.text(), range.text()),
+                        format!(
+                            "`{}` has overlapping ranges {} and {}",
+                            json.value(),
+                            e.range.text(),
+                            range.text()
+                        ),
                     ));
                 }
             }
@@ -393,7 +408,10 @@ impl FieldAttrs {
             });
         }
         if out.json.is_none() {
-            return Err(syn::Error::new_spanned(field, "every field needs a #[field(json = \"..\")]"));
+            return Err(syn::Error::new_spanned(
+                field,
+                "every field needs a #[field(json = \"..\")]",
+            ));
         }
         Ok(out)
     }
@@ -441,5 +459,9 @@ pub fn docs(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
 
 /// The attributes other than ours (to keep on the emitted item).
 pub fn foreign(attrs: &[syn::Attribute], ours: &[&str]) -> Vec<syn::Attribute> {
-    attrs.iter().filter(|a| !ours.iter().any(|o| a.path().is_ident(o))).cloned().collect()
+    attrs
+        .iter()
+        .filter(|a| !ours.iter().any(|o| a.path().is_ident(o)))
+        .cloned()
+        .collect()
 }

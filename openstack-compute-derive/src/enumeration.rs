@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Ident, DeriveInput, LitStr, Result};
+use syn::{DeriveInput, Ident, LitStr, Result};
 
 use crate::attrs::{self, Range, Version, foreign};
 
@@ -87,7 +87,11 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
         let (id, json) = (&v.ident, &v.json);
         quote!(#ident::#id => #json,)
     });
-    let unknown_str = if open { quote!(#ident::Unknown(s) => s.as_str(),) } else { quote!() };
+    let unknown_str = if open {
+        quote!(#ident::Unknown(s) => s.as_str(),)
+    } else {
+        quote!()
+    };
     let parse_arms = values.iter().map(|v| {
         let id = &v.ident;
         let spellings = std::iter::once(&v.json).chain(&v.aliases);
@@ -119,7 +123,11 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
             None => quote!(#ident::#id => ::openstack_compute::VersionRange::ALL,),
         }
     });
-    let unknown_range = if open { quote!(#ident::Unknown(_) => ::openstack_compute::VersionRange::ALL,) } else { quote!() };
+    let unknown_range = if open {
+        quote!(#ident::Unknown(_) => ::openstack_compute::VersionRange::ALL,)
+    } else {
+        quote!()
+    };
     let unknown_check = if open {
         quote!(
             if let #ident::Unknown(_) = self {

@@ -41,10 +41,7 @@ pub fn response(args: TokenStream, item: TokenStream) -> TokenStream {
 /// A named object type; see the crate docs.
 #[proc_macro_attribute]
 pub fn object(args: TokenStream, item: TokenStream) -> TokenStream {
-    emit(
-        object::ObjectArgs::parse(args.into())
-            .and_then(|a| syn::parse(item).and_then(|item| object::expand(a, item))),
-    )
+    emit(object::ObjectArgs::parse(args.into()).and_then(|a| syn::parse(item).and_then(|item| object::expand(a, item))))
 }
 
 /// A named enum; see the crate docs.

@@ -4,7 +4,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Ident, DeriveInput, LitStr, Result, Type};
+use syn::{DeriveInput, Ident, LitStr, Result, Type};
 
 use crate::attrs::{self, FieldAttrs, Range, Shape, Version, foreign};
 use crate::tables;
@@ -37,7 +37,10 @@ impl ObjectArgs {
         });
         syn::parse::Parser::parse2(parser, args)?;
         if !out.request && !out.response {
-            return Err(syn::Error::new(proc_macro2::Span::call_site(), "an object is `request`, `response`, or both"));
+            return Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "an object is `request`, `response`, or both",
+            ));
         }
         Ok(out)
     }
@@ -68,8 +71,15 @@ impl ObjField {
 }
 
 pub fn fields(item: &DeriveInput, within: Range) -> Result<Vec<ObjField>> {
-    let syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) = &item.data else {
-        return Err(syn::Error::new_spanned(&item.ident, "expected a struct with named fields"));
+    let syn::Data::Struct(syn::DataStruct {
+        fields: syn::Fields::Named(named),
+        ..
+    }) = &item.data
+    else {
+        return Err(syn::Error::new_spanned(
+            &item.ident,
+            "expected a struct with named fields",
+        ));
     };
     let mut out = Vec::new();
     for (i, f) in named.named.iter().enumerate() {
@@ -108,11 +118,19 @@ pub fn expand(args: ObjectArgs, item: DeriveInput) -> Result<TokenStream> {
     } else {
         quote!()
     };
-    let non_exhaustive = if args.request { quote!() } else { quote!(#[non_exhaustive]) };
+    let non_exhaustive = if args.request {
+        quote!()
+    } else {
+        quote!(#[non_exhaustive])
+    };
     let access = field_access(ident, &fields, args.view);
     let de = deserialize(ident, &fields, !args.response);
     let ser = serialize(ident, &fields);
-    let checks = if args.request { check_value(ident, &fields)? } else { quote!() };
+    let checks = if args.request {
+        check_value(ident, &fields)?
+    } else {
+        quote!()
+    };
     Ok(quote!(
         #(#kept)*
         #[derive(Clone, Debug, PartialEq, #default)]
@@ -161,7 +179,11 @@ pub fn field_access(ident: &Ident, fields: &[ObjField], view: bool) -> TokenStre
 /// The `FieldState` of a stored value.
 pub fn state_of(value: TokenStream, shape: Shape, empty_means_unknown: bool) -> TokenStream {
     let fs = quote!(::openstack_compute::codec::FieldState);
-    let none = if empty_means_unknown { quote!(#fs::Empty) } else { quote!(#fs::Absent) };
+    let none = if empty_means_unknown {
+        quote!(#fs::Empty)
+    } else {
+        quote!(#fs::Absent)
+    };
     match shape {
         Shape::Plain => quote!(#fs::Value),
         Shape::Option => quote!(if #value.is_some() { #fs::Value } else { #none }),

@@ -4,7 +4,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Ident, DeriveInput, LitStr, Result, Type};
+use syn::{DeriveInput, Ident, LitStr, Result, Type};
 
 use crate::attrs::{self, FieldAttrs, Location, Range, Shape, Version, foreign};
 use crate::{object, tables};
@@ -133,13 +133,15 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
             "until" => until = Some(attrs::version(&m)?),
             "status" => status = Some(m.value()?.parse::<syn::LitInt>()?.base10_parse()?),
             "body" => {
-                body = Some(match attrs::choice(&m, &["none", "null", "exactly_null", "object", "object_or_null"])? {
-                    "none" => Body::None,
-                    "null" => Body::Null,
-                    "exactly_null" => Body::ExactlyNull,
-                    "object" => Body::Object,
-                    _ => Body::ObjectOrNull,
-                })
+                body = Some(
+                    match attrs::choice(&m, &["none", "null", "exactly_null", "object", "object_or_null"])? {
+                        "none" => Body::None,
+                        "null" => Body::Null,
+                        "exactly_null" => Body::ExactlyNull,
+                        "object" => Body::Object,
+                        _ => Body::ObjectOrNull,
+                    },
+                )
             }
             "breakpoints" => breakpoints = attrs::breakpoints(&m)?,
             "client" => {
@@ -249,7 +251,10 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
     let kind = kind.ok_or_else(|| missing("kind"))?;
     let body = body.ok_or_else(|| missing("body"))?;
     if (body != Body::None) != key.is_some() {
-        return Err(syn::Error::new(Span::call_site(), "a body needs its `key`, and a `key` needs a body"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "a body needs its `key`, and a `key` needs a body",
+        ));
     }
     Ok(OpArgs {
         name: name.ok_or_else(|| missing("name"))?,
@@ -321,8 +326,20 @@ impl Field {
     }
 
     fn range_text(&self) -> String {
-        let since = self.attrs.entries.iter().map(|e| e.range.since).min().expect("an entry");
-        let until = self.attrs.entries.iter().map(|e| e.range.until).max().expect("an entry");
+        let since = self
+            .attrs
+            .entries
+            .iter()
+            .map(|e| e.range.since)
+            .min()
+            .expect("an entry");
+        let until = self
+            .attrs
+            .entries
+            .iter()
+            .map(|e| e.range.until)
+            .max()
+            .expect("an entry");
         format!("{}..={}", since.text(), until.text())
     }
 }
@@ -355,8 +372,15 @@ fn shape_at(f: &Field, v: Version, body: Body) -> Option<At> {
 
 pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     let op = parse_args(args)?;
-    let syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) = &item.data else {
-        return Err(syn::Error::new_spanned(&item.ident, "expected a struct with named fields"));
+    let syn::Data::Struct(syn::DataStruct {
+        fields: syn::Fields::Named(named),
+        ..
+    }) = &item.data
+    else {
+        return Err(syn::Error::new_spanned(
+            &item.ident,
+            "expected a struct with named fields",
+        ));
     };
     let mut fields = Vec::new();
     for (i, f) in named.named.iter().enumerate() {
@@ -389,7 +413,10 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     }
     for arg in &op.client.args {
         if !fields.iter().any(|f| &f.ident == arg) {
-            return Err(syn::Error::new_spanned(arg, format!("client argument `{arg}` is not a field")));
+            return Err(syn::Error::new_spanned(
+                arg,
+                format!("client argument `{arg}` is not a field"),
+            ));
         }
     }
 
@@ -729,7 +756,10 @@ fn read_body(op: &OpArgs, ident: &Ident, fields: &[Field]) -> TokenStream {
         let name = &f.ident;
         let ty = &f.ty;
         if f.nullable {
-            let r = object::read_of(Shape::Nullable, &syn::parse_quote!(::openstack_compute::types::Nullable<#ty>));
+            let r = object::read_of(
+                Shape::Nullable,
+                &syn::parse_quote!(::openstack_compute::types::Nullable<#ty>),
+            );
             quote!(self.0.#name = #r)
         } else {
             quote!(self.0.#name = ::core::option::Option::Some(map.next_value::<#ty>()?))
@@ -745,8 +775,12 @@ fn read_body(op: &OpArgs, ident: &Ident, fields: &[Field]) -> TokenStream {
     });
     let key_value = match op.body {
         Body::None => quote!(),
-        Body::Null => quote!({ map.next_value::<::serde::de::IgnoredAny>()?; }),
-        Body::ExactlyNull => quote!({ map.next_value::<()>()?; }),
+        Body::Null => quote!({
+            map.next_value::<::serde::de::IgnoredAny>()?;
+        }),
+        Body::ExactlyNull => quote!({
+            map.next_value::<()>()?;
+        }),
         Body::Object | Body::ObjectOrNull => {
             let null_ok = op.body == Body::ObjectOrNull;
             quote!(map.next_value_seed(Inner(&mut *self.0, #null_ok))?)
@@ -837,7 +871,10 @@ fn read_target(fields: &[Field]) -> TokenStream {
 fn versioned(op: &OpArgs, ident: &Ident, fields: &[Field], s: Range) -> TokenStream {
     let vident = s.since.ident();
     let name = &op.name;
-    let present: Vec<(&Field, At)> = fields.iter().filter_map(|f| shape_at(f, s.since, op.body).map(|a| (f, a))).collect();
+    let present: Vec<(&Field, At)> = fields
+        .iter()
+        .filter_map(|f| shape_at(f, s.since, op.body).map(|a| (f, a)))
+        .collect();
     let defs = present.iter().map(|(f, at)| {
         let (n, ty, docs) = (&f.ident, &f.ty, &f.docs);
         let t = match at {
@@ -1072,7 +1109,10 @@ fn call(op: &OpArgs, ident: &Ident, fields: &[Field]) -> TokenStream {
     } else {
         (
             quote!(::openstack_compute::Servers),
-            quote!(::openstack_compute::server::CallCore::on_collection(self.compute(), request)),
+            quote!(::openstack_compute::server::CallCore::on_collection(
+                self.compute(),
+                request
+            )),
         )
     };
     quote!(

@@ -45,7 +45,16 @@ fn parse_args(args: TokenStream) -> Result<ViewArgs> {
             _ => {
                 return Err(attrs::unknown(
                     &m,
-                    &["operation", "of", "wrap", "list", "links", "since", "until", "breakpoints"],
+                    &[
+                        "operation",
+                        "of",
+                        "wrap",
+                        "list",
+                        "links",
+                        "since",
+                        "until",
+                        "breakpoints",
+                    ],
                 ));
             }
         }
@@ -54,7 +63,10 @@ fn parse_args(args: TokenStream) -> Result<ViewArgs> {
     syn::parse::Parser::parse2(parser, args)?;
     let missing = |what: &str| syn::Error::new(Span::call_site(), format!("#[response] needs `{what}`"));
     if list && (wrap.is_none() || of.is_none()) {
-        return Err(syn::Error::new(Span::call_site(), "a `list` response names its `wrap` key and item type (`of`)"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "a `list` response names its `wrap` key and item type (`of`)",
+        ));
     }
     Ok(ViewArgs {
         operation: operation.ok_or_else(|| missing("operation"))?,
@@ -101,7 +113,9 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     let stretches = attrs::stretches(&view.breakpoints, view.range.until);
     for f in &fields {
         for s in &stretches {
-            if at(f, s.since) != at(f, s.until) || f.attrs.at(s.since).map(|e| e.location) != f.attrs.at(s.until).map(|e| e.location) {
+            if at(f, s.since) != at(f, s.until)
+                || f.attrs.at(s.since).map(|e| e.location) != f.attrs.at(s.until).map(|e| e.location)
+            {
                 return Err(syn::Error::new_spanned(
                     &f.ident,
                     format!("`{}` changes inside {}: a breakpoint is missing", f.ident, s.text()),
@@ -109,7 +123,10 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
             }
         }
         if f.attrs.omitted && f.shape == Shape::Plain {
-            return Err(syn::Error::new_spanned(&f.ident, "a field every view has cannot be omitted"));
+            return Err(syn::Error::new_spanned(
+                &f.ident,
+                "a field every view has cannot be omitted",
+            ));
         }
     }
     let unified: TokenStream = match &view.of {
@@ -178,8 +195,15 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
 }
 
 fn view_fields(item: &DeriveInput, within: Range) -> Result<Vec<ObjField>> {
-    let syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) = &item.data else {
-        return Err(syn::Error::new_spanned(&item.ident, "expected a struct with named fields"));
+    let syn::Data::Struct(syn::DataStruct {
+        fields: syn::Fields::Named(named),
+        ..
+    }) = &item.data
+    else {
+        return Err(syn::Error::new_spanned(
+            &item.ident,
+            "expected a struct with named fields",
+        ));
     };
     let mut out = Vec::new();
     for (i, f) in named.named.iter().enumerate() {
@@ -279,9 +303,10 @@ fn parse_fn(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream) -> Toke
 fn write_fn(view: &ViewArgs) -> TokenStream {
     let body = if view.list {
         let wrap = view.wrap.as_ref().expect("a list has a wrap key");
-        let links = view.links.as_ref().map(|l| {
-            quote!(if let ::core::option::Option::Some(links) = &response.links { w.value(#l, links); })
-        });
+        let links = view
+            .links
+            .as_ref()
+            .map(|l| quote!(if let ::core::option::Option::Some(links) = &response.links { w.value(#l, links); }));
         quote!(
             {
                 let mut items = w.array(#wrap);
@@ -302,11 +327,13 @@ fn write_fn(view: &ViewArgs) -> TokenStream {
                 o.end();
             }),
             // No field at this microversion: no body at all, as Nova sends none.
-            None => quote!(
-                if !::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut w) {
-                    return ::std::vec::Vec::new();
-                }
-            ),
+            None => {
+                quote!(
+                    if !::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut w) {
+                        return ::std::vec::Vec::new();
+                    }
+                )
+            }
         }
     };
     quote!(
@@ -351,7 +378,9 @@ fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Ran
             Some(a) => {
                 let take = match (a, f.shape) {
                     (_, Shape::List) | (At::Plain, Shape::Plain) => quote!(u.#n),
-                    (At::Plain, Shape::Option) => quote!(match u.#n { ::core::option::Option::Some(x) => x, ::core::option::Option::None => #missing }),
+                    (At::Plain, Shape::Option) => {
+                        quote!(match u.#n { ::core::option::Option::Some(x) => x, ::core::option::Option::None => #missing })
+                    }
                     (At::Plain, Shape::Nullable) => quote!(match u.#n { #nul::Value(x) => x, _ => #missing }),
                     (At::Optional, Shape::Option) => quote!(u.#n),
                     (At::Optional, Shape::Nullable) => quote!(u.#n.into_value()),
@@ -359,18 +388,35 @@ fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Ran
                     (At::Optional | At::Nullable, Shape::Plain) | (At::Nullable, Shape::Option) => {
                         return Err(syn::Error::new_spanned(
                             n,
-                            format!("`{n}` is stored as {:?} but is {} at {}", f.shape, if a == At::Nullable { "absent or null" } else { "optional" }, s.since.text()),
+                            format!(
+                                "`{n}` is stored as {:?} but is {} at {}",
+                                f.shape,
+                                if a == At::Nullable {
+                                    "absent or null"
+                                } else {
+                                    "optional"
+                                },
+                                s.since.text()
+                            ),
                         ));
                     }
                 };
                 from.push(quote!(let #n = #take;));
-                let required_null = f.attrs.at(s.since).is_some_and(|e| e.required_at(s.since) && e.nullable_at(s.since));
+                let required_null = f
+                    .attrs
+                    .at(s.since)
+                    .is_some_and(|e| e.required_at(s.since) && e.nullable_at(s.since));
                 let back = match (a, f.shape) {
-                    (_, Shape::List) | (At::Plain, Shape::Plain) | (At::Optional, Shape::Option) | (At::Nullable, Shape::Nullable) => quote!(v.#n),
+                    (_, Shape::List)
+                    | (At::Plain, Shape::Plain)
+                    | (At::Optional, Shape::Option)
+                    | (At::Nullable, Shape::Nullable) => quote!(v.#n),
                     (At::Plain, Shape::Option) => quote!(::core::option::Option::Some(v.#n)),
                     (At::Plain, Shape::Nullable) => quote!(#nul::Value(v.#n)),
                     (At::Optional, Shape::Nullable) if required_null => quote!(#nul::from(v.#n)),
-                    (At::Optional, Shape::Nullable) => quote!(match v.#n { ::core::option::Option::Some(x) => #nul::Value(x), ::core::option::Option::None => #nul::Unset }),
+                    (At::Optional, Shape::Nullable) => {
+                        quote!(match v.#n { ::core::option::Option::Some(x) => #nul::Value(x), ::core::option::Option::None => #nul::Unset })
+                    }
                     _ => quote!(::core::default::Default::default()),
                 };
                 into.push(quote!(#n: #back,));

@@ -263,7 +263,11 @@ fn with_scope(identity: Value, project: Option<&NameOrId>) -> Value {
 }
 
 /// The `compute` endpoint of a catalog for `interface` and (when given) `region`.
-pub(crate) fn compute_endpoint(catalog: Option<&Value>, interface: Interface, region: Option<&str>) -> Result<String, String> {
+pub(crate) fn compute_endpoint(
+    catalog: Option<&Value>,
+    interface: Interface,
+    region: Option<&str>,
+) -> Result<String, String> {
     let services = catalog
         .and_then(Value::as_array)
         .ok_or("the token has no service catalog")?;
@@ -348,12 +352,23 @@ mod tests {
     #[test]
     fn catalogs_never_panic() {
         use proptest::prelude::*;
-        let keys = prop::sample::select(vec!["type", "compute", "endpoints", "interface", "public", "region", "region_id", "url", "x"]);
+        let keys = prop::sample::select(vec![
+            "type",
+            "compute",
+            "endpoints",
+            "interface",
+            "public",
+            "region",
+            "region_id",
+            "url",
+            "x",
+        ]);
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             ".{0,12}".prop_map(Value::String),
-            prop::sample::select(vec!["compute", "public", "internal", "RegionOne"]).prop_map(|s| Value::String(s.into())),
+            prop::sample::select(vec!["compute", "public", "internal", "RegionOne"])
+                .prop_map(|s| Value::String(s.into())),
         ];
         let json = leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![

@@ -97,10 +97,11 @@ impl Compute {
         let server = self.server_versions().await?;
         let strategy = pinned.map(VersionStrategy::Pinned).unwrap_or(self.inner.config.version);
         let allowed = allowed.intersect(O::INFO.range).unwrap_or(O::INFO.range);
-        let chosen = microversion::negotiate(strategy, server, allowed).map_err(|u| Error::MicroversionUnsupported {
-            wanted: u.wanted,
-            supported: u.supported,
-        })?;
+        let chosen =
+            microversion::negotiate(strategy, server, allowed).map_err(|u| Error::MicroversionUnsupported {
+                wanted: u.wanted,
+                supported: u.supported,
+            })?;
         if strategy != VersionStrategy::LowestRequired {
             return Ok(chosen);
         }
@@ -144,7 +145,12 @@ impl Compute {
         } else {
             match serde_json::from_slice(&raw.body) {
                 Ok(v) => v,
-                Err(e) => return Err(Error::decode(crate::DecodeError::json("raw action response", &e), raw.meta)),
+                Err(e) => {
+                    return Err(Error::decode(
+                        crate::DecodeError::json("raw action response", &e),
+                        raw.meta,
+                    ));
+                }
             }
         };
         Ok(crate::Output::new(value, raw.meta))

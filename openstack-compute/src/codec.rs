@@ -14,7 +14,9 @@ use crate::error::{ActionError, DecodeError};
 use crate::limits::Limit;
 use crate::microversion::{Microversion, VersionRange};
 use crate::operation::{BodyKind, FieldInfo, Location, OperationInfo, Page};
-use crate::primitive::{BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Networks, Nullable, Password, Timestamp};
+use crate::primitive::{
+    BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Networks, Nullable, Password, Timestamp,
+};
 use crate::types::Link;
 
 // ---------------------------------------------------------------------------------------
@@ -54,7 +56,9 @@ fn active(fields: &'static [FieldInfo], slot: u16, v: Microversion) -> Option<&'
 fn union_range(fields: &'static [FieldInfo], slot: u16) -> VersionRange {
     let mut entries = entries_of(fields, slot);
     let first = entries.next().map(|f| f.range).unwrap_or(VersionRange::ALL);
-    entries.fold(first, |acc, f| VersionRange::new(acc.min.min(f.range.min), acc.max.max(f.range.max)))
+    entries.fold(first, |acc, f| {
+        VersionRange::new(acc.min.min(f.range.min), acc.max.max(f.range.max))
+    })
 }
 
 fn slots(fields: &'static [FieldInfo]) -> impl Iterator<Item = &'static FieldInfo> {
@@ -204,7 +208,11 @@ pub enum Violation {
     /// Outside a limit of Nova's schema.
     Limit { at: String, limit: Limit },
     /// A value that exists only in some microversions (`"auto"`, an enum value).
-    Version { at: String, value: String, range: VersionRange },
+    Version {
+        at: String,
+        value: String,
+        range: VersionRange,
+    },
     /// A value this SDK read but Nova does not accept in requests (an unknown enum value).
     Unknown { at: String, expected: String },
     /// A nested field missing, null where it may not be, or outside its microversions.
@@ -443,7 +451,12 @@ impl<T: CheckValue> CheckValue for std::collections::BTreeMap<String, T> {
 
 /// Presence rules and limits of a nested request object's fields (the generated `CheckValue`
 /// of request object types calls this, then checks each set value).
-pub fn check_members(fields: &'static [FieldInfo], object: &dyn Fields, v: Microversion, at: &Path<'_>) -> Result<(), Violation> {
+pub fn check_members(
+    fields: &'static [FieldInfo],
+    object: &dyn Fields,
+    v: Microversion,
+    at: &Path<'_>,
+) -> Result<(), Violation> {
     for first in slots(fields) {
         let state = object.field_state(first.slot);
         let problem = match (active(fields, first.slot, v), state) {
@@ -541,7 +554,10 @@ impl<'a> ObjectWriter<'a> {
     pub fn array(&mut self, key: &str) -> ArrayWriter<'_> {
         self.key(key);
         self.out.push(b'[');
-        ArrayWriter { out: self.out, first: true }
+        ArrayWriter {
+            out: self.out,
+            first: true,
+        }
     }
 
     /// Closes the object (`}`).
@@ -585,9 +601,17 @@ pub fn write_request_body(info: &'static OperationInfo, request: &dyn Fields, v:
 
 /// Writes a parsed response object as Nova sends it at `v`: the fields of `fields` that exist
 /// there, `null` for a required one that is empty. Says whether it wrote any.
-pub fn write_response_fields(fields: &'static [FieldInfo], body: &dyn Fields, v: Microversion, w: &mut ObjectWriter<'_>) -> bool {
+pub fn write_response_fields(
+    fields: &'static [FieldInfo],
+    body: &dyn Fields,
+    v: Microversion,
+    w: &mut ObjectWriter<'_>,
+) -> bool {
     let mut wrote = false;
-    for f in fields.iter().filter(|f| f.location == Location::Body && f.range.contains(v)) {
+    for f in fields
+        .iter()
+        .filter(|f| f.location == Location::Body && f.range.contains(v))
+    {
         match body.field_state(f.slot) {
             FieldState::Absent => {}
             FieldState::Empty | FieldState::EmptyList if !f.required_at(v) => {}
@@ -763,7 +787,11 @@ pub fn parse<T: DeserializeOwned>(body: &[u8], context: &Context) -> Result<T, D
 }
 
 /// Reads `{wrap: T, ...}` (other top-level keys are ignored).
-pub fn parse_wrapped<T: DeserializeOwned>(body: &[u8], wrap: &'static str, context: &Context) -> Result<T, DecodeError> {
+pub fn parse_wrapped<T: DeserializeOwned>(
+    body: &[u8],
+    wrap: &'static str,
+    context: &Context,
+) -> Result<T, DecodeError> {
     if is_blank(body) {
         return Err(context.error("empty body where JSON was expected"));
     }

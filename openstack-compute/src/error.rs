@@ -380,7 +380,11 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     if text.chars().count() > 200 {
         out.push('…');
     }
-    if out.trim().is_empty() { "(empty body)".into() } else { out }
+    if out.trim().is_empty() {
+        "(empty body)".into()
+    } else {
+        out
+    }
 }
 
 /// Everything a call can fail with. Every variant that follows a response carries its
@@ -471,7 +475,9 @@ fn ours(wanted: Microversion) -> String {
 }
 
 fn request_suffix(meta: &ResponseMeta) -> String {
-    meta.request_id().map(|id| format!(" [request {id}]")).unwrap_or_default()
+    meta.request_id()
+        .map(|id| format!(" [request {id}]"))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -566,7 +572,15 @@ mod tests {
             br#"{"conflictingRequest": {"message": "Cannot 'os-stop' instance", "code": 409}}"#,
             None,
         );
-        assert_eq!((e.kind, e.fault(), e.message(), e.code()), (ErrorKind::Conflict, Some("conflictingRequest"), "Cannot 'os-stop' instance", Some(409)));
+        assert_eq!(
+            (e.kind, e.fault(), e.message(), e.code()),
+            (
+                ErrorKind::Conflict,
+                Some("conflictingRequest"),
+                "Cannot 'os-stop' instance",
+                Some(409)
+            )
+        );
         let html = ApiError::from_response(meta, b"<html>\n<body>Bad Gateway</body></html>", None);
         assert_eq!(html.fault(), None);
         assert_eq!(html.message(), "<html> <body>Bad Gateway</body></html>");

@@ -80,7 +80,9 @@ enum State<T> {
 
 /// One page request, type-erased so `ItemStream` names only its item type.
 trait Fetch<T>: Send + std::fmt::Debug {
-    fn fetch(self: Box<Self>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
+    fn fetch(
+        self: Box<Self>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
 }
 
 impl<O> Fetch<O::Item> for CallCore<O>
@@ -90,8 +92,9 @@ where
 {
     fn fetch(
         self: Box<Self>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<O::Item>, Option<Box<dyn Fetch<O::Item>>>), Error>> + Send>>
-    {
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(Vec<O::Item>, Option<Box<dyn Fetch<O::Item>>>), Error>> + Send>,
+    > {
         Box::pin(async move {
             let call = *self;
             let page = call.clone().send().await?.into_inner();

@@ -55,6 +55,7 @@ pub use generated::operations as ops;
 pub use instance_actions::{InstanceActions, ItemStream};
 pub use microversion::{Microversion, VersionRange};
 pub use server::{Output, ServerHandle};
+pub use servers::Created;
 pub use servers::Servers;
 pub use wait::{WaitOptions, Waited};
 
@@ -62,8 +63,8 @@ pub use wait::{WaitOptions, Waited};
 pub mod types {
     pub use crate::generated::types::*;
     pub use crate::primitive::{
-        BlockMigration, Boolish, EmptyOr, FlexibleId, Flavor, Integerish, Networks, Nullable, ParseTimestampError, Password,
-        Timestamp,
+        BlockMigration, Boolish, EmptyOr, Flavor, FlexibleId, Integerish, Networks, Nullable, ParseTimestampError,
+        Password, Timestamp,
     };
 }
 

@@ -107,7 +107,9 @@ impl fmt::Display for Pattern {
             Pattern::DeviceName => "letters, digits, `.`, `_`, `/` and `-` only",
             Pattern::CidrSuffix => "`/` followed by hex digits, `.` or `:`",
             Pattern::Tag => "no `,` or `/`",
-            Pattern::HostnameLabel => "one DNS label: letters, digits and `-`, starting and ending with a letter or digit",
+            Pattern::HostnameLabel => {
+                "one DNS label: letters, digits and `-`, starting and ending with a letter or digit"
+            }
             Pattern::MetadataKey => "1-255 letters, digits, `-`, `_`, `:`, `.` or spaces",
             Pattern::Printable => "printable characters only",
         })
@@ -141,8 +143,7 @@ impl Pattern {
             }
             Pattern::MetadataKey => {
                 let n = s.chars().count();
-                (1..=255).contains(&n)
-                    && all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.' | ' '))
+                (1..=255).contains(&n) && all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.' | ' '))
             }
             Pattern::Printable => all(printable),
         }
@@ -285,7 +286,9 @@ fn uri(s: &str) -> bool {
         return false;
     };
     let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host.rsplit('@').next().unwrap_or("");
     scheme_ok && !host.is_empty() && !s.chars().any(char::is_whitespace)

@@ -158,7 +158,11 @@ impl fmt::Display for VersionRange {
 /// (`server`) and what the call may use (`allowed`: the operation's range, narrowed to a
 /// per-version type's when one is sent). `LowestRequired` gives the lowest usable version;
 /// the caller moves up from there to the first one the request's fields accept.
-pub fn negotiate(strategy: VersionStrategy, server: VersionRange, allowed: VersionRange) -> Result<Microversion, Unsupported> {
+pub fn negotiate(
+    strategy: VersionStrategy,
+    server: VersionRange,
+    allowed: VersionRange,
+) -> Result<Microversion, Unsupported> {
     let usable = allowed.intersect(server);
     match (strategy, usable) {
         (VersionStrategy::Pinned(v), Some(u)) if u.contains(v) => Ok(v),
@@ -206,10 +210,22 @@ mod tests {
     fn negotiation_picks_inside_server_and_operation() {
         use VersionStrategy::*;
         let server = r(1, 96);
-        assert_eq!(negotiate(HighestCommon, server, r(1, 104)), Ok(Microversion::new(2, 96)));
-        assert_eq!(negotiate(HighestCommon, server, r(17, 50)), Ok(Microversion::new(2, 50)));
-        assert_eq!(negotiate(LowestRequired, server, r(17, 104)), Ok(Microversion::new(2, 17)));
-        assert_eq!(negotiate(Pinned(Microversion::new(2, 60)), server, r(1, 104)), Ok(Microversion::new(2, 60)));
+        assert_eq!(
+            negotiate(HighestCommon, server, r(1, 104)),
+            Ok(Microversion::new(2, 96))
+        );
+        assert_eq!(
+            negotiate(HighestCommon, server, r(17, 50)),
+            Ok(Microversion::new(2, 50))
+        );
+        assert_eq!(
+            negotiate(LowestRequired, server, r(17, 104)),
+            Ok(Microversion::new(2, 17))
+        );
+        assert_eq!(
+            negotiate(Pinned(Microversion::new(2, 60)), server, r(1, 104)),
+            Ok(Microversion::new(2, 60))
+        );
         let too_new = negotiate(Pinned(Microversion::new(2, 97)), server, r(1, 104)).unwrap_err();
         assert_eq!((too_new.wanted, too_new.supported), (Microversion::new(2, 97), server));
         // An operation gone before the server's range starts.
@@ -251,7 +267,10 @@ mod tests {
     fn range_display_and_intersection() {
         let a = VersionRange::new(Microversion::new(2, 1), Microversion::new(2, 43));
         assert_eq!(a.to_string(), "2.1..2.43");
-        assert_eq!(VersionRange::since(Microversion::new(2, 17)).to_string(), format!("2.17..{}", Microversion::MAX));
+        assert_eq!(
+            VersionRange::since(Microversion::new(2, 17)).to_string(),
+            format!("2.17..{}", Microversion::MAX)
+        );
         let b = VersionRange::since(Microversion::new(2, 44));
         assert_eq!(a.intersect(b), None);
         assert_eq!(

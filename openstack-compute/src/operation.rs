@@ -265,8 +265,11 @@ pub trait Operation: Sized + Send + Sync + fmt::Debug + 'static {
     fn target(&self, version: Microversion) -> Target<'_>;
 
     /// Reads a response body (and `Location` header) that Nova sent at `version`.
-    fn parse_response(body: &[u8], location: Option<&str>, version: Microversion)
-    -> Result<Self::Response, DecodeError>;
+    fn parse_response(
+        body: &[u8],
+        location: Option<&str>,
+        version: Microversion,
+    ) -> Result<Self::Response, DecodeError>;
 
     /// Reads a request body as Nova would receive it (unknown fields are refused). With the
     /// `testing` feature.

@@ -330,7 +330,11 @@ impl From<&str> for EmptyOr<String> {
 impl From<String> for EmptyOr<String> {
     /// `""` is [`EmptyOr::Empty`].
     fn from(v: String) -> Self {
-        if v.is_empty() { EmptyOr::Empty } else { EmptyOr::Value(v) }
+        if v.is_empty() {
+            EmptyOr::Empty
+        } else {
+            EmptyOr::Value(v)
+        }
     }
 }
 

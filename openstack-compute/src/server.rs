@@ -85,10 +85,7 @@ pub struct ServerHandle {
 
 impl ServerHandle {
     pub(crate) fn new(compute: Compute, id: String) -> ServerHandle {
-        ServerHandle {
-            compute,
-            id: id.into(),
-        }
+        ServerHandle { compute, id: id.into() }
     }
 
     /// The server's ID.
@@ -158,7 +155,14 @@ impl<O: Operation> CallCore<O> {
 
     /// Sends the request and reads the response.
     pub async fn send(self) -> Result<Output<O::Response>, Error> {
-        execute(&self.compute, self.server_id.as_deref(), &self.request, self.microversion, O::INFO.range).await
+        execute(
+            &self.compute,
+            self.server_id.as_deref(),
+            &self.request,
+            self.microversion,
+            O::INFO.range,
+        )
+        .await
     }
 
     /// Sends the request as the per-version type `V`, returning `V`'s response type.
@@ -169,12 +173,21 @@ impl<O: Operation> CallCore<O> {
     {
         let typed = V::try_from(self.request)?;
         let request = O::from(typed);
-        let out = execute(&self.compute, self.server_id.as_deref(), &request, self.microversion, V::RANGE).await?;
+        let out = execute(
+            &self.compute,
+            self.server_id.as_deref(),
+            &request,
+            self.microversion,
+            V::RANGE,
+        )
+        .await?;
         pinned::<V>(out)
     }
 }
 
-fn pinned<V: VersionedRequest>(out: Output<<V::Operation as Operation>::Response>) -> Result<Output<V::Response>, Error> {
+fn pinned<V: VersionedRequest>(
+    out: Output<<V::Operation as Operation>::Response>,
+) -> Result<Output<V::Response>, Error> {
     let (inner, meta) = out.into_parts();
     match V::Response::from_unified(inner) {
         Ok(r) => Ok(Output::new(r, meta)),
@@ -199,7 +212,10 @@ pub(crate) async fn execute<O: Operation>(
         out
     });
     let target = request.target(version);
-    let raw = compute.transport().send(O::INFO, server_id, &target, version, body).await?;
+    let raw = compute
+        .transport()
+        .send(O::INFO, server_id, &target, version, body)
+        .await?;
     // Read with the microversion the server says it used (it echoes the one sent).
     let used = raw.meta.microversion().unwrap_or(version);
     match O::parse_response(&raw.body, raw.meta.location(), used) {

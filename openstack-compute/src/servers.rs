@@ -1,10 +1,15 @@
 //! `compute.servers()`: create (with waiting for ACTIVE), list (every page), find by name.
 
+use std::time::Duration;
+
 use crate::client::Compute;
 use crate::error::{Error, ErrorKind};
 use crate::instance_actions::{ItemStream, Paged};
-use crate::ops::{list_servers, list_servers_detail};
-use crate::types::{Server, ServerSummary};
+use crate::operation::Operation;
+use crate::ops::{create_server, list_servers, list_servers_detail};
+use crate::server::{Output, ServerHandle};
+use crate::types::{Boolish, Server, ServerSummary};
+use crate::wait::WaitOptions;
 
 /// The servers of the cloud (those the credentials can see): `create`, `list`,
 /// `list_detail` (generated from the spec), and [`Servers::find_by_name`].
@@ -40,9 +45,103 @@ impl Servers {
             n => Err(Error::NameLookup {
                 name: name.to_string(),
                 found: n,
-                kind: if n == 0 { ErrorKind::NotFound } else { ErrorKind::Ambiguous },
+                kind: if n == 0 {
+                    ErrorKind::NotFound
+                } else {
+                    ErrorKind::Ambiguous
+                },
             }),
         }
+    }
+}
+
+/// What waiting for a create returns: the call's own response and every server the request
+/// built, each ACTIVE.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Created {
+    /// The call's own response (with the admin password, when Nova sends one).
+    pub output: Output<create_server::Response>,
+    /// Every server the request built, as shown when it became ACTIVE; never empty, the
+    /// first (or only) one first.
+    pub servers: Vec<Server>,
+    /// How long the wait took (not counting the call itself).
+    pub waited: Duration,
+    /// How many requests the wait sent.
+    pub polls: u32,
+}
+
+impl Created {
+    /// The server built (the first one of a multiple create).
+    pub fn server(&self) -> &Server {
+        &self.servers[0]
+    }
+}
+
+impl create_server::Call {
+    /// Sends the create, then waits until the server is ACTIVE and its `create` instance
+    /// action has finished. A build that fails ends the wait with an error:
+    /// [`WaitError::ActionFailed`](crate::wait::WaitError::ActionFailed) with the failed step of the action (its details hold
+    /// Nova's message from 2.84), or [`WaitError::ServerError`](crate::wait::WaitError::ServerError) with the server's fault.
+    ///
+    /// A multiple create (`max_count` or `min_count` above 1) is sent with
+    /// `return_reservation_id`, since Nova's answer otherwise names only the first server; the
+    /// wait then lists the servers of the reservation and waits for each, within one
+    /// `max_wait`.
+    pub async fn wait(self, options: WaitOptions) -> Result<Created, Error> {
+        let mut core = self.into_core();
+        let count = |c: &Option<crate::types::Integerish>| c.as_ref().map_or(1, |c| c.get());
+        let several = count(&core.request.max_count).max(count(&core.request.min_count)) > 1;
+        if several {
+            core.request.return_reservation_id = Some(Boolish::from(true));
+        }
+        let compute = core.compute().clone();
+        let output = core.send().await?;
+        let clock = options.the_clock();
+        let start = clock.now();
+        let mut polls = 0;
+        let ids: Vec<String> = match (&output.server, &output.reservation_id) {
+            (Some(created), _) => vec![created.id.clone()],
+            (None, Some(reservation)) => {
+                let listed = compute
+                    .servers()
+                    .list()
+                    .reservation_id(format!("^{}$", regex_escape(reservation)))
+                    .collect()
+                    .await?;
+                polls += 1;
+                listed.into_iter().map(|s| s.id).collect()
+            }
+            (None, None) => Vec::new(),
+        };
+        if ids.is_empty() {
+            return Err(Error::decode(
+                crate::error::DecodeError::new(
+                    "create_server",
+                    "the answer names no server, and no server has its reservation ID",
+                ),
+                output.meta().clone(),
+            ));
+        }
+        let facts = create_server::Request::INFO;
+        let status_facts = facts.server_status.expect("create_server has server-status facts");
+        let mut servers = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut remaining = options.clone();
+            remaining.max_wait = options.max_wait.saturating_sub(clock.now() - start);
+            let handle = ServerHandle::new(compute.clone(), id);
+            let end = handle
+                .wait_for_end(status_facts, facts.instance_action, output.request_id(), remaining)
+                .await?;
+            polls += end.polls;
+            servers.push(end.server);
+        }
+        Ok(Created {
+            output,
+            servers,
+            waited: clock.now() - start,
+            polls,
+        })
     }
 }
 

@@ -182,6 +182,7 @@ impl FakeCloudBuilder {
             latency: Duration::ZERO,
             action_posts: 0,
             action_posts_received: 0,
+            compute_requests: 0,
             tokens_issued: 0,
             counter: 0,
             base: server.uri(),
@@ -221,6 +222,7 @@ struct State {
     latency: Duration,
     action_posts: usize,
     action_posts_received: usize,
+    compute_requests: usize,
     tokens_issued: usize,
     counter: u64,
     base: String,
@@ -386,6 +388,11 @@ impl FakeCloud {
         self.lock().action_posts_received
     }
 
+    /// How many requests reached the fake's Nova (any path, any answer).
+    pub fn received_requests(&self) -> usize {
+        self.lock().compute_requests
+    }
+
     /// How many tokens Keystone issued.
     pub fn tokens_issued(&self) -> usize {
         self.lock().tokens_issued
@@ -536,6 +543,7 @@ impl State {
         if path == "/identity/v3/auth/tokens" {
             return self.issue_token(req);
         }
+        self.compute_requests += 1;
         let rest = path.trim_start_matches("/compute/v2.1");
         let segments: Vec<&str> = rest.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
         if req.method.as_str() == "POST" && segments.last() == Some(&"action") {
@@ -583,7 +591,11 @@ impl State {
             _ => None,
         };
         self.settle(read.as_deref());
-        let query: Vec<(String, String)> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let query: Vec<(String, String)> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let method = match req.method.as_str() {
             "GET" => Method::Get,
             "POST" => Method::Post,
@@ -597,9 +609,11 @@ impl State {
             ["servers", id] => ("/servers/{server_id}", Some(*id), None),
             ["servers", id, "action"] => ("/servers/{server_id}/action", Some(*id), None),
             ["servers", id, "os-instance-actions"] => ("/servers/{server_id}/os-instance-actions", Some(*id), None),
-            ["servers", id, "os-instance-actions", rid] => {
-                ("/servers/{server_id}/os-instance-actions/{request_id}", Some(*id), Some(*rid))
-            }
+            ["servers", id, "os-instance-actions", rid] => (
+                "/servers/{server_id}/os-instance-actions/{request_id}",
+                Some(*id),
+                Some(*rid),
+            ),
             ["servers", id, "remote-consoles"] => ("/servers/{server_id}/remote-consoles", Some(*id), None),
             _ => return not_found(),
         };
@@ -627,7 +641,11 @@ impl State {
             return not_found();
         }
         if let Err(message) = validator(info)(&req.body, param, &query, version) {
-            return fault(400, "badRequest", &format!("Invalid input for {}: {message}", info.name));
+            return fault(
+                400,
+                "badRequest",
+                &format!("Invalid input for {}: {message}", info.name),
+            );
         }
         let with_version = |r: ResponseTemplate| {
             r.insert_header("openstack-api-version", format!("compute {version}").as_str())
@@ -651,7 +669,9 @@ impl State {
 
     fn issue_token(&mut self, req: &HttpRequest) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        let password = body.pointer("/auth/identity/password/user/password").and_then(Value::as_str);
+        let password = body
+            .pointer("/auth/identity/password/user/password")
+            .and_then(Value::as_str);
         let known = password == Some(USER_PASSWORD) || body.pointer("/auth/identity/application_credential").is_some();
         if !known {
             return ResponseTemplate::new(401).set_body_json(json!({"error": {"code": 401, "title": "Unauthorized",
@@ -815,19 +835,30 @@ impl State {
 
     fn show(&self, id: &str, version: Microversion) -> ResponseTemplate {
         match self.servers.get(id) {
-            Some(srv) => body(200, ops::show_server::Request::write_response(&self.server_value(srv, version), version)),
+            Some(srv) => body(
+                200,
+                ops::show_server::Request::write_response(&self.server_value(srv, version), version),
+            ),
             None => fault(404, "itemNotFound", &format!("Instance {id} could not be found.")),
         }
     }
 
     fn list(&self, query: &[(String, String)], version: Microversion, detail: bool) -> ResponseTemplate {
-        let get = |k: &str| query.iter().filter(|(q, _)| q == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+        let get = |k: &str| {
+            query
+                .iter()
+                .filter(|(q, _)| q == k)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+        };
         let name = get("name").first().map(|n| unescape_exact(n));
         let statuses = get("status");
+        let reservation = get("reservation_id").first().map(|r| unescape_exact(r));
         let mut servers: Vec<&FakeServer> = self
             .servers
             .values()
             .filter(|s| name.as_ref().is_none_or(|n| n.matches(&s.name)))
+            .filter(|s| reservation.as_ref().is_none_or(|r| r.matches(&s.reservation_id)))
             .filter(|s| statuses.is_empty() || statuses.iter().any(|st| st.eq_ignore_ascii_case(s.status.as_str())))
             .collect();
         // Newest first, as Nova sorts by default (created_at desc, then ID).
@@ -838,7 +869,10 @@ impl State {
                 None => return fault(400, "badRequest", &format!("marker [{marker}] not found")),
             }
         }
-        let limit = get("limit").first().and_then(|l| l.parse::<usize>().ok()).unwrap_or(1000);
+        let limit = get("limit")
+            .first()
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(1000);
         let links = (servers.len() > limit).then(|| {
             servers.truncate(limit);
             let last = &servers[limit - 1].id;
@@ -874,7 +908,9 @@ impl State {
         let Ok(request) = ops::create_server::Request::read_body(&req.body) else {
             return fault(400, "badRequest", "Malformed request body");
         };
-        let count = request.min_count.as_ref().map_or(1, |c| c.get()).max(1) as u64;
+        // Nova builds `max_count` servers when the quota allows (the fake's always does).
+        let count = |c: &Option<crate::types::Integerish>| c.as_ref().map_or(1, |c| c.get());
+        let count = count(&request.max_count).max(count(&request.min_count)).max(1) as u64;
         let mut first = None;
         let reservation = format!("r-{:08x}", self.counter + 1);
         for i in 0..count {
@@ -927,14 +963,23 @@ impl State {
 
     fn record(&mut self, server_id: &str, action: &str, request_id: &str, events: bool) {
         let t = now();
-        self.actions.entry(server_id.to_string()).or_default().push(ActionRecord {
-            action: action.to_string(),
-            request_id: request_id.to_string(),
-            server_id: server_id.to_string(),
-            start: t.clone(),
-            updated: t.clone(),
-            event: events.then(|| (format!("compute_{}", action.replace('-', "_").to_lowercase()), None, false)),
-        });
+        self.actions
+            .entry(server_id.to_string())
+            .or_default()
+            .push(ActionRecord {
+                action: action.to_string(),
+                request_id: request_id.to_string(),
+                server_id: server_id.to_string(),
+                start: t.clone(),
+                updated: t.clone(),
+                event: events.then(|| {
+                    (
+                        format!("compute_{}", action.replace('-', "_").to_lowercase()),
+                        None,
+                        false,
+                    )
+                }),
+            });
     }
 
     /// Any operation on one server, by its facts.
@@ -991,7 +1036,11 @@ impl State {
             .unwrap_or(Value::Null);
         let transition = self.settings.transition;
         let auto_confirm = self.settings.auto_confirm;
-        let failure = if facts.is_some() { self.fail_next_operation.take() } else { None };
+        let failure = if facts.is_some() {
+            self.fail_next_operation.take()
+        } else {
+            None
+        };
         let entry = self.servers.get_mut(id).expect("checked above");
         // What the operation changes in the server, beyond its status.
         let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
@@ -1032,7 +1081,12 @@ impl State {
                 EndsIn::Statuses(targets) => {
                     let mut end = targets.iter().find(|s| **s == previous).or(targets.first()).cloned();
                     if auto_confirm && !f.auto_confirmed.is_empty() {
-                        end = f.auto_confirmed.iter().find(|s| **s == previous).or(f.auto_confirmed.first()).cloned();
+                        end = f
+                            .auto_confirmed
+                            .iter()
+                            .find(|s| **s == previous)
+                            .or(f.auto_confirmed.first())
+                            .cloned();
                     }
                     if info.name == "reset_state" {
                         end = None;
@@ -1075,11 +1129,21 @@ impl State {
     }
 
     /// The operation's response: values here, shape by the operation's writer.
-    fn respond(&mut self, info: &'static OperationInfo, srv: &FakeServer, args: &Value, version: Microversion) -> ResponseTemplate {
+    fn respond(
+        &mut self,
+        info: &'static OperationInfo,
+        srv: &FakeServer,
+        args: &Value,
+        version: Microversion,
+    ) -> ResponseTemplate {
         use ops::*;
         let image = format!("11111111-2222-4333-8444-{:012x}", self.counter);
         let console_url = format!("{}/console?token=fake", self.base);
-        let console_type = |k: &str| args.get(k).and_then(Value::as_str).and_then(|t| t.parse::<RemoteConsoleType>().ok());
+        let console_type = |k: &str| {
+            args.get(k)
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse::<RemoteConsoleType>().ok())
+        };
         let bytes = match info.name {
             "show_server" => show_server::Request::write_response(&self.server_value(srv, version), version),
             // Before 2.75 rebuild and update show addresses in Nova's basic form (no MAC, no type).
@@ -1147,7 +1211,10 @@ impl State {
         if header_fields {
             response = response.insert_header("location", format!("{}/images/{image}", self.base).as_str());
         } else if info.name == "rebuild" {
-            response = response.insert_header("location", format!("{}/compute/v2.1/servers/{}", self.base, srv.id).as_str());
+            response = response.insert_header(
+                "location",
+                format!("{}/compute/v2.1/servers/{}", self.base, srv.id).as_str(),
+            );
         }
         response
     }
@@ -1169,11 +1236,17 @@ impl State {
                         event: name.clone(),
                         start_time: a.start.clone(),
                         finish_time: finish.clone(),
-                        result: finish.as_ref().map(|_| if *failed { "Error" } else { "Success" }.to_string()),
+                        result: finish
+                            .as_ref()
+                            .map(|_| if *failed { "Error" } else { "Success" }.to_string()),
                         traceback: Nullable::Unset,
                         host: None,
                         host_id: (version >= Microversion::new(2, 62)).then(|| "fake-host-id".to_string()),
-                        details: if version >= Microversion::new(2, 84) { Nullable::Null } else { Nullable::Unset },
+                        details: if version >= Microversion::new(2, 84) {
+                            Nullable::Null
+                        } else {
+                            Nullable::Unset
+                        },
                     })
                     .collect()
             } else {
@@ -1201,7 +1274,10 @@ impl State {
                 records.truncate(limit);
                 let last = &records[limit - 1].request_id;
                 links = Some(vec![Link {
-                    href: format!("{}/compute/v2.1/servers/{id}/os-instance-actions?limit={limit}&marker={last}", self.base),
+                    href: format!(
+                        "{}/compute/v2.1/servers/{id}/os-instance-actions?limit={limit}&marker={last}",
+                        self.base
+                    ),
                     rel: "next".into(),
                     media_type: None,
                 }]);
@@ -1215,7 +1291,13 @@ impl State {
     }
 
     fn show_action(&self, id: &str, request_id: &str, version: Microversion) -> ResponseTemplate {
-        match self.actions.get(id).into_iter().flatten().find(|a| a.request_id == request_id) {
+        match self
+            .actions
+            .get(id)
+            .into_iter()
+            .flatten()
+            .find(|a| a.request_id == request_id)
+        {
             Some(a) => body(
                 200,
                 ops::show_instance_action::Request::write_response(
@@ -1232,8 +1314,8 @@ impl State {
     }
 }
 
-/// The fake's reading of Nova's `name` filter (a regular expression): `^text$` with escapes
-/// (what `find_by_name` sends) matches exactly, anything else as a substring.
+/// The fake's reading of Nova's regular-expression filters (`name`, `reservation_id`):
+/// `^text$` with escapes (what the SDK sends) matches exactly, anything else as a substring.
 enum NameFilter {
     Exact(String),
     Contains(String),
@@ -1272,7 +1354,11 @@ fn version_of(req: &HttpRequest) -> Result<Microversion, ResponseTemplate> {
         .headers
         .get("openstack-api-version")
         .and_then(|v| v.to_str().ok())
-        .or_else(|| req.headers.get("x-openstack-nova-api-version").and_then(|v| v.to_str().ok()));
+        .or_else(|| {
+            req.headers
+                .get("x-openstack-nova-api-version")
+                .and_then(|v| v.to_str().ok())
+        });
     match header {
         None => Ok(Microversion::MIN),
         Some(text) => text

@@ -66,7 +66,10 @@ impl Endpoint {
     /// (`/v2.1/<project>` -> `/v2.1/`, `/v2/<project>` -> `/v2/`).
     fn version_root(&self) -> reqwest::Url {
         let mut url = self.0.clone();
-        let segments: Vec<String> = url.path_segments().map(|s| s.map(String::from).collect()).unwrap_or_default();
+        let segments: Vec<String> = url
+            .path_segments()
+            .map(|s| s.map(String::from).collect())
+            .unwrap_or_default();
         let is_version = |s: &str| s == "v2" || s == "v2.1";
         let keep = match segments.as_slice() {
             [.., v, last] if is_version(v) && !is_version(last) => segments.len() - 1,
@@ -291,7 +294,11 @@ impl Http {
                 }
             }
         }
-        Ok(if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() })
+        Ok(if rest.is_empty() {
+            first.unwrap_or_default()
+        } else {
+            rest.freeze()
+        })
     }
 
     fn error(&self, e: reqwest::Error) -> Error {
@@ -386,7 +393,9 @@ impl Transport {
                     body: body.clone(),
                 };
                 match self.http.send(&req).await {
-                    Err(Error::Api(api)) if api.meta.status == 401 && !reauthenticated && self.auth.can_reauthenticate() => {
+                    Err(Error::Api(api))
+                        if api.meta.status == 401 && !reauthenticated && self.auth.can_reauthenticate() =>
+                    {
                         tracing::info!("token rejected (401); authenticating again");
                         self.auth.invalidate(&token);
                         token = self.auth.token(&self.http).await?;
@@ -454,7 +463,10 @@ pub(crate) fn parse_version_document(body: &[u8]) -> Result<VersionRange, crate:
     let read = |v: &Option<String>| v.as_deref().and_then(|t| t.parse().ok()).unwrap_or(Microversion::MIN);
     let (min, max) = (read(&doc.version.min_version), read(&doc.version.version));
     if min > max {
-        return Err(crate::error::DecodeError::new(context, "`min_version` is above `version`"));
+        return Err(crate::error::DecodeError::new(
+            context,
+            "`min_version` is above `version`",
+        ));
     }
     Ok(VersionRange::new(min, max))
 }
@@ -479,7 +491,12 @@ mod tests {
             query: vec![("changes-since", "2024-01-01T00:00:00+00:00".into())],
         };
         assert_eq!(
-            e.url("/servers/{server_id}/os-instance-actions/{request_id}", Some("a b/c"), &target).as_str(),
+            e.url(
+                "/servers/{server_id}/os-instance-actions/{request_id}",
+                Some("a b/c"),
+                &target
+            )
+            .as_str(),
             "http://h/compute/v2.1/servers/a%20b%2Fc/os-instance-actions/req-1?changes-since=2024-01-01T00%3A00%3A00%2B00%3A00"
         );
         assert_eq!(
@@ -497,7 +514,8 @@ mod tests {
             failure_persistence: None,
             ..Default::default()
         });
-        let doc = (".{0,8}", ".{0,8}").prop_map(|(a, b)| format!(r#"{{"version": {{"version": {a:?}, "min_version": {b:?}}}}}"#).into_bytes());
+        let doc = (".{0,8}", ".{0,8}")
+            .prop_map(|(a, b)| format!(r#"{{"version": {{"version": {a:?}, "min_version": {b:?}}}}}"#).into_bytes());
         runner
             .run(&prop_oneof![doc, prop::collection::vec(any::<u8>(), 0..200)], |bytes| {
                 let _ = parse_version_document(&bytes);

@@ -137,7 +137,7 @@ impl WaitOptions {
         base.mul_f64(1.0 + self.jitter * (2.0 * fastrand::f64() - 1.0))
     }
 
-    fn the_clock(&self) -> Arc<dyn Clock> {
+    pub(crate) fn the_clock(&self) -> Arc<dyn Clock> {
         self.clock
             .clone()
             .unwrap_or_else(|| Arc::new(TokioClock(tokio::time::Instant::now())))
@@ -169,7 +169,11 @@ pub enum WaitError {
         meta: ResponseMeta,
     },
     /// `max_wait` passed.
-    #[error("gave up after {waited:?}: server {server_id} is {} (task state {})", status_text(last_status), task_text(task_state))]
+    #[error(
+        "gave up after {waited:?}: server {server_id} is {} (task state {})",
+        status_text(last_status),
+        task_text(task_state)
+    )]
     Timeout {
         /// The server.
         server_id: String,
@@ -234,9 +238,9 @@ impl WaitError {
     /// The response metadata, when a response is part of the error.
     pub fn meta(&self) -> Option<&ResponseMeta> {
         match self {
-            WaitError::ServerError { meta, .. } | WaitError::ServerGone { meta, .. } | WaitError::ActionFailed { meta, .. } => {
-                Some(meta)
-            }
+            WaitError::ServerError { meta, .. }
+            | WaitError::ServerGone { meta, .. }
+            | WaitError::ActionFailed { meta, .. } => Some(meta),
             _ => None,
         }
     }
@@ -289,7 +293,9 @@ impl<O: Operation> CallCore<O> {
     /// module docs).
     pub async fn wait(self, options: WaitOptions) -> Result<Waited<O::Response>, Error> {
         let info = O::INFO;
-        let server = self.server().ok_or_else(|| Error::Endpoint("waiting needs a server".into()))?;
+        let server = self
+            .server()
+            .ok_or_else(|| Error::Endpoint("waiting needs a server".into()))?;
         let facts = info
             .server_status
             .expect("the generated `wait` exists only for operations with server-status facts");
@@ -310,7 +316,9 @@ impl<O: Operation> CallCore<O> {
 
     /// Sends the call, then polls until the server is gone.
     pub async fn wait_gone(self, options: WaitOptions) -> Result<Gone<O::Response>, Error> {
-        let server = self.server().ok_or_else(|| Error::Endpoint("waiting needs a server".into()))?;
+        let server = self
+            .server()
+            .ok_or_else(|| Error::Endpoint("waiting needs a server".into()))?;
         let output = self.send().await?;
         let (waited, polls) = server.poll_until_gone(options).await?;
         Ok(Gone { output, waited, polls })
@@ -332,8 +340,9 @@ enum ActionState {
     NotRecorded,
     /// Recorded; the events cannot be seen at this microversion.
     Opaque(InstanceAction),
-    /// Recorded with no events yet: the compute host has not started.
-    NotStarted,
+    /// Recorded with no events (yet): the compute host has not started, or the action has
+    /// none (lock, reset state).
+    NotStarted(InstanceAction),
     /// Some events have not finished.
     Running(InstanceAction),
     /// Every event finished successfully.
@@ -382,7 +391,11 @@ impl ServerHandle {
         // Before 2.51 only admins see events: an empty list then says nothing.
         let visible = v >= Microversion::new(2, 51);
         Ok(if action.events.is_empty() {
-            if visible { ActionState::NotStarted } else { ActionState::Opaque(action) }
+            if visible {
+                ActionState::NotStarted(action)
+            } else {
+                ActionState::Opaque(action)
+            }
         } else if action.events.iter().all(|e| e.finish_time.is_some()) {
             ActionState::Finished(action)
         } else {
@@ -415,7 +428,13 @@ impl ServerHandle {
             if let Some((facts_a, id)) = tracked {
                 polls += 1;
                 match self.action_at(id, v).await? {
-                    ActionState::NotRecorded | ActionState::NotStarted => {}
+                    ActionState::NotRecorded => {}
+                    // An action without events is done once recorded (lock, reset state).
+                    ActionState::NotStarted(a) if !facts_a.events => {
+                        action = Some(a);
+                        action_done = true;
+                    }
+                    ActionState::NotStarted(_) => {}
                     ActionState::Running(a) => action = Some(a),
                     ActionState::Opaque(a) => {
                         // Events unseen: the task state and the status decide.
@@ -427,7 +446,6 @@ impl ServerHandle {
                         action_done = true;
                     }
                 }
-                // An action without events is done once recorded (lock, reset state).
                 if !facts_a.events && action.is_some() {
                     action_done = true;
                 }
@@ -530,7 +548,11 @@ impl ServerHandle {
 
     /// Polls the server until its status is one of `targets` with no task in flight. Fails on
     /// ERROR with no task in flight (unless ERROR is a target), on 404, and after `max_wait`.
-    pub async fn wait_for_status(&self, targets: &'static [ServerStatus], options: WaitOptions) -> Result<Output<Server>, Error> {
+    pub async fn wait_for_status(
+        &self,
+        targets: &'static [ServerStatus],
+        options: WaitOptions,
+    ) -> Result<Output<Server>, Error> {
         let facts = StatusFacts {
             from: &[],
             during: &[],
@@ -559,7 +581,7 @@ impl ServerHandle {
         loop {
             match self.action_at(request_id, v).await? {
                 ActionState::Finished(a) | ActionState::Opaque(a) => return Ok(a),
-                ActionState::NotRecorded | ActionState::NotStarted | ActionState::Running(_) => {}
+                ActionState::NotRecorded | ActionState::NotStarted(_) | ActionState::Running(_) => {}
             }
             let elapsed = clock.now() - start;
             let delay = options.jittered(round);

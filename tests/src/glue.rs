@@ -15,7 +15,11 @@ pub type Roundtrip = fn(Microversion, &[u8]) -> Result<Value, String>;
 
 /// A sample request sent through the client: what the client parsed from the response, written
 /// back as Nova sends it, and the response's request ID.
-pub type Send = fn(ServerHandle, Microversion, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<(Value, Option<String>), String>> + std::marker::Send>>;
+pub type Send = fn(
+    ServerHandle,
+    Microversion,
+    Vec<u8>,
+) -> Pin<Box<dyn Future<Output = Result<(Value, Option<String>), String>> + std::marker::Send>>;
 
 /// One operation's glue.
 pub struct OperationGlue {
@@ -101,7 +105,11 @@ where
 }
 
 /// Sends a request sample through the client at `v` (a GET's path parameter is `req-1`).
-pub async fn send_sample<O: Operation>(server: ServerHandle, v: Microversion, body: Vec<u8>) -> Result<(Value, Option<String>), String> {
+pub async fn send_sample<O: Operation>(
+    server: ServerHandle,
+    v: Microversion,
+    body: Vec<u8>,
+) -> Result<(Value, Option<String>), String> {
     let mut request = O::read_body(&body).map_err(|e| e.to_string())?;
     request.read_target(Some("req-1"), &[])?;
     let on_server = O::INFO.path.starts_with("/servers/{server_id}");

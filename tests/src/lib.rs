@@ -109,13 +109,20 @@ fn diff_at(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 
 /// Round-trips one sample body through an operation at a version: the agnostic types, and the
 /// per-version types of that version's stretch. `Err` is a readable reason or diff.
-pub fn roundtrip_sample(operation: &str, request: bool, version: openstack_compute::Microversion, bytes: &[u8]) -> Result<(), String> {
+pub fn roundtrip_sample(
+    operation: &str,
+    request: bool,
+    version: openstack_compute::Microversion,
+    bytes: &[u8],
+) -> Result<(), String> {
     let original: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
     let glue = OPERATIONS
         .iter()
         .find(|o| o.info.name == operation)
         .ok_or_else(|| format!("unknown operation `{operation}`"))?;
-    let stretch = glue.stretch(version).ok_or_else(|| format!("`{operation}` has no type at {version}"))?;
+    let stretch = glue
+        .stretch(version)
+        .ok_or_else(|| format!("`{operation}` has no type at {version}"))?;
     let paths: Vec<(&str, glue::Roundtrip)> = if request {
         vec![("agnostic", glue.request), ("per-version", stretch.request)]
     } else {
@@ -143,7 +150,11 @@ mod tests {
         let b = serde_json::json!({"server": {"id": "y", "tags": ["a"], "new": null}});
         assert_eq!(
             json_diff(&a, &b),
-            vec!["$.server.id: -\"x\" +\"y\"", "$.server.gone: -1 +(absent)", "$.server.new: -(absent) +null"]
+            vec![
+                "$.server.id: -\"x\" +\"y\"",
+                "$.server.gone: -1 +(absent)",
+                "$.server.new: -(absent) +null"
+            ]
         );
         assert!(json_diff(&a, &a).is_empty());
     }

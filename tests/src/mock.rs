@@ -143,7 +143,9 @@ impl Respond for Script {
             Some(body) if !body.is_null() => ResponseTemplate::new(200)
                 .insert_header("x-openstack-request-id", format!("req-poll-{n}").as_str())
                 .set_body_json(body),
-            _ => ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"message": "not found", "code": 404}})),
+            _ => {
+                ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"message": "not found", "code": 404}}))
+            }
         }
     }
 }

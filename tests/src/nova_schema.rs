@@ -16,8 +16,9 @@ pub struct Printable(Vec<(u32, u32)>);
 impl Printable {
     /// Reads the class out of `servers.rebuild_v219`'s `description` pattern.
     pub fn from_reference(schemas: &Path) -> Printable {
-        let servers: Value = serde_json::from_str(&std::fs::read_to_string(schemas.join("servers.json")).expect("servers.json"))
-            .expect("servers.json is JSON");
+        let servers: Value =
+            serde_json::from_str(&std::fs::read_to_string(schemas.join("servers.json")).expect("servers.json"))
+                .expect("servers.json is JSON");
         let pattern = servers["rebuild_v219"]["properties"]["rebuild"]["properties"]["description"]["pattern"]
             .as_str()
             .expect("the description pattern");
@@ -58,14 +59,21 @@ impl Printable {
 
 /// Unicode's space separators (Zs): what Nova's names may not start or end with.
 fn zs(c: char) -> bool {
-    matches!(c, ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+    matches!(
+        c,
+        ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+    )
 }
 
 /// oslo `uuidutils.is_uuid_like`: `str(uuid.UUID(v)).replace('-', '') ==
 /// v.replace('urn:', '').replace('uuid:', '').strip('{}').replace('-', '').lower()`.
 fn is_uuid_like(v: &str) -> bool {
     let cleaned = v.replace("urn:", "").replace("uuid:", "");
-    let cleaned = cleaned.trim_start_matches('{').trim_end_matches('}').replace('-', "").to_lowercase();
+    let cleaned = cleaned
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .replace('-', "")
+        .to_lowercase();
     cleaned.len() == 32 && cleaned.chars().all(|c| c.is_ascii_hexdigit())
 }
 
@@ -95,7 +103,9 @@ fn netaddr_cidr(v: &str) -> bool {
     if v.chars().any(char::is_whitespace) {
         return false;
     }
-    let Some((addr, len)) = v.split_once('/') else { return false };
+    let Some((addr, len)) = v.split_once('/') else {
+        return false;
+    };
     let Ok(len) = len.parse::<u32>() else { return false };
     match addr.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(_)) => len <= 32,

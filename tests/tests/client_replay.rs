@@ -50,14 +50,25 @@ fn collect(model: &Model) -> BTreeMap<(String, Microversion), Pair> {
     pairs
 }
 
-async fn cloud(info: &openstack_compute::operation::OperationInfo, v: Microversion, request: Option<&Value>, response: &[u8], request_id: &str) -> (MockServer, Compute) {
+async fn cloud(
+    info: &openstack_compute::operation::OperationInfo,
+    v: Microversion,
+    request: Option<&Value>,
+    response: &[u8],
+    request_id: &str,
+) -> (MockServer, Compute) {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v2.1/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.104", "min_version": "2.1"}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"version": {"version": "2.104", "min_version": "2.1"}})),
+        )
         .mount(&server)
         .await;
-    let request_path = info.path.replace("{server_id}", SERVER).replace("{request_id}", "req-1");
+    let request_path = info
+        .path
+        .replace("{server_id}", SERVER)
+        .replace("{request_id}", "req-1");
     let mut answer = ResponseTemplate::new(info.status)
         .insert_header("x-openstack-request-id", request_id)
         .insert_header("openstack-api-version", format!("compute {v}").as_str());
@@ -91,9 +102,17 @@ fn empty_response_allowed(info: &openstack_compute::operation::OperationInfo, v:
 }
 
 fn compare(file: &str, expected: &[u8], got: &Value) -> Result<(), String> {
-    let expected: Value = if expected.is_empty() { Value::Null } else { serde_json::from_slice(expected).map_err(|e| e.to_string())? };
+    let expected: Value = if expected.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(expected).map_err(|e| e.to_string())?
+    };
     let diff = tests::json_diff(&expected, got);
-    if diff.is_empty() { Ok(()) } else { Err(format!("{file}: {}", diff.join("; "))) }
+    if diff.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{file}: {}", diff.join("; ")))
+    }
 }
 
 #[tokio::test]
@@ -122,7 +141,9 @@ async fn every_request_sample_goes_through_the_client_exactly() {
                 Ok((got, id)) => {
                     if id.as_deref() != Some(request_id.as_str()) {
                         failures.push(format!("{request_file}: request ID {id:?}"));
-                    } else if let Err(e) = compare(pair.response.as_ref().map_or(request_file, |r| &r.0), &response, &got) {
+                    } else if let Err(e) =
+                        compare(pair.response.as_ref().map_or(request_file, |r| &r.0), &response, &got)
+                    {
                         failures.push(e);
                     } else {
                         replayed += 1;
@@ -132,7 +153,12 @@ async fn every_request_sample_goes_through_the_client_exactly() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(replayed, expected_count);
     println!("replayed {replayed} request samples through the client");
 }
@@ -148,7 +174,9 @@ async fn every_response_sample_of_a_get_comes_back_through_the_client() {
         if glue.info.method != Method::Get {
             continue;
         }
-        let Some((file, response)) = &pair.response else { continue };
+        let Some((file, response)) = &pair.response else {
+            continue;
+        };
         expected_count += 1;
         let (_server, compute) = cloud(glue.info, v, None, response, "req-read").await;
         match (glue.send)(compute.server(SERVER), v, Vec::new()).await {
@@ -160,7 +188,12 @@ async fn every_response_sample_of_a_get_comes_back_through_the_client() {
             Err(e) => failures.push(format!("{file} ({op} at {v}): {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(replayed, expected_count);
     assert!(replayed > 0);
     println!("{replayed} GET response samples through the client");

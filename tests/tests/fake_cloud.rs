@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use openstack_compute::testing::FakeCloud;
+use openstack_compute::testing::{self, FakeCloud};
+use openstack_compute::types::{Networks, ServerStatus};
 use openstack_compute::wait::WaitError;
-use openstack_compute::{Compute, Error, Microversion, WaitOptions};
+use openstack_compute::{Compute, Error, ErrorKind, Microversion, WaitOptions};
 use serde_json::json;
 
 fn fast() -> WaitOptions {
@@ -27,10 +28,7 @@ async fn preconditions_codes_and_records_follow_nova() {
     assert_eq!(stopped.server.status.as_str(), "SHUTOFF");
     let err = server.stop().send().await.unwrap_err();
     let api = err.api().unwrap();
-    assert_eq!(
-        (api.meta.status(), api.fault()),
-        (409, Some("conflictingRequest"))
-    );
+    assert_eq!((api.meta.status(), api.fault()), (409, Some("conflictingRequest")));
     assert_eq!(
         api.message(),
         format!("Cannot 'os-stop' instance {id} while it is in vm_state shutoff")
@@ -72,7 +70,10 @@ async fn preconditions_codes_and_records_follow_nova() {
         .wait_for_action(started.request_id().unwrap(), fast())
         .await
         .unwrap();
-    server.wait_for_status(&[openstack_compute::types::ServerStatus::Active], fast()).await.unwrap();
+    server
+        .wait_for_status(&[openstack_compute::types::ServerStatus::Active], fast())
+        .await
+        .unwrap();
 
     // Every action is recorded under the request ID it returned.
     let recorded = cloud.recorded_actions(&id);
@@ -114,4 +115,200 @@ async fn injected_faults_reach_the_client_typed() {
     }
     assert_eq!(cloud.accepted_actions(), 0);
     assert_eq!(cloud.received_actions(), 1);
+}
+
+fn names(servers: &[openstack_compute::types::ServerSummary]) -> Vec<String> {
+    servers.iter().map(|s| s.name.clone().unwrap_or_default()).collect()
+}
+
+#[tokio::test]
+async fn create_waits_for_active_and_a_multiple_create_for_every_server() {
+    let cloud = FakeCloud::builder().transition_polls(2).start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let servers = compute.servers();
+    let created = servers
+        .create("c-1", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .networks(Networks::Auto)
+        .wait(fast())
+        .await
+        .unwrap();
+    let answered = created
+        .output
+        .server
+        .as_ref()
+        .expect("a single create names its server");
+    assert_eq!(created.server().id, answered.id);
+    assert_eq!(created.server().status, ServerStatus::Active);
+    assert_eq!(created.servers.len(), 1);
+    assert!(answered.admin_pass.is_some());
+    let recorded = cloud.recorded_actions(&answered.id);
+    assert_eq!(
+        recorded,
+        vec![("create".to_string(), created.output.request_id().unwrap().to_string())]
+    );
+
+    // Three at once: sent with return_reservation_id, every server waited for.
+    let created = servers
+        .create("many", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .networks(Networks::None)
+        .max_count(3)
+        .wait(fast())
+        .await
+        .unwrap();
+    assert!(created.output.server.is_none());
+    assert!(created.output.reservation_id.is_some());
+    let mut built: Vec<String> = created
+        .servers
+        .iter()
+        .map(|s| s.name.value().cloned().unwrap_or_default())
+        .collect();
+    built.sort();
+    assert_eq!(built, ["many-1", "many-2", "many-3"]);
+    assert!(created.servers.iter().all(|s| s.status == ServerStatus::Active));
+    assert_eq!(cloud.server_count(), 4);
+
+    // Before 2.37 `networks` may be left out; from 2.37 it is required, checked before sending.
+    let err = servers
+        .create("no-net", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+    assert!(err.to_string().contains("networks"), "{err}");
+    servers
+        .create("no-net", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .at_microversion(Microversion::new(2, 36))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cloud.server_count(), 5);
+}
+
+#[tokio::test]
+async fn a_failed_build_ends_the_create_wait_with_the_failure() {
+    let cloud = FakeCloud::builder().transition_polls(1).start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    cloud.fail_builds("No valid host was found.");
+    let err = compute
+        .servers()
+        .create("doomed", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .networks(Networks::None)
+        .wait(fast())
+        .await
+        .unwrap_err();
+    match err {
+        Error::Wait(w) => match *w {
+            WaitError::ActionFailed { failed_events, .. } => {
+                assert_eq!(failed_events.len(), 1);
+                assert_eq!(failed_events[0].result.as_deref(), Some("Error"));
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    let doomed = compute.servers().find_by_name("doomed").await.unwrap();
+    assert_eq!(doomed.status, ServerStatus::Error);
+    assert_eq!(doomed.fault.as_ref().unwrap().message, "No valid host was found.");
+}
+
+#[tokio::test]
+async fn list_reads_every_page_filters_and_finds_by_exact_name() {
+    let cloud = FakeCloud::start().await;
+    for i in 0..7 {
+        cloud.add_server(&format!("web-{i}"));
+    }
+    cloud.add_server("db.(primary)");
+    cloud.add_server("dup");
+    cloud.add_server("dup");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let servers = compute.servers();
+
+    // Pages of 3: every server once, newest first.
+    let all = servers.list().limit(3).collect().await.unwrap();
+    let expected: Vec<String> = ["dup", "dup", "db.(primary)"]
+        .into_iter()
+        .map(String::from)
+        .chain((0..7).rev().map(|i| format!("web-{i}")))
+        .collect();
+    assert_eq!(names(&all), expected);
+    let mut ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 10);
+
+    // A page at a time, following `next`.
+    let mut stream = servers.list().limit(4).into_stream();
+    let mut seen = 0;
+    while let Some(item) = stream.next().await {
+        item.unwrap();
+        seen += 1;
+    }
+    assert_eq!(seen, 10);
+
+    // Filters reach the cloud.
+    let web = servers.list_detail().name("web-").collect().await.unwrap();
+    assert_eq!(web.len(), 7);
+    cloud.break_server(&all[9].id, "gone wrong");
+    let broken = servers
+        .list_detail()
+        .status(vec![ServerStatus::Error])
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        broken.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [all[9].id.as_str()]
+    );
+
+    // By name: exact (regex characters escaped), none, or ambiguous.
+    assert_eq!(servers.find_by_name("db.(primary)").await.unwrap().id, all[2].id);
+    assert_eq!(
+        servers.find_by_name("web").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let err = servers.find_by_name("dup").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Ambiguous);
+    assert!(err.to_string().contains("2 servers"), "{err}");
+}
+
+#[tokio::test]
+async fn update_changes_what_it_names_and_delete_waits_until_the_server_is_gone() {
+    let cloud = FakeCloud::builder().transition_polls(2).start().await;
+    let id = cloud.add_server("before");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+
+    let updated = server
+        .update()
+        .name("after")
+        .description("the new one")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.name.value().map(String::as_str), Some("after"));
+    assert_eq!(updated.description.value().map(String::as_str), Some("the new one"));
+    let shown = server.show().send().await.unwrap();
+    assert_eq!(shown.description.value().map(String::as_str), Some("the new one"));
+    // `description` is 2.19+: at 2.18 it is refused before anything is sent.
+    let posts = cloud.received_requests();
+    let err = server
+        .update()
+        .clear_description()
+        .at_microversion(Microversion::new(2, 18))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action);
+    assert!(
+        err.to_string().contains("description") && err.to_string().contains("2.19"),
+        "{err}"
+    );
+    assert_eq!(cloud.received_requests(), posts);
+
+    let gone = server.delete().wait(fast()).await.unwrap();
+    assert_eq!(gone.output.status(), 204);
+    assert!(gone.polls >= 2, "the fake keeps it for two polls: {}", gone.polls);
+    assert_eq!(cloud.server_count(), 0);
+    let err = server.show().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.request_id().is_some());
 }

@@ -7,10 +7,10 @@
 use openstack_compute::operation::Operation;
 use openstack_compute::ops::{rebuild, show_instance_action, show_server};
 use openstack_compute::{ApiError, Microversion, ResponseMeta};
-use tests::OPERATIONS;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{Value, json};
+use tests::OPERATIONS;
 
 const CASES: u32 = 512;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use openstack_compute::{ErrorKind, Compute, Config, Error, Microversion, VersionStrategy};
+use openstack_compute::{Compute, Config, Error, ErrorKind, Microversion, VersionStrategy};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -30,7 +30,11 @@ fn drift_is_clean_for_the_release_the_spec_names() {
     let model = model();
     let reference = Reference::load(&tests::rendered_reference(), tests::RELEASE).unwrap();
     let (left, stale) = filter_allowed(&model, drift(&model, &reference));
-    assert!(left.is_empty() && stale.is_empty(), "{}", left.iter().chain(&stale).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        left.is_empty() && stale.is_empty(),
+        "{}",
+        left.iter().chain(&stale).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
 
 /// Against Nova 32.0.0 (maximum 2.100), drift lists exactly what 2.101 to 2.104 changed in
@@ -64,5 +68,9 @@ fn drift_against_an_older_release_lists_the_microversions_added_since() {
         "{}",
         lines.join("\n")
     );
-    assert!(lines[0].ends_with("the spec covers 2.101..2.104 beyond it"), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with("the spec covers 2.101..2.104 beyond it"),
+        "{}",
+        lines[0]
+    );
 }

@@ -19,11 +19,22 @@ fn every_spec_sample_round_trips_whole() {
     let mut failures = Vec::new();
     for (path, op, direction, version) in &samples {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        if let Err(e) = tests::roundtrip_sample(&op.name, *direction == Direction::Request, microversion(*version), &bytes) {
+        if let Err(e) = tests::roundtrip_sample(
+            &op.name,
+            *direction == Direction::Request,
+            microversion(*version),
+            &bytes,
+        ) {
             failures.push(format!("{}: {e}", path.display()));
         }
     }
-    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), samples.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        samples.len(),
+        failures.join("\n")
+    );
     let expected: usize = model.ops.iter().map(|o| o.samples.len()).sum();
     assert_eq!(samples.len(), expected);
     println!("{} spec samples round-trip", samples.len());
@@ -36,17 +47,34 @@ fn every_upstream_sample_round_trips_whole() {
     let mut passed = 0;
     for s in &model.upstream.samples {
         let Some(path) = tests::upstream_sample(&s.path) else {
-            failures.push(format!("{}: not in the reference ({})", s.path, tests::reference_dir().display()));
+            failures.push(format!(
+                "{}: not in the reference ({})",
+                s.path,
+                tests::reference_dir().display()
+            ));
             continue;
         };
         let bytes = std::fs::read(&path).expect("readable");
-        match tests::roundtrip_sample(&s.op, s.direction == Direction::Request, microversion(s.version), &bytes) {
+        match tests::roundtrip_sample(
+            &s.op,
+            s.direction == Direction::Request,
+            microversion(s.version),
+            &bytes,
+        ) {
             Ok(()) => passed += 1,
             Err(e) => failures.push(format!("{}: {e}", s.path)),
         }
     }
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Every upstream sample the spec maps: the count comes from the map, not a floor.
     assert_eq!(passed, model.upstream.samples.len());
-    println!("{passed} upstream samples round-trip ({} skipped by name)", model.upstream.skip.len());
+    println!(
+        "{passed} upstream samples round-trip ({} skipped by name)",
+        model.upstream.skip.len()
+    );
 }

@@ -32,7 +32,8 @@ fn world() -> World {
     let model = Model::load(&tests::workspace_root()).expect("the spec loads");
     let dir = tests::rendered_reference();
     let reference = Reference::load(&dir, tests::RELEASE).expect("the reference loads");
-    let printable = Printable::from_reference(&tests::reference_dir().join("nova-src/nova/api/openstack/compute/schemas"));
+    let printable =
+        Printable::from_reference(&tests::reference_dir().join("nova-src/nova/api/openstack/compute/schemas"));
     World {
         model,
         reference,
@@ -125,12 +126,18 @@ fn object(w: &World, name: &str, v: Version, all: bool) -> Option<Value> {
 /// The request body at `v`: every field valid there (`all`), or the required ones.
 fn body(w: &World, op: &Op, v: Version, all: bool) -> Option<Value> {
     let key = op.key.as_ref()?;
-    if matches!(op.body, xtask::spec::BodyKind::Null | xtask::spec::BodyKind::ExactlyNull) {
+    if matches!(
+        op.body,
+        xtask::spec::BodyKind::Null | xtask::spec::BodyKind::ExactlyNull
+    ) {
         return Some(json!({key: null}));
     }
     let mut inner = serde_json::Map::new();
     let mut top = serde_json::Map::new();
-    for f in op.request_at(v).filter(|f| matches!(f.location, Location::Body | Location::Top)) {
+    for f in op
+        .request_at(v)
+        .filter(|f| matches!(f.location, Location::Body | Location::Top))
+    {
         if !(all || f.required_at(v)) {
             continue;
         }
@@ -156,7 +163,9 @@ fn request_schema<'a>(w: &'a World, op: &Op, v: Version) -> Option<&'a Value> {
 
 /// The ends of each of Nova's request-schema ranges inside the operation's range.
 fn versions(w: &World, op: &Op) -> Vec<Version> {
-    let Some(nova) = nova_op_of(&w.reference, op) else { return Vec::new() };
+    let Some(nova) = nova_op_of(&w.reference, op) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for s in &nova.request {
         let lo = s.min.unwrap_or(op.range.since).max(op.range.since);
@@ -181,9 +190,16 @@ fn every_request_body_the_sdk_writes_passes_novas_schema() {
     let w = world();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for op in w.model.ops.iter().filter(|o| o.never_succeeds.is_none() && o.key.is_some()) {
+    for op in w
+        .model
+        .ops
+        .iter()
+        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
+    {
         for v in versions(&w, op) {
-            let Some(schema) = request_schema(&w, op, v) else { continue };
+            let Some(schema) = request_schema(&w, op, v) else {
+                continue;
+            };
             let validator = validator(schema, &w.printable);
             for all in [true, false] {
                 let Some(input) = body(&w, op, v, all) else { continue };
@@ -191,7 +207,11 @@ fn every_request_body_the_sdk_writes_passes_novas_schema() {
                     Err(e) => failures.push(format!("{} at {v}: the SDK refused {input}: {e}", op.name)),
                     Ok(written) => {
                         if let Some(e) = validator.iter_errors(&written).next() {
-                            failures.push(format!("{} at {v} ({}): {written} refused by Nova: {e}", op.name, if all { "all fields" } else { "required only" }));
+                            failures.push(format!(
+                                "{} at {v} ({}): {written} refused by Nova: {e}",
+                                op.name,
+                                if all { "all fields" } else { "required only" }
+                            ));
                         }
                     }
                 }
@@ -213,7 +233,10 @@ struct Case {
 fn text_cases(l: &Limits) -> Vec<Case> {
     let mut out = Vec::new();
     let ok = text(Some(l));
-    let digits = l.pattern.as_deref().is_some_and(|p| p.contains("0-9]*$") || p.contains("0-9]+$"));
+    let digits = l
+        .pattern
+        .as_deref()
+        .is_some_and(|p| p.contains("0-9]*$") || p.contains("0-9]+$"));
     let filler = |n: usize| -> String {
         let (first, rest) = if digits { ('1', '1') } else { ('w', 'a') };
         std::iter::once(first).chain(std::iter::repeat(rest)).take(n).collect()
@@ -221,14 +244,26 @@ fn text_cases(l: &Limits) -> Vec<Case> {
     if l.format.is_none() {
         // A 16 MiB `connection_info` is not worth building twice.
         if let Some(max) = l.max_length.filter(|m| *m <= 70_000) {
-            out.push(Case { what: format!("max_length {max}: {max} characters"), value: json!(filler(max as usize)) });
-            out.push(Case { what: format!("max_length {max}: {} characters", max + 1), value: json!(filler(max as usize + 1)) });
+            out.push(Case {
+                what: format!("max_length {max}: {max} characters"),
+                value: json!(filler(max as usize)),
+            });
+            out.push(Case {
+                what: format!("max_length {max}: {} characters", max + 1),
+                value: json!(filler(max as usize + 1)),
+            });
         }
         if let Some(min) = l.min_length
             && min > 0
         {
-            out.push(Case { what: format!("min_length {min}: {min} characters"), value: json!(filler(min as usize)) });
-            out.push(Case { what: format!("min_length {min}: {} characters", min - 1), value: json!(filler(min as usize - 1)) });
+            out.push(Case {
+                what: format!("min_length {min}: {min} characters"),
+                value: json!(filler(min as usize)),
+            });
+            out.push(Case {
+                what: format!("min_length {min}: {} characters", min - 1),
+                value: json!(filler(min as usize - 1)),
+            });
         }
     }
     let bad: Option<&str> = match l.pattern.as_deref() {
@@ -243,12 +278,24 @@ fn text_cases(l: &Limits) -> Vec<Case> {
         _ => None,
     };
     if let Some(b) = bad {
-        out.push(Case { what: format!("pattern {}: {ok:?}", l.pattern.as_deref().unwrap_or("")), value: json!(ok) });
-        out.push(Case { what: format!("pattern {}: {b:?}", l.pattern.as_deref().unwrap_or("")), value: json!(b) });
+        out.push(Case {
+            what: format!("pattern {}: {ok:?}", l.pattern.as_deref().unwrap_or("")),
+            value: json!(ok),
+        });
+        out.push(Case {
+            what: format!("pattern {}: {b:?}", l.pattern.as_deref().unwrap_or("")),
+            value: json!(b),
+        });
     }
     let bad_format: Vec<&str> = match l.format.as_deref() {
         Some("uuid") => vec!["not-a-uuid", "155d900f4e144e4ca73d069cbf4541e6"],
-        Some("name") => vec![" leading", "trailing ", "inner space", "zero\u{200b}width", "astral \u{1F600}"],
+        Some("name") => vec![
+            " leading",
+            "trailing ",
+            "inner space",
+            "zero\u{200b}width",
+            "astral \u{1F600}",
+        ],
         Some("az_name") => vec!["zone:1", " zone"],
         Some("ipv4") => vec!["300.1.1.1", "2001:db8::1"],
         Some("ipv6") => vec!["2001:db8::zz", "192.0.2.1"],
@@ -259,14 +306,23 @@ fn text_cases(l: &Limits) -> Vec<Case> {
         _ => vec![],
     };
     for b in bad_format {
-        out.push(Case { what: format!("format {}: {b:?}", l.format.as_deref().unwrap_or("")), value: json!(b) });
+        out.push(Case {
+            what: format!("format {}: {b:?}", l.format.as_deref().unwrap_or("")),
+            value: json!(b),
+        });
     }
     if l.format.is_some()
         && let Some(max) = l.max_length
         && l.format.as_deref() == Some("name")
     {
-        out.push(Case { what: format!("name of {max}"), value: json!("n".repeat(max as usize)) });
-        out.push(Case { what: format!("name of {}", max + 1), value: json!("n".repeat(max as usize + 1)) });
+        out.push(Case {
+            what: format!("name of {max}"),
+            value: json!("n".repeat(max as usize)),
+        });
+        out.push(Case {
+            what: format!("name of {}", max + 1),
+            value: json!("n".repeat(max as usize + 1)),
+        });
     }
     out
 }
@@ -274,12 +330,24 @@ fn text_cases(l: &Limits) -> Vec<Case> {
 fn number_cases(l: &Limits) -> Vec<Case> {
     let mut out = Vec::new();
     if let Some(m) = l.minimum {
-        out.push(Case { what: format!("minimum {m}: {m}"), value: json!(m) });
-        out.push(Case { what: format!("minimum {m}: {}", m - 1), value: json!(m - 1) });
+        out.push(Case {
+            what: format!("minimum {m}: {m}"),
+            value: json!(m),
+        });
+        out.push(Case {
+            what: format!("minimum {m}: {}", m - 1),
+            value: json!(m - 1),
+        });
     }
     if let Some(m) = l.maximum {
-        out.push(Case { what: format!("maximum {m}: {m}"), value: json!(m) });
-        out.push(Case { what: format!("maximum {m}: {}", m + 1), value: json!(m + 1) });
+        out.push(Case {
+            what: format!("maximum {m}: {m}"),
+            value: json!(m),
+        });
+        out.push(Case {
+            what: format!("maximum {m}: {}", m + 1),
+            value: json!(m + 1),
+        });
     }
     out
 }
@@ -296,26 +364,50 @@ fn cases(w: &World, ty: &TypeExpr, l: &Limits, v: Version) -> Vec<Case> {
             let mut out = Vec::new();
             let item = value(w, inner, l.items.as_deref(), v, false).unwrap_or(json!("x"));
             let distinct = |n: usize| -> Value {
-                Value::Array((0..n).map(|i| match &item {
-                    Value::String(s) if l.unique_items => json!(format!("{}{i}", s.chars().take(s.chars().count().saturating_sub(2).max(1)).collect::<String>())),
-                    other => other.clone(),
-                }).collect())
+                Value::Array(
+                    (0..n)
+                        .map(|i| match &item {
+                            Value::String(s) if l.unique_items => json!(format!(
+                                "{}{i}",
+                                s.chars()
+                                    .take(s.chars().count().saturating_sub(2).max(1))
+                                    .collect::<String>()
+                            )),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                )
             };
             if let Some(max) = l.max_items {
-                out.push(Case { what: format!("max_items {max}: {max}"), value: distinct(max as usize) });
-                out.push(Case { what: format!("max_items {max}: {}", max + 1), value: distinct(max as usize + 1) });
+                out.push(Case {
+                    what: format!("max_items {max}: {max}"),
+                    value: distinct(max as usize),
+                });
+                out.push(Case {
+                    what: format!("max_items {max}: {}", max + 1),
+                    value: distinct(max as usize + 1),
+                });
             }
             if let Some(min) = l.min_items
                 && min > 0
             {
-                out.push(Case { what: format!("min_items {min}: {}", min - 1), value: distinct(min as usize - 1) });
+                out.push(Case {
+                    what: format!("min_items {min}: {}", min - 1),
+                    value: distinct(min as usize - 1),
+                });
             }
             if l.unique_items {
-                out.push(Case { what: "unique_items: a duplicate".into(), value: json!([item.clone(), item.clone()]) });
+                out.push(Case {
+                    what: "unique_items: a duplicate".into(),
+                    value: json!([item.clone(), item.clone()]),
+                });
             }
             if let Some(items) = &l.items {
                 for c in cases(w, inner, items, v) {
-                    out.push(Case { what: format!("items {}", c.what), value: json!([c.value]) });
+                    out.push(Case {
+                        what: format!("items {}", c.what),
+                        value: json!([c.value]),
+                    });
                 }
             }
             out
@@ -324,21 +416,36 @@ fn cases(w: &World, ty: &TypeExpr, l: &Limits, v: Version) -> Vec<Case> {
             let mut out = Vec::new();
             let val = value(w, inner, l.values.as_deref(), v, false).unwrap_or(json!("x"));
             if let Some(keys) = &l.keys {
-                out.push(Case { what: "key a/b".into(), value: json!({"a/b": val}) });
-                out.push(Case { what: "key of 255".into(), value: json!({"k".repeat(255): val}) });
-                out.push(Case { what: "key of 256".into(), value: json!({"k".repeat(256): val}) });
+                out.push(Case {
+                    what: "key a/b".into(),
+                    value: json!({"a/b": val}),
+                });
+                out.push(Case {
+                    what: "key of 255".into(),
+                    value: json!({"k".repeat(255): val}),
+                });
+                out.push(Case {
+                    what: "key of 256".into(),
+                    value: json!({"k".repeat(256): val}),
+                });
                 let _ = keys;
             }
             if let Some(values) = &l.values {
                 for c in cases(w, inner, values, v) {
-                    out.push(Case { what: format!("value {}", c.what), value: json!({"key-1": c.value}) });
+                    out.push(Case {
+                        what: format!("value {}", c.what),
+                        value: json!({"key-1": c.value}),
+                    });
                 }
             }
             out
         }
         TypeExpr::EmptyOr(inner) => {
             let mut out = cases(w, inner, l, v);
-            out.push(Case { what: "the empty string".into(), value: json!("") });
+            out.push(Case {
+                what: "the empty string".into(),
+                value: json!(""),
+            });
             out
         }
         _ => text_cases(l),
@@ -347,7 +454,13 @@ fn cases(w: &World, ty: &TypeExpr, l: &Limits, v: Version) -> Vec<Case> {
 
 /// Fields with limits at `v`, as (path into the body, field): top-level fields, and the fields
 /// of named objects inside them (`networks[].tag`, `block_device_mapping_v2[].volume_type`).
-fn limited_fields<'a>(w: &'a World, fields: Vec<&'a Field>, v: Version, out: &mut Vec<(Vec<String>, &'a Field)>, prefix: Vec<String>) {
+fn limited_fields<'a>(
+    w: &'a World,
+    fields: Vec<&'a Field>,
+    v: Version,
+    out: &mut Vec<(Vec<String>, &'a Field)>,
+    prefix: Vec<String>,
+) {
     for f in fields {
         let mut path = prefix.clone();
         path.push(f.json.clone());
@@ -363,12 +476,21 @@ fn limited_fields<'a>(w: &'a World, fields: Vec<&'a Field>, v: Version, out: &mu
             TypeExpr::Scalar("networks") => Some("Network"),
             _ => None,
         };
-        if let Some(t) = inner_name.and_then(|n| w.model.ty(n)).filter(|t| t.kind == TypeKind::Object) {
+        if let Some(t) = inner_name
+            .and_then(|n| w.model.ty(n))
+            .filter(|t| t.kind == TypeKind::Object)
+        {
             let mut nested = path.clone();
             if matches!(f.ty, TypeExpr::List(_) | TypeExpr::Scalar("networks")) {
                 nested.push("[]".into());
             }
-            limited_fields(w, t.fields.iter().filter(|x| x.range.contains(v)).collect(), v, out, nested);
+            limited_fields(
+                w,
+                t.fields.iter().filter(|x| x.range.contains(v)).collect(),
+                v,
+                out,
+                nested,
+            );
         }
     }
 }
@@ -390,7 +512,11 @@ fn set(w: &World, body: &mut Value, path: &[String], value: Value, v: Version) {
             if !body.is_object() {
                 *body = Value::Object(Default::default());
             }
-            let slot = body.as_object_mut().expect("an object").entry(first.clone()).or_insert(Value::Null);
+            let slot = body
+                .as_object_mut()
+                .expect("an object")
+                .entry(first.clone())
+                .or_insert(Value::Null);
             if slot.is_string() && rest.first().is_some_and(|r| r == "[]") {
                 *slot = json!([object(w, "Network", v, false).unwrap_or(json!({}))]);
             }
@@ -404,21 +530,39 @@ fn at_each_limit_the_sdk_refuses_what_novas_schema_refuses() {
     let w = world();
     let mut checked = 0;
     let mut disagreements = Vec::new();
-    for op in w.model.ops.iter().filter(|o| o.never_succeeds.is_none() && o.key.is_some()) {
+    for op in w
+        .model
+        .ops
+        .iter()
+        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
+    {
         for v in versions(&w, op) {
-            let Some(schema) = request_schema(&w, op, v) else { continue };
+            let Some(schema) = request_schema(&w, op, v) else {
+                continue;
+            };
             let validator = validator(schema, &w.printable);
             // Every field valid: each case changes one value only.
             let Some(base) = body(&w, op, v, true) else { continue };
             let key = op.key.clone().expect("an action or a body");
             let mut fields = Vec::new();
-            limited_fields(&w, op.request_at(v).filter(|f| matches!(f.location, Location::Body | Location::Top)).collect(), v, &mut fields, Vec::new());
+            limited_fields(
+                &w,
+                op.request_at(v)
+                    .filter(|f| matches!(f.location, Location::Body | Location::Top))
+                    .collect(),
+                v,
+                &mut fields,
+                Vec::new(),
+            );
             for (path, f) in fields {
                 for case in cases(&w, &f.ty, f.limits.as_ref().expect("limited"), v) {
                     let mut input = base.clone();
                     let mut full = Vec::new();
                     if f.location == Location::Body || path.len() > 1 {
-                        let top_level = op.request.iter().any(|r| r.location == Location::Top && r.json == path[0]);
+                        let top_level = op
+                            .request
+                            .iter()
+                            .any(|r| r.location == Location::Top && r.json == path[0]);
                         if !top_level {
                             full.push(key.clone());
                         }
@@ -446,7 +590,12 @@ fn at_each_limit_the_sdk_refuses_what_novas_schema_refuses() {
             }
         }
     }
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
     println!("{checked} boundary cases: the SDK and Nova's schemas agree");
     assert!(checked > 300, "checked {checked}");
 }
@@ -463,10 +612,19 @@ fn every_response_sample_passes_novas_response_schema() {
     let mut checked = 0;
     let mut failures = Vec::new();
     let mut check = |op: &Op, v: Version, file: String, bytes: &[u8]| {
-        let Some(schema) = response_schema(&w, op, v) else { return };
-        let body: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(bytes).expect("JSON") };
+        let Some(schema) = response_schema(&w, op, v) else {
+            return;
+        };
+        let body: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).expect("JSON")
+        };
         let validator = validator(schema, &w.printable);
-        let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         if !errors.is_empty() {
             failures.push(format!("{file} ({} at {v}): {}", op.name, errors.join("; ")));
         }
@@ -477,12 +635,23 @@ fn every_response_sample_passes_novas_response_schema() {
             check(op, v, file.display().to_string(), &std::fs::read(&file).unwrap());
         }
     }
-    for s in w.model.upstream.samples.iter().filter(|s| s.direction == xtask::spec::Direction::Response) {
+    for s in w
+        .model
+        .upstream
+        .samples
+        .iter()
+        .filter(|s| s.direction == xtask::spec::Direction::Response)
+    {
         let op = w.model.op(&s.op).expect("mapped op");
         let file = tests::upstream_sample(&s.path).expect("in the reference");
         check(op, s.version, s.path.clone(), &std::fs::read(&file).unwrap());
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     println!("{checked} response samples pass Nova's response schemas");
     assert!(checked > 100);
 }
@@ -501,13 +670,18 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
         .send()
         .await
         .unwrap();
-    let token = token_response.headers()["x-subject-token"].to_str().unwrap().to_string();
+    let token = token_response.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let base = format!("{}/compute/v2.1", cloud.uri());
     let mut checked = 0;
     let mut failures: BTreeMap<String, String> = BTreeMap::new();
     for op in w.model.ops.iter().filter(|o| o.never_succeeds.is_none()) {
         for &v in &op.breakpoints {
-            let Some(schema) = response_schema(&w, op, v) else { continue };
+            let Some(schema) = response_schema(&w, op, v) else {
+                continue;
+            };
             let id = cloud.add_server(&format!("fake-{}", op.name));
             // A server in a state the operation can start from.
             let start_from = op.server_status.as_ref().and_then(|s| s.from.first().cloned());
@@ -528,7 +702,9 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                 "DELETE" => http.delete(format!("{base}{path}")),
                 _ => http.post(format!("{base}{path}")),
             };
-            let mut request = request.header("x-auth-token", &token).header("openstack-api-version", header);
+            let mut request = request
+                .header("x-auth-token", &token)
+                .header("openstack-api-version", header);
             if let Some(b) = &input {
                 request = request.json(b);
             }
@@ -537,20 +713,39 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
             let bytes = response.bytes().await.unwrap();
             if status >= 300 {
                 if op.name != "show_instance_action" {
-                    failures.insert(format!("{} at {v}", op.name), format!("the fake answered {status}: {}", String::from_utf8_lossy(&bytes)));
+                    failures.insert(
+                        format!("{} at {v}", op.name),
+                        format!("the fake answered {status}: {}", String::from_utf8_lossy(&bytes)),
+                    );
                 }
                 continue;
             }
-            let body: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+            let body: Value = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).unwrap()
+            };
             let validator = validator(schema, &w.printable);
-            let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            let errors: Vec<String> = validator
+                .iter_errors(&body)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
             if !errors.is_empty() {
                 failures.insert(format!("{} at {v}", op.name), errors.join("; "));
             }
             checked += 1;
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     println!("{checked} fake-cloud bodies pass Nova's response schemas");
     assert!(checked > 50, "checked {checked}");
 }

@@ -51,7 +51,9 @@ async fn secrets_never_reach_traces_debug_or_errors() {
     let cloud = MockCloud::start("2.100").await;
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
-        .respond_with(ResponseTemplate::new(409).set_body_json(json!({"conflictingRequest": {"message": "locked", "code": 409}})))
+        .respond_with(
+            ResponseTemplate::new(409).set_body_json(json!({"conflictingRequest": {"message": "locked", "code": 409}})),
+        )
         .mount(&cloud.server)
         .await;
     // The configuration, as built and while building, from each source of credentials.
@@ -61,9 +63,18 @@ async fn secrets_never_reach_traces_debug_or_errors() {
     let err = compute.server(SERVER).stop().send().await.unwrap_err();
     shown.push_str(&format!("{err} {err:?} {compute:?} {:?}", compute.config()));
     let static_builder = Config::builder().static_endpoint("http://nova.example/v2.1", STATIC_TOKEN);
-    shown.push_str(&format!("{static_builder:?} {:?}", static_builder.clone().build().unwrap()));
-    let token_builder = Config::builder().set("auth_url", "http://ks/v3").set("token", STATIC_TOKEN).set("project_name", "p");
-    shown.push_str(&format!("{token_builder:?} {:?}", token_builder.clone().build().unwrap()));
+    shown.push_str(&format!(
+        "{static_builder:?} {:?}",
+        static_builder.clone().build().unwrap()
+    ));
+    let token_builder = Config::builder()
+        .set("auth_url", "http://ks/v3")
+        .set("token", STATIC_TOKEN)
+        .set("project_name", "p");
+    shown.push_str(&format!(
+        "{token_builder:?} {:?}",
+        token_builder.clone().build().unwrap()
+    ));
 
     // An application credential refused by Keystone.
     let config = Config::builder()
@@ -73,7 +84,13 @@ async fn secrets_never_reach_traces_debug_or_errors() {
         .build()
         .unwrap();
     shown.push_str(&format!("{config:?}"));
-    let err = Compute::new(config).unwrap().server(SERVER).stop().send().await.unwrap_err();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
     shown.push_str(&format!("{err} {err:?}"));
 
     // adminPass going out in calls and coming back in outputs.
@@ -88,10 +105,15 @@ async fn secrets_never_reach_traces_debug_or_errors() {
     let call = server.change_password(ADMIN_PASS);
     shown.push_str(&format!("{call:?} {:?}", call.request()));
     let _ = call.send().await;
-    let call = server.rebuild("155d900f-4e14-4e4c-a73d-069cbf4541e6").admin_pass(ADMIN_PASS);
+    let call = server
+        .rebuild("155d900f-4e14-4e4c-a73d-069cbf4541e6")
+        .admin_pass(ADMIN_PASS);
     shown.push_str(&format!("{call:?}"));
     let _ = call.send().await;
-    let call = compute.servers().create("web", "155d900f-4e14-4e4c-a73d-069cbf4541e6", "1").admin_pass(ADMIN_PASS);
+    let call = compute
+        .servers()
+        .create("web", "155d900f-4e14-4e4c-a73d-069cbf4541e6", "1")
+        .admin_pass(ADMIN_PASS);
     shown.push_str(&format!("{call:?}"));
     let rescued = server.rescue().admin_pass(ADMIN_PASS).send().await.unwrap();
     shown.push_str(&format!("{rescued:?}"));
@@ -132,11 +154,23 @@ fn no_request_or_response_type_shows_an_admin_pass() {
     let model = Model::load(&tests::workspace_root()).unwrap();
     let mut samples: Vec<(String, String, Direction, Microversion, Vec<u8>)> = Vec::new();
     for (file, op, dir, v) in spec_samples(&model) {
-        samples.push((file.display().to_string(), op.name.clone(), dir, Microversion::new(v.major, v.minor), std::fs::read(&file).unwrap()));
+        samples.push((
+            file.display().to_string(),
+            op.name.clone(),
+            dir,
+            Microversion::new(v.major, v.minor),
+            std::fs::read(&file).unwrap(),
+        ));
     }
     for s in &model.upstream.samples {
         let file = tests::upstream_sample(&s.path).unwrap();
-        samples.push((s.path.clone(), s.op.clone(), s.direction, Microversion::new(s.version.major, s.version.minor), std::fs::read(file).unwrap()));
+        samples.push((
+            s.path.clone(),
+            s.op.clone(),
+            s.direction,
+            Microversion::new(s.version.major, s.version.minor),
+            std::fs::read(file).unwrap(),
+        ));
     }
     let mut checked = 0;
     for (file, op, dir, v, bytes) in samples {
@@ -152,7 +186,10 @@ fn no_request_or_response_type_shows_an_admin_pass() {
                 .unwrap_or_else(|e| panic!("{file}: {e}"))
                 .to_string(),
         };
-        assert!(shown.contains("redacted"), "{file}: the secret field is shown at all: {shown}");
+        assert!(
+            shown.contains("redacted"),
+            "{file}: the secret field is shown at all: {shown}"
+        );
         assert_hidden(&shown, &[ADMIN_PASS]);
         checked += 1;
     }

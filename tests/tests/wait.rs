@@ -46,7 +46,9 @@ fn action(name: &str, events: &[(&str, bool, Option<&str>)]) -> Value {
 }
 
 fn options(clock: &Arc<ManualClock>) -> WaitOptions {
-    WaitOptions::new(Duration::from_secs(60)).jitter(0.0).clock(clock.clone())
+    WaitOptions::new(Duration::from_secs(60))
+        .jitter(0.0)
+        .clock(clock.clone())
 }
 
 struct Case {
@@ -74,7 +76,9 @@ async fn case(max: &str, shows: Vec<Value>, actions: Vec<Value>) -> Case {
         .await;
     let actions = Script::new(actions);
     Mock::given(method("GET"))
-        .and(path(format!("/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}")))
+        .and(path(format!(
+            "/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}"
+        )))
         .respond_with(actions.clone())
         .mount(&cloud.server)
         .await;
@@ -118,7 +122,11 @@ async fn stop_of_a_server_in_error_waits_for_its_own_action_to_end() {
     // The event finished but the server still shows ERROR with the task in flight: not the end.
     let c = case(
         "2.100",
-        vec![server("ERROR", Some("powering-off")), server("ERROR", Some("powering-off")), server("SHUTOFF", None)],
+        vec![
+            server("ERROR", Some("powering-off")),
+            server("ERROR", Some("powering-off")),
+            server("SHUTOFF", None),
+        ],
         vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])],
     )
     .await;
@@ -135,13 +143,23 @@ async fn hard_reboot_and_rescue_from_error_end_where_they_end() {
     ] {
         let c = case(
             "2.100",
-            vec![server(status_during, Some(task)), server(status_during, Some(task)), server(end, None)],
+            vec![
+                server(status_during, Some(task)),
+                server(status_during, Some(task)),
+                server(end, None),
+            ],
             vec![action(key, &[("compute_event", true, Some("Success"))])],
         )
         .await;
         let handle = c.compute.server(SERVER);
         let end_status = if key == "reboot" {
-            handle.reboot(RebootType::Hard).wait(options(&c.clock)).await.unwrap().server.status
+            handle
+                .reboot(RebootType::Hard)
+                .wait(options(&c.clock))
+                .await
+                .unwrap()
+                .server
+                .status
         } else {
             handle.rescue().wait(options(&c.clock)).await.unwrap().server.status
         };
@@ -158,9 +176,19 @@ async fn error_once_the_action_has_ended_fails_with_the_fault() {
         vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])],
     )
     .await;
-    let err = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap_err();
+    let err = c
+        .compute
+        .server(SERVER)
+        .stop()
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
     match wait_error(err) {
-        WaitError::ServerError { fault_message, fault_code, .. } => {
+        WaitError::ServerError {
+            fault_message,
+            fault_code,
+            ..
+        } => {
             assert_eq!(fault_message.as_deref(), Some("No valid host was found."));
             assert_eq!(fault_code, Some(500));
         }
@@ -177,14 +205,27 @@ async fn a_failed_event_fails_the_wait_and_names_it() {
             action("resize", &[("compute_prep_resize", true, Some("Success"))]),
             action(
                 "resize",
-                &[("compute_prep_resize", true, Some("Success")), ("compute_resize_instance", true, Some("Error"))],
+                &[
+                    ("compute_prep_resize", true, Some("Success")),
+                    ("compute_resize_instance", true, Some("Error")),
+                ],
             ),
         ],
     )
     .await;
-    let err = c.compute.server(SERVER).resize("2").wait(options(&c.clock)).await.unwrap_err();
+    let err = c
+        .compute
+        .server(SERVER)
+        .resize("2")
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
     match wait_error(err) {
-        WaitError::ActionFailed { request_id, failed_events, .. } => {
+        WaitError::ActionFailed {
+            request_id,
+            failed_events,
+            ..
+        } => {
             assert_eq!(request_id, RID);
             assert_eq!(failed_events.len(), 1);
             assert_eq!(failed_events[0].event, "compute_resize_instance");
@@ -204,14 +245,33 @@ async fn trigger_crash_dump_is_done_only_when_its_recorded_event_has_finished() 
             action("trigger_crash_dump", &[]),
             action("trigger_crash_dump", &[]),
             action("trigger_crash_dump", &[("compute_trigger_crash_dump", false, None)]),
-            action("trigger_crash_dump", &[("compute_trigger_crash_dump", true, Some("Success"))]),
+            action(
+                "trigger_crash_dump",
+                &[("compute_trigger_crash_dump", true, Some("Success"))],
+            ),
         ],
     )
     .await;
-    let done = c.compute.server(SERVER).trigger_crash_dump().wait(options(&c.clock)).await.unwrap();
+    let done = c
+        .compute
+        .server(SERVER)
+        .trigger_crash_dump()
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
     assert_eq!(c.actions.served(), 4);
     assert_eq!(c.shows.served(), 1);
     assert_eq!(done.action.unwrap().events.len(), 1);
+}
+
+#[tokio::test]
+async fn an_action_nova_records_without_events_is_done_once_recorded() {
+    // Lock records `lock` with no events, ever: recorded and the server idle is the end.
+    let c = case("2.100", vec![server("ACTIVE", None)], vec![action("lock", &[])]).await;
+    let done = c.compute.server(SERVER).lock().wait(options(&c.clock)).await.unwrap();
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (1, 1, 2));
+    assert_eq!(done.action.unwrap().action, "lock");
+    assert!(c.clock.sleeps().is_empty());
 }
 
 #[tokio::test]
@@ -222,13 +282,36 @@ async fn a_resize_ends_in_verify_resize_or_confirmed_by_the_cloud() {
         ("compute_finish_resize", true, Some("Success")),
     ];
     // Waiting for confirmation.
-    let c = case("2.100", vec![server("VERIFY_RESIZE", None)], vec![action("resize", &events)]).await;
-    let done = c.compute.server(SERVER).resize("2").wait(options(&c.clock)).await.unwrap();
-    assert_eq!((done.server.status, done.outcome), (ServerStatus::VerifyResize, Outcome::Ended));
+    let c = case(
+        "2.100",
+        vec![server("VERIFY_RESIZE", None)],
+        vec![action("resize", &events)],
+    )
+    .await;
+    let done = c
+        .compute
+        .server(SERVER)
+        .resize("2")
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.server.status, done.outcome),
+        (ServerStatus::VerifyResize, Outcome::Ended)
+    );
     // Confirmed by the cloud before any poll saw VERIFY_RESIZE.
     let c = case("2.100", vec![server("ACTIVE", None)], vec![action("resize", &events)]).await;
-    let done = c.compute.server(SERVER).migrate().wait(options(&c.clock)).await.unwrap();
-    assert_eq!((done.server.status, done.outcome), (ServerStatus::Active, Outcome::AutoConfirmed));
+    let done = c
+        .compute
+        .server(SERVER)
+        .migrate()
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.server.status, done.outcome),
+        (ServerStatus::Active, Outcome::AutoConfirmed)
+    );
     assert_eq!(c.shows.served(), 1);
 }
 
@@ -250,12 +333,25 @@ async fn polls_use_the_highest_microversion_so_a_call_pinned_below_2_51_sees_eve
         .unwrap_err();
     assert!(matches!(wait_error(err), WaitError::ActionFailed { .. }));
     let posted = c.cloud.server.received_requests().await.unwrap();
-    let version_of = |r: &&wiremock::Request| r.headers.get("openstack-api-version").map(|v| v.to_str().unwrap().to_string());
-    let post = posted.iter().find(|r| r.url.path() == MockCloud::action_path(SERVER)).unwrap();
+    let version_of = |r: &&wiremock::Request| {
+        r.headers
+            .get("openstack-api-version")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let post = posted
+        .iter()
+        .find(|r| r.url.path() == MockCloud::action_path(SERVER))
+        .unwrap();
     assert_eq!(version_of(&post).as_deref(), Some("compute 2.40"));
-    let polls: Vec<_> = posted.iter().filter(|r| r.url.path().contains("os-instance-actions")).collect();
+    let polls: Vec<_> = posted
+        .iter()
+        .filter(|r| r.url.path().contains("os-instance-actions"))
+        .collect();
     assert!(!polls.is_empty());
-    assert!(polls.iter().all(|r| version_of(r).as_deref() == Some("compute 2.96")), "the action is polled at the server's highest");
+    assert!(
+        polls.iter().all(|r| version_of(r).as_deref() == Some("compute 2.96")),
+        "the action is polled at the server's highest"
+    );
 }
 
 #[tokio::test]
@@ -270,7 +366,13 @@ async fn a_reboot_of_an_active_server_waits_for_its_own_action() {
         ],
     )
     .await;
-    let done = c.compute.server(SERVER).reboot(RebootType::Soft).wait(options(&c.clock)).await.unwrap();
+    let done = c
+        .compute
+        .server(SERVER)
+        .reboot(RebootType::Soft)
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
     assert_eq!(done.server.status, ServerStatus::Active);
     assert_eq!(c.actions.served(), 3, "not recorded, running, finished");
     assert_eq!(c.shows.served(), 1);
@@ -279,7 +381,9 @@ async fn a_reboot_of_an_active_server_waits_for_its_own_action() {
 #[tokio::test]
 async fn timeout_reports_the_last_status_and_task_state_after_max_wait_of_clock_time() {
     let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![]).await;
-    let options = WaitOptions::new(Duration::from_secs(20)).jitter(0.0).clock(c.clock.clone());
+    let options = WaitOptions::new(Duration::from_secs(20))
+        .jitter(0.0)
+        .clock(c.clock.clone());
     let err = c.compute.server(SERVER).stop().wait(options).await.unwrap_err();
     match wait_error(err) {
         WaitError::ActionNotFound { request_id, .. } => assert_eq!(request_id, RID),
@@ -288,12 +392,26 @@ async fn timeout_reports_the_last_status_and_task_state_after_max_wait_of_clock_
     // 1 s, 1.5 s, 2.25 s, then 3 s each: the next sleep would pass 20 s.
     let slept: Duration = c.clock.sleeps().iter().sum();
     assert!(slept <= Duration::from_secs(20), "{slept:?}");
-    assert_eq!(c.clock.sleeps()[..4], [1000, 1500, 2250, 3000].map(Duration::from_millis));
+    assert_eq!(
+        c.clock.sleeps()[..4],
+        [1000, 1500, 2250, 3000].map(Duration::from_millis)
+    );
 
-    let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])]).await;
-    let options = WaitOptions::new(Duration::from_secs(10)).jitter(0.0).clock(c.clock.clone());
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", Some("powering-off"))],
+        vec![action("stop", &[("compute_stop_instance", true, Some("Success"))])],
+    )
+    .await;
+    let options = WaitOptions::new(Duration::from_secs(10))
+        .jitter(0.0)
+        .clock(c.clock.clone());
     match wait_error(c.compute.server(SERVER).stop().wait(options).await.unwrap_err()) {
-        WaitError::Timeout { last_status, task_state, .. } => {
+        WaitError::Timeout {
+            last_status,
+            task_state,
+            ..
+        } => {
             assert_eq!(last_status, Some(ServerStatus::Active));
             assert_eq!(task_state.map(|t| t.to_string()).as_deref(), Some("powering-off"));
         }
@@ -321,20 +439,37 @@ async fn a_429_during_polling_is_retried_and_the_wait_goes_on() {
     .await;
     Mock::given(method("GET"))
         .and(path(format!("/compute/v2.1/servers/{SERVER}")))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"overLimit": {"message": "slow down", "code": 429}})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"overLimit": {"message": "slow down", "code": 429}})),
+        )
         .up_to_n_times(2)
         .with_priority(1)
         .mount(&c.cloud.server)
         .await;
     let done = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap();
     assert_eq!(done.server.status, ServerStatus::Shutoff);
-    let shows = c.cloud.server.received_requests().await.unwrap().iter().filter(|r| r.url.path().ends_with(SERVER) && r.method.as_str() == "GET").count();
+    let shows = c
+        .cloud
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with(SERVER) && r.method.as_str() == "GET")
+        .count();
     assert_eq!(shows, 3, "two 429s retried, then the body");
 }
 
 #[tokio::test]
 async fn dropping_a_wait_stops_polling_after_the_polls_it_made() {
-    let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![action("stop", &[("compute_stop_instance", false, None)])]).await;
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", Some("powering-off"))],
+        vec![action("stop", &[("compute_stop_instance", false, None)])],
+    )
+    .await;
     let clock = c.clock.clone();
     let wait = c.compute.server(SERVER).stop().wait(options(&clock));
     // Poll the wait until it has sent three action polls, then drop it.
@@ -356,7 +491,9 @@ async fn wait_for_deleted_is_done_at_the_404() {
     let c = case("2.100", vec![server("ACTIVE", Some("deleting"))], vec![]).await;
     Mock::given(method("GET"))
         .and(path(format!("/compute/v2.1/servers/{SERVER}")))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"message": "gone", "code": 404}})))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({"itemNotFound": {"message": "gone", "code": 404}})),
+        )
         .with_priority(1)
         .up_to_n_times(10)
         .mount(&c.cloud.server)
@@ -388,8 +525,13 @@ async fn a_token_expiring_mid_wait_is_refreshed_and_the_wait_completes() {
         .mount(&cloud.server)
         .await;
     Mock::given(method("GET"))
-        .and(path(format!("/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(action("stop", &[("compute_stop_instance", true, Some("Success"))])))
+        .and(path(format!(
+            "/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(action("stop", &[("compute_stop_instance", true, Some("Success"))])),
+        )
         .mount(&cloud.server)
         .await;
     let compute = Compute::new(cloud.config().version(VersionStrategy::HighestCommon).build().unwrap()).unwrap();

@@ -54,9 +54,15 @@ pub fn run(model: &Model, mode: Mode) -> Result<(), String> {
             }
         }
     }
-    for extra in rust_files(&root.join(OUT_DIR)).into_iter().filter(|p| !expected.contains(p)) {
+    for extra in rust_files(&root.join(OUT_DIR))
+        .into_iter()
+        .filter(|p| !expected.contains(p))
+    {
         match mode {
-            Mode::Check => stale.push(format!("extra:   {}", extra.strip_prefix(root).unwrap_or(&extra).display())),
+            Mode::Check => stale.push(format!(
+                "extra:   {}",
+                extra.strip_prefix(root).unwrap_or(&extra).display()
+            )),
             Mode::Write => std::fs::remove_file(&extra).map_err(|e| format!("{}: {e}", extra.display()))?,
         }
     }
@@ -99,7 +105,10 @@ pub fn generate(model: &Model) -> Result<Vec<(PathBuf, String)>, String> {
     let mut op_mods = Vec::new();
     for op in &model.ops {
         let source = format!("spec/operations/{}.yaml", op.name);
-        files.push((out.join(format!("operations/{}.rs", op.name)), format(&source, operation(model, op)?)?));
+        files.push((
+            out.join(format!("operations/{}.rs", op.name)),
+            format(&source, operation(model, op)?)?,
+        ));
         let name = format_ident!("{}", op.name);
         let doc = format!("`{}`: {}", op.key.as_deref().unwrap_or(&op.name), op.summary);
         op_mods.push(quote!(#[doc = #doc] pub mod #name;));
@@ -156,7 +165,9 @@ fn ident(s: &str) -> syn::Ident {
 }
 
 fn rust_type(t: &str) -> TokenStream {
-    syn::parse_str::<syn::Type>(t).map(|t| quote!(#t)).unwrap_or_else(|e| panic!("type `{t}`: {e}"))
+    syn::parse_str::<syn::Type>(t)
+        .map(|t| quote!(#t))
+        .unwrap_or_else(|e| panic!("type `{t}`: {e}"))
 }
 
 fn version_lit(v: Version) -> syn::LitStr {
@@ -196,11 +207,13 @@ fn field_attr(model: &Model, f: &Field, extra: TokenStream) -> TokenStream {
 fn limit_tokens(model: &Model, l: &Limits) -> TokenStream {
     let _ = model;
     let mut parts = Vec::new();
-    let num = |name: &str, v: Option<u32>| v.map(|n| {
-        let k = ident(name);
-        let n = proc_macro2::Literal::u32_unsuffixed(n);
-        quote!(#k = #n)
-    });
+    let num = |name: &str, v: Option<u32>| {
+        v.map(|n| {
+            let k = ident(name);
+            let n = proc_macro2::Literal::u32_unsuffixed(n);
+            quote!(#k = #n)
+        })
+    };
     parts.extend(num("min_length", l.min_length));
     parts.extend(num("max_length", l.max_length));
     if let Some(p) = &l.pattern {
@@ -279,7 +292,11 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         ClientOn::Server => format!("`compute.server(id).{}(..)`", op.client.method),
         ClientOn::Servers => format!("`compute.servers().{}(..)`", op.client.method),
     };
-    doc.push(format!("- {how}, microversions {}, success {}; on the client: {on}.", show_range(model, op.range), op.status));
+    doc.push(format!(
+        "- {how}, microversions {}, success {}; on the client: {on}.",
+        show_range(model, op.range),
+        op.status
+    ));
     let mut policy = format!("- Policy: {}.", op.policy.describe());
     if let Some(n) = &op.policy_note {
         policy.push(' ');
@@ -309,7 +326,10 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
             Ends::Deleted => "the server is deleted".into(),
         });
         if !s.auto_confirmed.is_empty() {
-            parts.push(format!("or {} when the cloud confirms it by itself", s.auto_confirmed.join(" or ")));
+            parts.push(format!(
+                "or {} when the cloud confirms it by itself",
+                s.auto_confirmed.join(" or ")
+            ));
         }
         if !s.task_states.is_empty() {
             parts.push(format!("task states {}", s.task_states.join(", ")));
@@ -414,7 +434,11 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
             order.push(f.rust.clone());
         }
         let i = order.iter().position(|r| r == &f.rust).expect("just pushed");
-        groups.entry(i).or_insert_with(|| (f.rust.clone(), Vec::new())).1.push(f);
+        groups
+            .entry(i)
+            .or_insert_with(|| (f.rust.clone(), Vec::new()))
+            .1
+            .push(f);
     }
     let request_fields = groups.values().map(|(rust, entries)| {
         let name = ident(rust);
@@ -423,11 +447,7 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         let attrs = entries.iter().map(|e| field_attr(model, e, quote!()));
         quote!(#d #(#attrs)* pub #name: #ty,)
     });
-    let response = op
-        .response
-        .as_ref()
-        .map(|r| response_view(model, op, r))
-        .transpose()?;
+    let response = op.response.as_ref().map(|r| response_view(model, op, r)).transpose()?;
     Ok(quote!(
         #(#module_docs)*
         #[allow(unused_imports)]
@@ -497,7 +517,9 @@ fn response_view(model: &Model, op: &Op, r: &crate::model::Response) -> Result<T
                     let json = lit(&entries[0].json);
                     out.push(quote!(#d #[field(json = #json, slot = #slot, shape = #s, omitted)] pub #n: #ty,));
                 } else {
-                    let attrs = view_entries.iter().map(|e| field_attr(model, e, quote!(, slot = #slot, shape = #s)));
+                    let attrs = view_entries
+                        .iter()
+                        .map(|e| field_attr(model, e, quote!(, slot = #slot, shape = #s)));
                     out.push(quote!(#d #(#attrs)* pub #n: #ty,));
                 }
             }
@@ -553,7 +575,15 @@ fn inline_shapes(op: &Op, fields: &[Field]) -> BTreeMap<String, Shape> {
         for v in op.breakpoints.iter().copied() {
             let s = entries
                 .iter()
-                .find_map(|e| e.shape_at(v).map(|s| if e.location == Location::LocationHeader { Shape::Option } else { s }))
+                .find_map(|e| {
+                    e.shape_at(v).map(|s| {
+                        if e.location == Location::LocationHeader {
+                            Shape::Option
+                        } else {
+                            s
+                        }
+                    })
+                })
                 .unwrap_or(Shape::Option);
             shape = Some(shape.map_or(s, |p| p.max(s)));
         }
@@ -602,7 +632,11 @@ fn named_type(model: &Model, t: &Type) -> Result<TokenStream, String> {
             if t.in_response || !t.in_request {
                 dirs.push(quote!(response));
             }
-            if model.ops.iter().any(|o| o.response.as_ref().is_some_and(|r| r.of.as_deref() == Some(&t.name))) {
+            if model
+                .ops
+                .iter()
+                .any(|o| o.response.as_ref().is_some_and(|r| r.of.as_deref() == Some(&t.name)))
+            {
                 dirs.push(quote!(view));
             }
             let fields = group_fields(&t.fields).into_iter().map(|(rust, entries)| {

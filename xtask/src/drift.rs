@@ -67,7 +67,10 @@ fn schema_list(v: &Value) -> Result<Vec<SchemaAt>, String> {
     list.iter()
         .map(|s| {
             Ok(SchemaAt {
-                schema: s["schema"].as_str().ok_or("a schema entry without `schema`")?.to_string(),
+                schema: s["schema"]
+                    .as_str()
+                    .ok_or("a schema entry without `schema`")?
+                    .to_string(),
                 min: version(&s["min"])?,
                 max: version(&s["max"])?,
             })
@@ -116,7 +119,11 @@ impl Reference {
         for entry in std::fs::read_dir(&schema_dir).map_err(|e| format!("{}: {e}", schema_dir.display()))? {
             let path = entry.map_err(|e| e.to_string())?.path();
             if path.extension().is_some_and(|e| e == "json") {
-                let module = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+                let module = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
                 schemas.insert(module, read_json(&path)?);
             }
         }
@@ -474,7 +481,11 @@ fn compare(subject: &str, spec: &Facts, nova: &Facts, out: &mut Diffs) {
     put("maximum", text(&spec.maximum), text(&nova.maximum));
     put("min_items", text(&spec.min_items), text(&nova.min_items));
     put("max_items", text(&spec.max_items), text(&nova.max_items));
-    put("unique_items", spec.unique_items.to_string(), nova.unique_items.to_string());
+    put(
+        "unique_items",
+        spec.unique_items.to_string(),
+        nova.unique_items.to_string(),
+    );
     put("max_properties", text(&spec.max_properties), text(&nova.max_properties));
     put("key pattern", text(&spec.key_pattern), text(&nova.key_pattern));
     if let (Some(s), Some(n)) = (&spec.items, &nova.items) {
@@ -511,10 +522,7 @@ fn compare_properties(
             }
             (Some((s, sr)), Some((n, nr))) => {
                 if sr != nr {
-                    out.insert(
-                        (subject.clone(), "required".into()),
-                        (sr.to_string(), nr.to_string()),
-                    );
+                    out.insert((subject.clone(), "required".into()), (sr.to_string(), nr.to_string()));
                 }
                 compare(&subject, s, n, out);
             }
@@ -668,9 +676,17 @@ pub fn drift(model: &Model, reference: &Reference) -> Vec<String> {
     let mut lines = Vec::new();
     if model.api.until != reference.api.until {
         let beyond = if model.api.until > reference.api.until {
-            format!(": the spec covers {}..{} beyond it", reference.api.until.next(), model.api.until)
+            format!(
+                ": the spec covers {}..{} beyond it",
+                reference.api.until.next(),
+                model.api.until
+            )
         } else {
-            format!(": Nova has {}..{} beyond the spec", model.api.until.next(), reference.api.until)
+            format!(
+                ": Nova has {}..{} beyond the spec",
+                model.api.until.next(),
+                reference.api.until
+            )
         };
         lines.push(format!(
             "api: maximum microversion: spec {}, Nova {release} {}{beyond}",
@@ -713,7 +729,13 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
     };
     // Compared where both know the API: an operation that runs to the spec's newest version
     // and to the release's newest agrees, whatever those are.
-    let clipped = |r: Range, max: Version| if r.until == max { Range::new(r.since, Version::new(2, u16::MAX)) } else { r };
+    let clipped = |r: Range, max: Version| {
+        if r.until == max {
+            Range::new(r.since, Version::new(2, u16::MAX))
+        } else {
+            r
+        }
+    };
     if clipped(op.range, model.api.until) != clipped(nova_range, reference.api.until) {
         lines.push(format!(
             "{}: microversions: spec {}..{}, Nova {release} {}..{}",
@@ -724,7 +746,10 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
         && code != op.status
         && op.never_succeeds.is_none()
     {
-        lines.push(format!("{}: success code: spec {}, Nova {release} {code}", op.name, op.status));
+        lines.push(format!(
+            "{}: success code: spec {}, Nova {release} {code}",
+            op.name, op.status
+        ));
     }
     // Per version: every difference, then grouped into ranges.
     let mut per_version: BTreeMap<Version, Diffs> = BTreeMap::new();
@@ -741,16 +766,27 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
                 let (body, top) = nova_request(op, schema);
                 let value_less = matches!(op.body, BodyKind::Null | BodyKind::ExactlyNull | BodyKind::None);
                 if !value_less {
-                    compare_properties("request field", &spec_request(op, v, model, &[Location::Body]), &body, &mut diffs);
+                    compare_properties(
+                        "request field",
+                        &spec_request(op, v, model, &[Location::Body]),
+                        &body,
+                        &mut diffs,
+                    );
                 }
-                compare_properties("request top-level field", &spec_request(op, v, model, &[Location::Top]), &top, &mut diffs);
+                compare_properties(
+                    "request top-level field",
+                    &spec_request(op, v, model, &[Location::Top]),
+                    &top,
+                    &mut diffs,
+                );
             }
             if let Some(schema) = reference.at(&nova.query, v) {
                 compare_query(&spec_query(op, v, model), &nova_query(schema), &mut diffs);
             }
             if let Some(schema) = reference.at(&nova.response, v) {
                 let r = op.response.as_ref();
-                let (nt, ni) = nova_response_names(schema, r.and_then(|r| r.wrap.as_deref()), r.is_some_and(|r| r.list));
+                let (nt, ni) =
+                    nova_response_names(schema, r.and_then(|r| r.wrap.as_deref()), r.is_some_and(|r| r.list));
                 let (st, si) = spec_response_names(op, v);
                 names_diff("response key", &st, &nt, &mut diffs);
                 names_diff("response field", &si, &ni, &mut diffs);
@@ -775,7 +811,11 @@ fn beyond(op: &Op, reference: &Reference) -> Vec<String> {
     versions
         .into_iter()
         .map(|v| {
-            let what = op.history.get(&v).map(String::as_str).unwrap_or("the request or response changes");
+            let what = op
+                .history
+                .get(&v)
+                .map(String::as_str)
+                .unwrap_or("the request or response changes");
             format!("{}: {v}: {what} (beyond Nova {}'s {max})", op.name, reference.release)
         })
         .collect()
@@ -783,10 +823,16 @@ fn beyond(op: &Op, reference: &Reference) -> Vec<String> {
 
 fn names_diff(what: &str, spec: &BTreeSet<String>, nova: &BTreeSet<String>, out: &mut Diffs) {
     for n in spec.difference(nova) {
-        out.insert((format!("{what} {n}"), "presence".into()), ("present".into(), "absent".into()));
+        out.insert(
+            (format!("{what} {n}"), "presence".into()),
+            ("present".into(), "absent".into()),
+        );
     }
     for n in nova.difference(spec) {
-        out.insert((format!("{what} {n}"), "presence".into()), ("absent".into(), "present".into()));
+        out.insert(
+            (format!("{what} {n}"), "presence".into()),
+            ("absent".into(), "present".into()),
+        );
     }
 }
 
@@ -816,7 +862,9 @@ fn group(op: &str, release: &str, per_version: &BTreeMap<Version, Diffs>) -> Vec
                 let _ = write!(at, "{a}..{b}");
             }
         }
-        lines.push(format!("{op}: {subject}: {aspect}: spec {s}, Nova {release} {n}, at {at}"));
+        lines.push(format!(
+            "{op}: {subject}: {aspect}: spec {s}, Nova {release} {n}, at {at}"
+        ));
     }
     lines
 }
@@ -863,7 +911,10 @@ pub fn run(model: &Model, dir: &Path, release: &str, use_allowlist: bool) -> Res
         eprintln!("drift: spec/ matches Nova {release} ({})", dir.display());
         Ok(())
     } else {
-        Err(format!("drift: {} difference(s) from Nova {release}", left.len() + stale.len()))
+        Err(format!(
+            "drift: {} difference(s) from Nova {release}",
+            left.len() + stale.len()
+        ))
     }
 }
 

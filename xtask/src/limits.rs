@@ -132,7 +132,10 @@ pub fn check(limits: &Limits, ty: &TypeExpr, model: &Model) -> Result<(), String
     if let Some(f) = &limits.format
         && format_check(f).is_none()
     {
-        return Err(format!("unknown format `{f}` (known: {})", FORMATS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")));
+        return Err(format!(
+            "unknown format `{f}` (known: {})",
+            FORMATS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
+        ));
     }
     if let Some(items) = &limits.items {
         check(items, inner(ty), model).map_err(|m| format!("items: {m}"))?;

@@ -32,7 +32,11 @@ fn lines(errors: &[impl ToString]) -> String {
 fn load(root: &Path) -> Result<Model, String> {
     let model = Model::load(root).map_err(|e| lines(&e))?;
     let errors = xtask::validate::validate(&model);
-    if errors.is_empty() { Ok(model) } else { Err(lines(&errors)) }
+    if errors.is_empty() {
+        Ok(model)
+    } else {
+        Err(lines(&errors))
+    }
 }
 
 fn drift(root: &Path, args: &[&str]) -> Result<(), String> {

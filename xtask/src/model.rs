@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::spec::{
-    self, BodyKind, ClientOn, Direction, DriftAllowEntry, EndWord, EndsIn, FieldSpec, Flag, InstanceActionSpec,
-    Limits, Location, OpKind, Policy, Range, SampleSpec, Show, Spec, SpecError, TypeKind, UpstreamMap, Version,
+    self, BodyKind, ClientOn, Direction, DriftAllowEntry, EndWord, EndsIn, FieldSpec, Flag, InstanceActionSpec, Limits,
+    Location, OpKind, Policy, Range, SampleSpec, Show, Spec, SpecError, TypeKind, UpstreamMap, Version,
 };
 use crate::types::{TypeExpr, rust_field_name};
 
@@ -210,7 +210,11 @@ impl Op {
             .iter()
             .enumerate()
             .map(|(i, &since)| {
-                let until = self.breakpoints.get(i + 1).map(|n| n.prev()).unwrap_or(self.range.until);
+                let until = self
+                    .breakpoints
+                    .get(i + 1)
+                    .map(|n| n.prev())
+                    .unwrap_or(self.range.until);
                 Range::new(since, until)
             })
             .collect()
@@ -398,11 +402,9 @@ fn op(
         method: None,
         args: None,
     });
-    let on = client_spec.on.unwrap_or(if on_server {
-        ClientOn::Server
-    } else {
-        ClientOn::Servers
-    });
+    let on = client_spec
+        .on
+        .unwrap_or(if on_server { ClientOn::Server } else { ClientOn::Servers });
     if on == ClientOn::Server && !on_server {
         err("`client.on: server` needs a path under /servers/{server_id}".into());
     }
@@ -420,7 +422,11 @@ fn op(
         None => {
             let mut out: Vec<String> = Vec::new();
             for f in &request {
-                if f.location != Location::Query && f.required == Some(range) && f.range == range && !out.contains(&f.rust) {
+                if f.location != Location::Query
+                    && f.required == Some(range)
+                    && f.range == range
+                    && !out.contains(&f.rust)
+                {
                     out.push(f.rust.clone());
                 }
             }
@@ -682,7 +688,9 @@ pub fn spec_samples(model: &Model) -> Vec<(PathBuf, &Op, Direction, Version)> {
         .iter()
         .flat_map(|op| {
             let dir = dir.clone();
-            op.samples.iter().map(move |s| (dir.join(&s.file), op, s.direction, s.version))
+            op.samples
+                .iter()
+                .map(move |s| (dir.join(&s.file), op, s.direction, s.version))
         })
         .collect()
 }

@@ -25,7 +25,12 @@ pub fn run(model: &Model, dir: &Path) -> Result<(), String> {
     collect(dir, &mut files);
     files.sort();
 
-    let rel_of = |file: &PathBuf| file.strip_prefix(dir).unwrap_or(file).to_string_lossy().replace('\\', "/");
+    let rel_of = |file: &PathBuf| {
+        file.strip_prefix(dir)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
     let folder = |rel: &str| rel.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
     let claimed: std::collections::BTreeSet<String> = files
         .iter()
@@ -91,7 +96,11 @@ pub fn run(model: &Model, dir: &Path) -> Result<(), String> {
     let total = passed + failed + skips;
     println!(
         "replayed {total} samples: {passed} passed, {failed} failed, {skips} skipped{}",
-        if others > 0 { format!(" ({others} files of other APIs left alone)") } else { String::new() }
+        if others > 0 {
+            format!(" ({others} files of other APIs left alone)")
+        } else {
+            String::new()
+        }
     );
     if failed > 0 {
         Err(format!("{failed} sample(s) failed"))

@@ -433,7 +433,9 @@ impl Flag {
         match self {
             Flag::Unset | Flag::Bool(false) => None,
             Flag::Bool(true) => Some(field),
-            Flag::Range(r) => Range::new(r.since.unwrap_or(field.since), r.until.unwrap_or(field.until)).intersect(field),
+            Flag::Range(r) => {
+                Range::new(r.since.unwrap_or(field.since), r.until.unwrap_or(field.until)).intersect(field)
+            }
         }
     }
 }

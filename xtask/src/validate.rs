@@ -59,20 +59,24 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         if !names.insert(op.name.clone()) {
             err(format!("operation `{}` is defined twice", op.name));
         }
-        if !op.name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+        if !op
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+        {
             err(format!("operation name `{}` is not snake_case", op.name));
         }
         if let Some(other) = methods.insert((op.client.on, op.client.method.clone()), op.name.clone()) {
-            err(format!(
-                "client method `{}` is also `{other}`'s",
-                op.client.method
-            ));
+            err(format!("client method `{}` is also `{other}`'s", op.client.method));
         }
         check_kind(op, &mut keys, &mut err);
         check_fields(&op.request, model, &mut err);
         for f in &op.request {
             if f.location == Location::LocationHeader {
-                err(format!("request field `{}`: `location_header` is for responses", f.json));
+                err(format!(
+                    "request field `{}`: `location_header` is for responses",
+                    f.json
+                ));
             }
             if f.location == Location::Path && !op.path.contains(&format!("{{{}}}", f.json)) {
                 err(format!("path field `{}` is not in the path `{}`", f.json, op.path));
@@ -80,20 +84,29 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             if matches!(f.location, Location::Body | Location::Top)
                 && matches!(op.body, BodyKind::None | BodyKind::Null | BodyKind::ExactlyNull)
             {
-                err(format!("body field `{}` in an operation whose body is `{:?}`", f.json, op.body));
+                err(format!(
+                    "body field `{}` in an operation whose body is `{:?}`",
+                    f.json, op.body
+                ));
             }
         }
         for segment in op.path.split('/').filter(|s| s.starts_with('{')) {
             let name = segment.trim_matches(|c| c == '{' || c == '}');
             if name != "server_id"
-                && !op.request.iter().any(|f| f.location == Location::Path && f.json == name)
+                && !op
+                    .request
+                    .iter()
+                    .any(|f| f.location == Location::Path && f.json == name)
             {
                 err(format!("path parameter `{name}` has no `in: path` field"));
             }
         }
         if let Some(r) = &op.response {
             check_fields(&r.fields, model, &mut err);
-            if r.fields.iter().any(|f| matches!(f.location, Location::Query | Location::Path | Location::Top)) {
+            if r.fields
+                .iter()
+                .any(|f| matches!(f.location, Location::Query | Location::Path | Location::Top))
+            {
                 err("response fields live in the body or the `Location` header".into());
             }
         }
@@ -109,7 +122,14 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             let mut named = |list: &[String], what: &str, known: &BTreeSet<String>| {
                 for name in list {
                     if !known.contains(name) {
-                        err(format!("server_status.{what}: `{name}` is not a value of types/{}", if what == "task_states" { "TaskState.yaml" } else { "ServerStatus.yaml" }));
+                        err(format!(
+                            "server_status.{what}: `{name}` is not a value of types/{}",
+                            if what == "task_states" {
+                                "TaskState.yaml"
+                            } else {
+                                "ServerStatus.yaml"
+                            }
+                        ));
                     }
                 }
             };
@@ -133,7 +153,10 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         for (v, _) in &op.history {
             // The version right after the operation's last one may say it was removed.
             if !op.range.contains(*v) && *v != op.range.until.next() {
-                err(format!("history entry {v} is outside the operation's {}", Show(op.range)));
+                err(format!(
+                    "history entry {v} is outside the operation's {}",
+                    Show(op.range)
+                ));
             }
         }
         check_samples(model, op, &mut err);
@@ -205,10 +228,17 @@ fn check_fields(fields: &[Field], model: &Model, err: &mut impl FnMut(String)) {
                 ));
             }
             if g.rust == f.rust && g.json != f.json {
-                err(format!("fields `{}` and `{}` share the Rust name `{}`", g.json, f.json, f.rust));
+                err(format!(
+                    "fields `{}` and `{}` share the Rust name `{}`",
+                    g.json, f.json, f.rust
+                ));
             }
         }
-        if !f.rust.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+        if !f
+            .rust
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+        {
             err(format!("field `{}`: Rust name `{}` is not snake_case", f.json, f.rust));
         }
         if let Some(l) = &f.limits
@@ -230,7 +260,12 @@ fn check_samples(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
             err(format!("sample `{}` does not exist", s.file));
         }
         if !op.range.contains(s.version) {
-            err(format!("sample `{}` at {} is outside the operation's {}", s.file, s.version, Show(op.range)));
+            err(format!(
+                "sample `{}` at {} is outside the operation's {}",
+                s.file,
+                s.version,
+                Show(op.range)
+            ));
         }
         match s.direction {
             Direction::Request if op.body == BodyKind::None => {
@@ -276,10 +311,19 @@ fn check_upstream(model: &Model, errors: &mut Vec<SpecError>) {
             errors.push(SpecError::new(file, format!("`{}` is mapped twice", s.path)));
         }
         match model.op(&s.op) {
-            None => errors.push(SpecError::new(file, format!("`{}`: unknown operation `{}`", s.path, s.op))),
+            None => errors.push(SpecError::new(
+                file,
+                format!("`{}`: unknown operation `{}`", s.path, s.op),
+            )),
             Some(op) if !op.range.contains(s.version) => errors.push(SpecError::new(
                 file,
-                format!("`{}` at {} is outside `{}`'s {}", s.path, s.version, op.name, Show(op.range)),
+                format!(
+                    "`{}` at {} is outside `{}`'s {}",
+                    s.path,
+                    s.version,
+                    op.name,
+                    Show(op.range)
+                ),
             )),
             Some(_) => {}
         }

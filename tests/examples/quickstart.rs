@@ -1,0 +1,201 @@
+//! The quickstart walk: create a server and wait until it is ACTIVE, stop, start, soft reboot,
+//! lock with a reason, unlock, snapshot, rebuild, list every instance action with its events,
+//! delete the server and wait until it is gone. One line per step: operation, microversion,
+//! request ID, status, time.
+//!
+//! - With neither `OS_CLOUD` nor `OS_AUTH_URL` set, it runs on the embedded fake cloud
+//!   (`openstack_compute::testing`).
+//! - On a real cloud, `--image ID --flavor ID [--network ID|none|auto] --allow-disruptive`
+//!   creates its own server, walks it through the actions and deletes it; `--server ID` shows
+//!   an existing server and lists its instance actions (and, with `--allow-disruptive`, walks
+//!   it, without deleting it).
+//!
+//! `cargo run --example quickstart [-- --image ID --flavor ID [--network ID] --allow-disruptive]`
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use openstack_compute::testing::FakeCloud;
+use openstack_compute::types::{Network, Networks, RebootType};
+use openstack_compute::{Compute, Error, Microversion, ServerHandle, WaitOptions};
+
+fn line(step: &str, version: Option<Microversion>, request_id: Option<&str>, status: &str, took: Duration) {
+    let version = version.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    println!(
+        "{step:<14} microversion {version:<6} request {:<44} status {status:<14} {:>6.2}s",
+        request_id.unwrap_or("-"),
+        took.as_secs_f64()
+    );
+}
+
+async fn walk(server: &ServerHandle, options: &WaitOptions) -> Result<(), Error> {
+    macro_rules! step {
+        ($name:expr, $call:expr) => {{
+            let start = Instant::now();
+            let done = $call.wait(options.clone()).await?;
+            line(
+                $name,
+                done.output.microversion(),
+                done.output.request_id(),
+                done.server.status.as_str(),
+                start.elapsed(),
+            );
+            done
+        }};
+    }
+    step!("stop", server.stop());
+    step!("start", server.start());
+    step!("reboot SOFT", server.reboot(RebootType::Soft));
+    step!("lock", server.lock().locked_reason("quickstart"));
+    step!("unlock", server.unlock());
+    let image = step!("createImage", server.create_image("quickstart-snapshot"));
+    println!(
+        "               image_id {}",
+        image.output.image_id.as_deref().unwrap_or("(in the Location header)")
+    );
+    let image_ref = image
+        .server
+        .image
+        .as_ref()
+        .and_then(|i| i.value())
+        .map(|i| i.id.clone())
+        .unwrap_or_default();
+    let rebuilt = step!("rebuild", server.rebuild(image_ref).name("quickstart-rebuilt"));
+    println!(
+        "               rebuilt: name {}, status {}",
+        rebuilt.output.name.value().map(String::as_str).unwrap_or("-"),
+        rebuilt.output.status
+    );
+    list_actions(server).await
+}
+
+async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
+    let actions = server.instance_actions().list().limit(2).collect().await?;
+    println!("instance actions ({}), read two to a page:", actions.len());
+    for action in actions {
+        let detail = server.instance_actions().get(action.request_id.clone()).send().await?;
+        let events: Vec<String> = detail
+            .events
+            .iter()
+            .map(|e| format!("{} {}", e.event, e.result.clone().unwrap_or_else(|| "(running)".into())))
+            .collect();
+        println!("  {:<16} {} [{}]", action.action, action.request_id, events.join(", "));
+    }
+    Ok(())
+}
+
+/// Creates a server, walks it, deletes it.
+async fn create_walk_delete(
+    compute: &Compute,
+    image: &str,
+    flavor: &str,
+    network: Option<&str>,
+    options: &WaitOptions,
+) -> Result<(), Error> {
+    let networks = match network {
+        None | Some("auto") => Networks::Auto,
+        Some("none") => Networks::None,
+        Some(id) => Networks::List(vec![Network {
+            uuid: Some(id.to_string()),
+            ..Network::default()
+        }]),
+    };
+    let start = Instant::now();
+    let created = compute
+        .servers()
+        .create("quickstart", image, flavor)
+        .networks(networks)
+        .wait(options.clone())
+        .await?;
+    line(
+        "create",
+        created.output.microversion(),
+        created.output.request_id(),
+        created.server().status.as_str(),
+        start.elapsed(),
+    );
+    let server = compute.server(created.server().id.clone());
+    let walked = walk(&server, options).await;
+    let start = Instant::now();
+    let gone = server.delete().wait(options.clone()).await?;
+    line(
+        "delete",
+        gone.output.microversion(),
+        gone.output.request_id(),
+        "(gone)",
+        start.elapsed(),
+    );
+    walked
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+async fn run() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let disruptive = args.iter().any(|a| a == "--allow-disruptive");
+    let real = std::env::var_os("OS_CLOUD").is_some() || std::env::var_os("OS_AUTH_URL").is_some();
+    if !real {
+        println!("no OS_CLOUD or OS_AUTH_URL: using the embedded fake cloud");
+        let cloud = FakeCloud::builder()
+            .transition_time(Duration::from_millis(100))
+            .start()
+            .await;
+        let compute = Compute::new(cloud.config().build()?)?;
+        let options = WaitOptions::new(Duration::from_secs(60))
+            .initial_interval(Duration::from_millis(50))
+            .max_interval(Duration::from_millis(200));
+        return create_walk_delete(
+            &compute,
+            openstack_compute::testing::IMAGE_ID,
+            openstack_compute::testing::FLAVOR_ID,
+            None,
+            &options,
+        )
+        .await;
+    }
+    let compute = Compute::from_env()?;
+    let options = WaitOptions::new(Duration::from_secs(600));
+    match (arg(&args, "--server"), arg(&args, "--image"), arg(&args, "--flavor")) {
+        (Some(id), _, _) => {
+            let server = compute.server(id);
+            let shown = server.show().send().await?;
+            println!(
+                "server {} ({}) is {} [request {}]",
+                shown.id,
+                shown.name.value().map(String::as_str).unwrap_or("-"),
+                shown.status,
+                shown.request_id().unwrap_or("-")
+            );
+            if disruptive {
+                walk(&server, &options).await
+            } else {
+                list_actions(&server).await
+            }
+        }
+        (None, Some(image), Some(flavor)) if disruptive => {
+            create_walk_delete(&compute, &image, &flavor, arg(&args, "--network").as_deref(), &options).await
+        }
+        _ => {
+            eprintln!(
+                "on a real cloud: --image ID --flavor ID [--network ID|none|auto] --allow-disruptive, or --server ID"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e} (request {})", e.request_id().unwrap_or("-"));
+            ExitCode::FAILURE
+        }
+    }
+}
