@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::config::{Config, VersionStrategy};
-use crate::error::Error;
+use crate::error::{ActionError, Error};
 use crate::microversion::{self, Microversion, VersionRange};
 use crate::operation::Operation;
 use crate::server::ServerHandle;
@@ -97,6 +97,16 @@ impl Compute {
         let server = self.server_versions().await?;
         let strategy = pinned.map(VersionStrategy::Pinned).unwrap_or(self.inner.config.version);
         let allowed = allowed.intersect(O::INFO.range).unwrap_or(O::INFO.range);
+        // A pin outside the operation's own range is the caller's mistake, whatever the server
+        // supports: say so (Nova would answer 404), rather than blame the server.
+        if let Some(v) = pinned.filter(|v| !allowed.contains(*v)) {
+            return Err(ActionError::OperationOutOfRange {
+                operation: O::INFO.name,
+                range: allowed,
+                version: v,
+            }
+            .into());
+        }
         let chosen =
             microversion::negotiate(strategy, server, allowed).map_err(|u| Error::MicroversionUnsupported {
                 wanted: u.wanted,

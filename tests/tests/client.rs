@@ -434,6 +434,45 @@ async fn an_action_post_is_not_retried_on_503_but_a_get_is() {
 }
 
 #[tokio::test]
+async fn a_create_or_delete_that_reached_nova_is_never_resent() {
+    // Nova may have acted on a POST /servers or DELETE that then failed (a 503 from a proxy
+    // after Nova accepted it): resending would build a second server, or act twice. A GET
+    // of the same server is retried.
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path("/compute/v2.1/servers"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(504).insert_header("retry-after", "0"))
+        .expect(3)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().max_retries(2).build().unwrap()).unwrap();
+    let err = compute
+        .servers()
+        .create("once", "155d900f-4e14-4e4c-a73d-069cbf4541e6", "1")
+        .networks(openstack_compute::types::Networks::Auto)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    let err = compute.server(SERVER).delete().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    let err = compute.server(SERVER).show().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+}
+
+#[tokio::test]
 async fn discovery_is_retried_on_503_and_cached() {
     let server = wiremock::MockServer::start().await;
     Mock::given(method("GET"))

@@ -1,0 +1,834 @@
+//! The SDK against the real Nova 34.0.0 and Keystone 30.0.0: servers created, listed, updated
+//! and deleted with the SDK at the microversions where their requests change, every action the
+//! fake virt driver supports with the SDK's waiters, and the auth chain. Not part of
+//! `cargo test`: `scripts/real-nova.sh` starts the sandboxes and runs it, or against any cloud
+//! with the sandbox's test data:
+//!
+//! ```sh
+//! NOVA_URL=... KEYSTONE_URL=... OS_CLIENT_CONFIG_FILE=clouds.yaml OS_CLOUD=member-cloud \
+//!   OS_CLOUD_ADMIN=admin-cloud cargo test -p tests --test real_nova -- --test-threads 1
+//! ```
+//!
+//! Without `NOVA_URL` every test fails (it never passes silently). One thread: the auth test
+//! revokes the member's tokens in Keystone, which would fail the other tests' calls made in
+//! the same second (Keystone compares revocation times at one-second precision).
+
+use std::time::{Duration, SystemTime};
+
+use openstack_compute::ops::{create_server, rebuild, show_server};
+use openstack_compute::types::{
+    BdmDestinationType, BdmSourceType, BlockDeviceMappingV2, BlockMigration, Flavor, Integerish, Network, Networks,
+    Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget, ServerSortKey,
+    ServerStatus, SortDir,
+};
+use openstack_compute::{Compute, Config, Error, ErrorKind, Microversion, ServerHandle, WaitOptions};
+use serde_json::{Value, json};
+
+/// The sandbox's images, network and flavor (its README's fixed test data).
+const IMAGE: &str = "155d900f-4e14-4e4c-a73d-069cbf4541e6";
+const NETWORK: &str = "3cb9bc59-5699-4588-a4b1-b87f96708bc6";
+const FLAVOR: &str = "1";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/real-nova.sh (see the module docs)"))
+}
+
+fn cloud(name_var: &str, default: &str) -> Config {
+    let _ = env("NOVA_URL");
+    let name = std::env::var(name_var).unwrap_or_else(|_| default.to_string());
+    Config::from_cloud(&name).unwrap_or_else(|e| panic!("cloud {name}: {e}"))
+}
+
+fn member() -> Compute {
+    Compute::new(cloud("OS_CLOUD", "sandbox-demo")).unwrap()
+}
+
+fn admin() -> Compute {
+    Compute::new(cloud("OS_CLOUD_ADMIN", "sandbox-admin")).unwrap()
+}
+
+fn v(text: &str) -> Microversion {
+    text.parse().unwrap()
+}
+
+fn opts() -> WaitOptions {
+    WaitOptions::new(Duration::from_secs(180))
+        .initial_interval(Duration::from_millis(200))
+        .max_interval(Duration::from_secs(2))
+}
+
+/// Deletes the servers an earlier, failed run of a test left behind (names starting `prefix`).
+async fn remove_leftovers(compute: &Compute, prefix: &str) {
+    let leftovers = compute
+        .servers()
+        .list()
+        .name(format!("^{prefix}"))
+        .collect()
+        .await
+        .unwrap();
+    for s in leftovers {
+        compute.server(s.id).delete().wait(opts()).await.unwrap();
+    }
+}
+
+/// A new ACTIVE server named `name`, created with the SDK.
+async fn new_server(compute: &Compute, name: &str) -> ServerHandle {
+    remove_leftovers(compute, name).await;
+    let created = compute
+        .servers()
+        .create(name, IMAGE, FLAVOR)
+        .networks(Networks::Auto)
+        .wait(opts())
+        .await
+        .unwrap_or_else(|e| panic!("create {name}: {e}"));
+    assert_eq!(created.server().status, ServerStatus::Active);
+    compute.server(created.server().id.clone())
+}
+
+async fn delete(server: &ServerHandle) {
+    let gone = server.delete().wait(opts()).await.unwrap();
+    assert_eq!(gone.output.status(), 204);
+    assert_eq!(server.show().send().await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// Sends, waits, and checks the request ID and the status the wait ended in.
+macro_rules! act {
+    ($call:expr, $status:expr) => {{
+        let done = $call
+            .wait(opts())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", stringify!($call)));
+        assert!(
+            done.output.request_id().is_some_and(|id| id.starts_with("req-")),
+            "{}",
+            stringify!($call)
+        );
+        assert_eq!(done.server.status, $status, "{}", stringify!($call));
+        done
+    }};
+}
+
+/// Nova recorded the call under the request ID the SDK saw.
+async fn assert_recorded(server: &ServerHandle, request_id: Option<&str>, action: &str) {
+    let request_id = request_id.expect("a request ID");
+    let recorded = server.wait_for_action(request_id, opts()).await.unwrap();
+    assert_eq!(
+        (recorded.action.as_str(), recorded.request_id.as_str()),
+        (action, request_id)
+    );
+}
+
+/// The create call at each microversion where the request changes, with what is new there.
+fn create_at(call: create_server::Call, version: Microversion, host: &str) -> create_server::Call {
+    let tagged = |tag: &str| {
+        Networks::List(vec![Network {
+            uuid: Some(NETWORK.into()),
+            tag: Some(tag.into()),
+            ..Network::default()
+        }])
+    };
+    let base = call
+        .at_microversion(version)
+        .metadata([("run".to_string(), "it".to_string())]);
+    match version.to_string().as_str() {
+        "2.1" => base
+            .networks(Networks::List(vec![Network {
+                uuid: Some(NETWORK.into()),
+                ..Network::default()
+            }]))
+            .personality(vec![Personality {
+                path: "/etc/motd".into(),
+                contents: "aGVsbG8=".into(),
+            }]),
+        "2.19" => base.description("created at 2.19"),
+        "2.32" => base.description("tagged").networks(tagged("nic-2-32")),
+        "2.37" => base.networks(Networks::Auto),
+        "2.42" => base.networks(tagged("nic-2-42")),
+        "2.52" => base
+            .networks(Networks::Auto)
+            .tags(vec!["it".to_string(), "v2-52".to_string()]),
+        "2.57" => base.networks(Networks::None).user_data("IyEvYmluL3NoCmVjaG8gaGk="),
+        "2.63" => base
+            .networks(Networks::Auto)
+            .trusted_image_certificates(vec!["cert-1".to_string()]),
+        "2.67" => base
+            .networks(Networks::Auto)
+            .block_device_mapping_v2(vec![BlockDeviceMappingV2 {
+                source_type: Some(BdmSourceType::Image),
+                destination_type: Some(BdmDestinationType::Local),
+                uuid: Some(IMAGE.into()),
+                boot_index: Nullable::Value(Integerish::from(0)),
+                ..BlockDeviceMappingV2::default()
+            }]),
+        "2.74" => base.networks(Networks::Auto).host(host),
+        "2.90" => base.networks(Networks::Auto).hostname("it-host-290"),
+        "2.94" => base.networks(Networks::Auto).hostname("it-host-294.example.org"),
+        _ => base
+            .networks(Networks::Auto)
+            .description("at the maximum")
+            .tags(vec!["max".to_string()])
+            .hostname("it-max.example.org"),
+    }
+}
+
+#[tokio::test]
+async fn create_at_every_microversion_where_the_request_changes() {
+    let compute = admin();
+    remove_leftovers(&compute, "it-create-").await;
+    let max = compute.server_versions().await.unwrap().max.min(Microversion::MAX);
+    // A compute host to name at 2.74 (admins see where servers run).
+    let probe = new_server(&compute, "it-create-probe").await;
+    let host = probe
+        .show()
+        .send()
+        .await
+        .unwrap()
+        .host
+        .value()
+        .cloned()
+        .expect("admins see the host");
+    let versions = [
+        "2.1", "2.19", "2.32", "2.37", "2.42", "2.52", "2.57", "2.63", "2.67", "2.74", "2.90", "2.94",
+    ];
+    for version in versions.iter().map(|t| v(t)).chain([max]) {
+        let name = format!("it-create-{version}");
+        let created = create_at(compute.servers().create(&name, IMAGE, FLAVOR), version, &host)
+            .wait(opts())
+            .await
+            .unwrap_or_else(|e| panic!("create at {version}: {e}"));
+        assert_eq!(created.output.microversion(), Some(version));
+        let answered = created.output.server.as_ref().expect("the new server");
+        assert!(answered.admin_pass.is_some(), "adminPass at {version}");
+        let server = compute.server(answered.id.clone());
+        assert_recorded(&server, created.output.request_id(), "create").await;
+
+        // What was asked for is what Nova shows, at the same microversion.
+        let shown = server.show().at_microversion(version).send().await.unwrap();
+        assert_eq!(shown.status, ServerStatus::Active, "at {version}");
+        assert_eq!(shown.name.value(), Some(&name));
+        let description = shown.description.value().map(String::as_str);
+        match version.to_string().as_str() {
+            "2.19" => assert_eq!(description, Some("created at 2.19")),
+            "2.32" => assert_eq!(description, Some("tagged")),
+            // Not shown before 2.19; Nova stored the name as the description then.
+            "2.1" => {
+                assert!(shown.description.is_unset());
+                let later = server.show().at_microversion(v("2.19")).send().await.unwrap();
+                assert_eq!(later.description.value(), Some(&name));
+            }
+            _ if version == max => assert_eq!(description, Some("at the maximum")),
+            _ => assert!(shown.description.is_null(), "no description given at {version}"),
+        }
+        if version >= v("2.52") && version < v("2.57") {
+            let mut tags = shown.tags.clone().unwrap_or_default();
+            tags.sort();
+            assert_eq!(tags, ["it", "v2-52"]);
+        }
+        if version == v("2.57") {
+            assert!(shown.addresses.as_ref().is_some_and(|a| a.is_empty()), "networks none");
+        }
+        if version == v("2.74") {
+            assert_eq!(shown.host.value(), Some(&host));
+        }
+        match version.to_string().as_str() {
+            "2.90" => assert_eq!(shown.hostname.as_deref(), Some("it-host-290")),
+            "2.94" => assert_eq!(shown.hostname.as_deref(), Some("it-host-294.example.org")),
+            _ => {}
+        }
+        if version >= v("2.47") {
+            assert!(
+                matches!(shown.flavor, Some(Flavor::Embedded(_))),
+                "embedded flavor at {version}"
+            );
+        } else {
+            assert!(
+                matches!(shown.flavor, Some(Flavor::Ref(_))),
+                "flavor reference at {version}"
+            );
+        }
+        delete(&server).await;
+    }
+    delete(&probe).await;
+}
+
+#[tokio::test]
+async fn a_field_outside_its_microversion_never_reaches_nova() {
+    let compute = member();
+    let servers = compute.servers();
+    for (call, field) in [
+        (
+            servers
+                .create("it-never", IMAGE, FLAVOR)
+                .description("x")
+                .at_microversion(v("2.18")),
+            "description",
+        ),
+        (
+            servers
+                .create("it-never", IMAGE, FLAVOR)
+                .networks(Networks::Auto)
+                .at_microversion(v("2.36")),
+            "networks",
+        ),
+        (
+            servers.create("it-never", IMAGE, FLAVOR).at_microversion(v("2.37")),
+            "networks",
+        ),
+        (
+            servers
+                .create("it-never", IMAGE, FLAVOR)
+                .networks(Networks::Auto)
+                .hostname("a.b")
+                .at_microversion(v("2.93")),
+            "hostname",
+        ),
+    ] {
+        let err = call.send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    assert!(servers.list().name("^it-never$").collect().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn list_filters_sorts_and_pages_through_25_servers() {
+    let compute = member();
+    let servers = compute.servers();
+    remove_leftovers(&compute, "it-list").await;
+    let before = SystemTime::now() - Duration::from_secs(2);
+    // The project's default quota is 10 instances; 27 are needed here.
+    raise_instance_quota(&compute).await;
+
+    let created = servers
+        .create("it-list", IMAGE, FLAVOR)
+        .networks(Networks::None)
+        .min_count(25)
+        .max_count(25)
+        .wait(opts())
+        .await
+        .unwrap();
+    assert_eq!(created.servers.len(), 25);
+    assert!(
+        created.output.reservation_id.is_some(),
+        "the wait asks for the reservation ID"
+    );
+    for name in ["it-list-dup", "it-list-dup"] {
+        servers
+            .create(name, IMAGE, FLAVOR)
+            .networks(Networks::None)
+            .wait(opts())
+            .await
+            .unwrap();
+    }
+
+    // Pages of 4 following `servers_links`: every server once.
+    let listed = servers.list().name("^it-list").limit(4).collect().await.unwrap();
+    let mut ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((listed.len(), ids.len()), (27, 27));
+
+    // The reservation's servers, by display name ascending, in detail.
+    let reservation = created.output.reservation_id.clone().unwrap();
+    let sorted = servers
+        .list_detail()
+        .reservation_id(reservation)
+        .sort_key(vec![ServerSortKey::DisplayName])
+        .sort_dir(vec![SortDir::Asc])
+        .limit(10)
+        .collect()
+        .await
+        .unwrap();
+    let names: Vec<String> = sorted
+        .iter()
+        .map(|s| s.name.value().cloned().unwrap_or_default())
+        .collect();
+    let mut expected: Vec<String> = (1..=25).map(|i| format!("it-list-{i}")).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert!(sorted.iter().all(|s| s.status == ServerStatus::Active));
+
+    // Status and changes-since filters; a status none has.
+    let active = servers
+        .list_detail()
+        .name("^it-list")
+        .status(vec![ServerStatus::Active])
+        .changes_since(before)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(active.len(), 27);
+    let paused = servers
+        .list()
+        .name("^it-list")
+        .status(vec![ServerStatus::Paused])
+        .collect()
+        .await
+        .unwrap();
+    assert!(paused.is_empty());
+
+    // By exact name: one, ambiguous, none.
+    let seventh = servers.find_by_name("it-list-7").await.unwrap();
+    assert_eq!(seventh.name.value().map(String::as_str), Some("it-list-7"));
+    assert_eq!(
+        servers.find_by_name("it-list-dup").await.unwrap_err().kind(),
+        ErrorKind::Ambiguous
+    );
+    assert_eq!(
+        servers.find_by_name("it-list").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    // An unknown marker is Nova's 400, typed.
+    let err = servers
+        .list()
+        .marker("00000000-0000-0000-0000-000000000000")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadRequest, "{err}");
+
+    let deletes = listed
+        .iter()
+        .map(|s| async { compute.server(s.id.clone()).delete().wait(opts()).await });
+    for gone in futures_util::future::join_all(deletes).await {
+        assert_eq!(gone.unwrap().output.status(), 204);
+    }
+    assert!(servers.list().name("^it-list").collect().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn update_at_2_19_2_90_and_2_104() {
+    let compute = member();
+    let server = new_server(&compute, "it-update").await;
+
+    let updated = server
+        .update()
+        .name("it-update-2")
+        .description("now described")
+        .at_microversion(v("2.19"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.microversion(), Some(v("2.19")));
+    assert_eq!(updated.name.value().map(String::as_str), Some("it-update-2"));
+    assert_eq!(updated.description.value().map(String::as_str), Some("now described"));
+    // Before 2.75 the update answer is shorter than show: no task state.
+    assert!(updated.task_state.is_unset());
+
+    let updated = server
+        .update()
+        .hostname("it-renamed")
+        .at_microversion(v("2.90"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.hostname.as_deref(), Some("it-renamed"));
+    let err = server
+        .update()
+        .hostname("it.renamed.example")
+        .at_microversion(v("2.90"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "one DNS label at 2.90: {err}");
+
+    let zone = server
+        .show()
+        .send()
+        .await
+        .unwrap()
+        .availability_zone
+        .clone()
+        .expect("the zone");
+    let pinned = server
+        .update()
+        .pinned_availability_zone(zone.clone())
+        .at_microversion(v("2.104"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pinned.pinned_availability_zone.value(), Some(&zone));
+    let unpinned = server
+        .update()
+        .clear_pinned_availability_zone()
+        .at_microversion(v("2.104"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        unpinned.pinned_availability_zone.is_null(),
+        "{:?}",
+        unpinned.pinned_availability_zone
+    );
+    // 2.104 is this SDK's maximum: refused below it, before sending.
+    let err = server
+        .update()
+        .clear_pinned_availability_zone()
+        .at_microversion(v("2.103"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action);
+    delete(&server).await;
+}
+
+#[tokio::test]
+async fn member_lifecycle_of_every_state_action() {
+    let compute = member();
+    let server = new_server(&compute, "it-lifecycle").await;
+
+    let stop = act!(server.stop(), ServerStatus::Shutoff);
+    assert_recorded(&server, stop.output.request_id(), "stop").await;
+    // Stopping a stopped server: Nova's conflict, with its message and request ID.
+    let err = server.stop().send().await.unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!(api.meta.status(), 409);
+    assert!(
+        api.message().contains("while it is in vm_state stopped"),
+        "{}",
+        api.message()
+    );
+    assert!(err.request_id().is_some_and(|id| id.starts_with("req-")));
+
+    let start = act!(server.start(), ServerStatus::Active);
+    assert_recorded(&server, start.output.request_id(), "start").await;
+    let soft = act!(server.reboot(RebootType::Soft), ServerStatus::Active);
+    assert_recorded(&server, soft.output.request_id(), "reboot").await;
+    act!(server.reboot(RebootType::Hard), ServerStatus::Active);
+    act!(server.pause(), ServerStatus::Paused);
+    act!(server.unpause(), ServerStatus::Active);
+    act!(server.suspend(), ServerStatus::Suspended);
+    act!(server.resume(), ServerStatus::Active);
+
+    let locked = act!(server.lock().locked_reason("it"), ServerStatus::Active);
+    let shown = server.show().at_microversion(v("2.73")).send().await.unwrap();
+    assert_eq!(shown.locked, Some(true));
+    assert_eq!(shown.locked_reason.value().map(String::as_str), Some("it"));
+    assert_recorded(&server, locked.output.request_id(), "lock").await;
+    act!(server.unlock(), ServerStatus::Active);
+
+    let image = act!(
+        server.create_image("it-snap").at_microversion(v("2.45")),
+        ServerStatus::Active
+    );
+    assert!(image.output.image_id.is_some(), "2.45 returns image_id");
+    let old = server
+        .create_image("it-snap-old")
+        .at_microversion(v("2.44"))
+        .wait(opts())
+        .await
+        .unwrap();
+    assert!(
+        old.output.location().is_some_and(|l| l.contains("/images/")),
+        "before 2.45 the image is in Location"
+    );
+    act!(server.create_backup("it-backup", "daily", 1), ServerStatus::Active);
+    act!(server.change_password("N3w-pass-it"), ServerStatus::Active);
+    act!(server.trigger_crash_dump(), ServerStatus::Active);
+
+    let console = server.get_console_output().length(10).send().await.unwrap();
+    assert_eq!(console.status(), 200);
+    let remote = server
+        .create_remote_console(RemoteConsoleProtocol::Vnc, RemoteConsoleType::Novnc)
+        .send()
+        .await
+        .unwrap();
+    assert!(remote.url.starts_with("http"), "{}", remote.url);
+
+    server.remove_security_group("default").send().await.unwrap();
+    server.add_security_group("default").send().await.unwrap();
+
+    let rescue = act!(server.rescue().admin_pass("Resc-pw-1"), ServerStatus::Rescue);
+    let given = rescue.output.admin_pass.as_ref().map(|p| p.expose_secret().to_string());
+    assert_eq!(given.as_deref(), Some("Resc-pw-1"));
+    act!(server.unrescue(), ServerStatus::Active);
+
+    act!(server.resize("2"), ServerStatus::VerifyResize);
+    act!(server.revert_resize(), ServerStatus::Active);
+    act!(server.resize("2"), ServerStatus::VerifyResize);
+    let confirm = act!(server.confirm_resize(), ServerStatus::Active);
+    assert_eq!(confirm.output.status(), 204);
+
+    act!(server.shelve(), ServerStatus::ShelvedOffloaded);
+    act!(server.unshelve().at_microversion(v("2.77")), ServerStatus::Active);
+    delete(&server).await;
+}
+
+#[tokio::test]
+async fn rebuild_at_every_microversion_where_its_shape_changes() {
+    let compute = member();
+    let server = new_server(&compute, "it-rebuild").await;
+    let max = compute.server_versions().await.unwrap().max.min(Microversion::MAX);
+    let versions = [
+        "2.1", "2.19", "2.26", "2.47", "2.54", "2.57", "2.63", "2.71", "2.73", "2.75", "2.90", "2.96", "2.98", "2.100",
+    ];
+    for (i, version) in versions.iter().map(|t| v(t)).chain([max]).enumerate() {
+        // The member sees one image in the sandbox's Glance (any other: "Cannot find image").
+        let image = IMAGE;
+        let name = format!("it-rebuild-{i}");
+        let done = server
+            .rebuild(image)
+            .name(name.as_str())
+            .at_microversion(version)
+            .wait(opts())
+            .await
+            .unwrap_or_else(|e| panic!("rebuild at {version}: {e}"));
+        let out = &done.output;
+        assert_eq!(out.microversion(), Some(version));
+        assert_eq!(out.id, server.id());
+        assert_eq!(out.name.value(), Some(&name));
+        assert_eq!(out.locked.is_some(), version >= v("2.9"), "locked at {version}");
+        assert_eq!(
+            matches!(out.flavor, Some(Flavor::Embedded(_))),
+            version >= v("2.47"),
+            "embedded flavor at {version}"
+        );
+        assert_eq!(
+            out.server_groups.is_some(),
+            version >= v("2.71"),
+            "server_groups at {version}"
+        );
+        assert_eq!(out.hostname.is_some(), version >= v("2.90"), "hostname at {version}");
+        assert_eq!(
+            out.scheduler_hints.is_some(),
+            version >= v("2.100"),
+            "scheduler_hints at {version}"
+        );
+        assert_recorded(&server, out.request_id(), "rebuild").await;
+        assert_eq!(done.server.status, ServerStatus::Active);
+        let on = done
+            .server
+            .image
+            .as_ref()
+            .and_then(|i| i.value())
+            .map(|i| i.id.as_str());
+        assert_eq!(on, Some(image), "rebuilt on the image asked for");
+    }
+    // The per-version type, sent at a version of its range.
+    let typed = server.send_action(rebuild::V2_63::new(IMAGE)).await.unwrap();
+    let at = typed.microversion().unwrap();
+    assert!(at >= v("2.63") && at < v("2.71"), "{at}");
+    server.wait_for_status(&[ServerStatus::Active], opts()).await.unwrap();
+    let _: &show_server::Response = &server.show().send().await.unwrap();
+    delete(&server).await;
+}
+
+#[tokio::test]
+async fn admin_actions_and_migrations() {
+    let compute = admin();
+    let server = new_server(&compute, "it-admin").await;
+    let reset = server.reset_state(ResetStateTarget::Error).send().await.unwrap();
+    assert!(reset.request_id().is_some());
+    server.wait_for_status(&[ServerStatus::Error], opts()).await.unwrap();
+    server.reset_state(ResetStateTarget::Active).send().await.unwrap();
+    server.wait_for_status(&[ServerStatus::Active], opts()).await.unwrap();
+    server.inject_network_info().send().await.unwrap();
+
+    act!(server.migrate().at_microversion(v("2.56")), ServerStatus::VerifyResize);
+    act!(server.confirm_resize(), ServerStatus::Active);
+    act!(
+        server
+            .live_migrate(None, BlockMigration::Auto)
+            .at_microversion(v("2.30")),
+        ServerStatus::Active
+    );
+    act!(server.live_migrate(None, BlockMigration::Auto), ServerStatus::Active);
+    act!(server.shelve(), ServerStatus::ShelvedOffloaded);
+    act!(server.unshelve(), ServerStatus::Active);
+    delete(&server).await;
+}
+
+#[tokio::test]
+async fn negative_paths_against_the_real_thing() {
+    let member = member();
+    let admin = admin();
+    let server = new_server(&member, "it-negative").await;
+
+    // Admin-only action as a member.
+    let err = server.reset_state(ResetStateTarget::Error).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+
+    // Locked by an admin: a member's stop is a conflict.
+    let as_admin = admin.server(server.id());
+    as_admin.lock().send().await.unwrap();
+    let err = server.stop().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.api().unwrap().message().contains("is locked"), "{err}");
+    as_admin.unlock().send().await.unwrap();
+
+    // Outside its microversion: refused before sending...
+    for err in [
+        server
+            .lock()
+            .locked_reason("x")
+            .at_microversion(v("2.72"))
+            .send()
+            .await
+            .unwrap_err(),
+        server
+            .add_floating_ip("172.24.4.1")
+            .at_microversion(v("2.44"))
+            .send()
+            .await
+            .unwrap_err(),
+        server
+            .trigger_crash_dump()
+            .at_microversion(v("2.16"))
+            .send()
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::Action(_)), "{err}");
+    }
+    // ...and what Nova answers when forced through the raw path.
+    // Before 2.73 Nova does not validate the lock body: it locks and drops the reason.
+    let raw = member
+        .send_raw_action(server.id(), &json!({"lock": {"locked_reason": "x"}}), v("2.72"))
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 202);
+    let shown = server.show().at_microversion(v("2.73")).send().await.unwrap();
+    assert_eq!((shown.locked, shown.locked_reason.value()), (Some(true), None));
+    server.unlock().send().await.unwrap();
+    let raw = member
+        .send_raw_action(server.id(), &json!({"trigger_crash_dump": null}), v("2.16"))
+        .await
+        .unwrap_err();
+    assert_eq!(raw.status(), Some(404));
+
+    // Create errors Nova owns: an unknown flavor, and an unknown image.
+    let err = member
+        .servers()
+        .create("it-negative-bad", IMAGE, "no-such-flavor")
+        .networks(Networks::None)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadRequest, "{err}");
+    assert!(err.request_id().is_some());
+    let err = member
+        .servers()
+        .create("it-negative-bad", "00000000-0000-4000-8000-000000000000", FLAVOR)
+        .networks(Networks::None)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadRequest, "{err}");
+    delete(&server).await;
+    // Deleting it again: 404.
+    assert_eq!(server.delete().send().await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn the_auth_chain_for_real() {
+    // Application credential.
+    let app = Compute::new(cloud("OS_CLOUD_APPCRED", "sandbox-demo-appcred")).unwrap();
+    assert!(app.server_versions().await.unwrap().max >= v("2.90"));
+
+    // A wrong password: the typed auth error, never the password.
+    let mut config = cloud("OS_CLOUD", "sandbox-demo");
+    if let openstack_compute::config::AuthMethod::Password { password, .. } = &mut config.auth {
+        *password = "definitely-wrong-pw".into();
+    }
+    let err = Compute::new(config)
+        .unwrap()
+        .server("x")
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("definitely-wrong-pw"));
+
+    // Tokens revoked in Keystone mid-run (the user disabled and enabled again): the next
+    // call re-authenticates once and succeeds.
+    let compute = member();
+    let server = new_server(&compute, "it-auth").await;
+    let keystone = Keystone::login("OS_CLOUD_ADMIN", "sandbox-admin").await;
+    let users: Value = keystone.get("/v3/users?name=demo").await;
+    let user_id = users["users"][0]["id"].as_str().unwrap().to_string();
+    for enabled in [false, true] {
+        keystone
+            .patch(&format!("/v3/users/{user_id}"), json!({"user": {"enabled": enabled}}))
+            .await;
+    }
+    // Keystone compares revocation times at one-second precision: a token issued in the same
+    // second as the revocation would count as revoked too.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let shown = server.show().send().await.unwrap();
+    assert_eq!(shown.id, server.id());
+    delete(&server).await;
+}
+
+/// Keystone's and Nova's admin APIs the SDK does not cover (users, quotas), in plain HTTP.
+struct Keystone {
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Keystone {
+    async fn login(cloud_var: &str, default: &str) -> Keystone {
+        let name = std::env::var(cloud_var).unwrap_or_else(|_| default.to_string());
+        let file = env("OS_CLIENT_CONFIG_FILE");
+        let doc: Value = serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).expect("clouds.yaml");
+        let auth = &doc["clouds"][name.as_str()]["auth"];
+        let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": auth["username"], "password": auth["password"], "domain": {"name": "Default"}}}},
+            "scope": {"project": {"name": auth["project_name"], "domain": {"name": "Default"}}}}});
+        let http = reqwest::Client::new();
+        let r = http
+            .post(format!("{}/v3/auth/tokens", env("KEYSTONE_URL")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let token = r.headers()["x-subject-token"].to_str().unwrap().to_string();
+        Keystone { http, token }
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let url = format!("{}{path}", env("KEYSTONE_URL"));
+        self.http
+            .get(url)
+            .header("x-auth-token", &self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn patch(&self, path: &str, body: Value) {
+        let url = format!("{}{path}", env("KEYSTONE_URL"));
+        let r = self
+            .http
+            .patch(url)
+            .header("x-auth-token", &self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+}
+
+/// Raises the member project's instance and core quota (an admin call outside the SDK).
+async fn raise_instance_quota(member: &Compute) {
+    let any = new_server(member, "it-list-probe").await;
+    let project = any.show().send().await.unwrap().tenant_id.clone();
+    delete(&any).await;
+    let admin = Keystone::login("OS_CLOUD_ADMIN", "sandbox-admin").await;
+    let url = format!("{}/v2.1/os-quota-sets/{project}", env("NOVA_URL"));
+    let body = json!({"quota_set": {"instances": 40, "cores": 40, "ram": 40 * 1024}});
+    let r = admin
+        .http
+        .put(url)
+        .header("x-auth-token", &admin.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "quota: {}", r.status());
+}
