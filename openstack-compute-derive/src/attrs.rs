@@ -175,7 +175,7 @@ pub enum Location {
     Top,
     Query,
     Path,
-    LocationHeader,
+    Header,
 }
 
 impl ToTokens for Location {
@@ -185,7 +185,7 @@ impl ToTokens for Location {
             Location::Top => quote!(::openstack_compute::operation::Location::Top),
             Location::Query => quote!(::openstack_compute::operation::Location::Query),
             Location::Path => quote!(::openstack_compute::operation::Location::Path),
-            Location::LocationHeader => quote!(::openstack_compute::operation::Location::LocationHeader),
+            Location::Header => quote!(::openstack_compute::operation::Location::Header),
         });
     }
 }
@@ -355,7 +355,7 @@ impl FieldAttrs {
                             "top" => Location::Top,
                             "query" => Location::Query,
                             "path" => Location::Path,
-                            _ => Location::LocationHeader,
+                            _ => Location::Header,
                         }
                     }
                     "limits" => limits = Limits::parse(&m)?,

@@ -385,7 +385,7 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     let mut fields = Vec::new();
     for (i, f) in named.named.iter().enumerate() {
         let attrs = FieldAttrs::parse(f, op.range)?;
-        if attrs.entries.iter().any(|e| e.location == Location::LocationHeader) {
+        if attrs.entries.iter().any(|e| e.location == Location::Header) {
             return Err(syn::Error::new_spanned(f, "`location_header` is for responses"));
         }
         let nullable = attrs.entries.iter().any(|e| e.nullable.is_some());

@@ -230,7 +230,7 @@ fn parse_fn(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream) -> Toke
         f.attrs
             .entries
             .iter()
-            .filter(|e| e.location == Location::LocationHeader)
+            .filter(|e| e.location == Location::Header)
             .map(move |e| {
                 let (name, range) = (&f.ident, e.range);
                 quote!(

@@ -147,7 +147,7 @@ pub fn check_response(
         let missing = match state {
             FieldState::Absent => true,
             FieldState::Null => !f.nullable_at(v),
-            FieldState::Empty => !f.nullable_at(v) && f.location != Location::LocationHeader,
+            FieldState::Empty => !f.nullable_at(v) && f.location != Location::Header,
             FieldState::Value | FieldState::EmptyList => false,
         };
         if missing {

@@ -80,21 +80,18 @@ enum State<T> {
 
 /// One page request, type-erased so `ItemStream` names only its item type.
 trait Fetch<T>: Send + std::fmt::Debug {
-    fn fetch(
-        self: Box<Self>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
+    fn fetch(self: Box<Self>) -> PageFuture<T>;
 }
+
+/// A page's items, and the request for the next page when there is one.
+type PageFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
 
 impl<O> Fetch<O::Item> for CallCore<O>
 where
     O: Paged + Operation<Response = Page<<O as Paged>::Item>>,
     O::Item: std::fmt::Debug,
 {
-    fn fetch(
-        self: Box<Self>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(Vec<O::Item>, Option<Box<dyn Fetch<O::Item>>>), Error>> + Send>,
-    > {
+    fn fetch(self: Box<Self>) -> PageFuture<O::Item> {
         Box::pin(async move {
             let call = *self;
             let page = call.clone().send().await?.into_inner();

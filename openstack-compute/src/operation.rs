@@ -125,7 +125,7 @@ pub enum Location {
     /// A path parameter.
     Path,
     /// The last segment of the response's `Location` header.
-    LocationHeader,
+    Header,
 }
 
 /// One field of a request or response in one stretch of microversions.

@@ -1207,7 +1207,7 @@ impl State {
             .response
             .iter()
             .flat_map(|r| r.fields)
-            .any(|f| f.location == crate::operation::Location::LocationHeader && f.range.contains(version));
+            .any(|f| f.location == crate::operation::Location::Header && f.range.contains(version));
         if header_fields {
             response = response.insert_header("location", format!("{}/images/{image}", self.base).as_str());
         } else if info.name == "rebuild" {

@@ -169,7 +169,7 @@ impl Http {
             tracing::warn!("TLS certificate verification is disabled (insecure)");
             builder = builder.danger_accept_invalid_certs(true);
         }
-        let client = builder.build().map_err(|e| transport_error(e))?;
+        let client = builder.build().map_err(transport_error)?;
         Ok(Http {
             client,
             retry: config.retry,

@@ -114,10 +114,10 @@ fn object(w: &World, name: &str, v: Version, all: bool) -> Option<Value> {
     let t = w.model.ty(name)?;
     let mut o = serde_json::Map::new();
     for f in t.fields.iter().filter(|f| f.range.contains(v)) {
-        if all || f.required_at(v) {
-            if let Some(x) = value(w, &f.ty, f.limits.as_ref(), v, all) {
-                o.insert(f.json.clone(), x);
-            }
+        if (all || f.required_at(v))
+            && let Some(x) = value(w, &f.ty, f.limits.as_ref(), v, all)
+        {
+            o.insert(f.json.clone(), x);
         }
     }
     Some(Value::Object(o))

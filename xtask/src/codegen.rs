@@ -109,9 +109,9 @@ pub fn generate(model: &Model) -> Result<Vec<(PathBuf, String)>, String> {
             out.join(format!("operations/{}.rs", op.name)),
             format(&source, operation(model, op)?)?,
         ));
+        // No outer doc: rustdoc would resolve the links of the module's own docs in `ops`.
         let name = format_ident!("{}", op.name);
-        let doc = format!("`{}`: {}", op.key.as_deref().unwrap_or(&op.name), op.summary);
-        op_mods.push(quote!(#[doc = #doc] pub mod #name;));
+        op_mods.push(quote!(pub mod #name;));
     }
     files.push((
         out.join("operations/mod.rs"),
@@ -195,7 +195,7 @@ fn field_attr(model: &Model, f: &Field, extra: TokenStream) -> TokenStream {
         Location::Top => quote!(, location = top),
         Location::Query => quote!(, location = query),
         Location::Path => quote!(, location = path),
-        Location::LocationHeader => quote!(, location = location_header),
+        Location::Header => quote!(, location = location_header),
     };
     let limits = f.limits.as_ref().map(|l| {
         let l = limit_tokens(model, l);
@@ -282,7 +282,11 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         (kind, Some(k)) => format!("`{} {}` with `{{\"{k}\": ..}}`", kind.method(), op.path),
         (kind, None) => format!("`{} {}`", kind.method(), op.path),
     };
-    doc.push(format!("{}", op.summary));
+    // The first line is the module's entry in `ops`: an action is known by its key.
+    doc.push(match (op.kind, &op.key) {
+        (OpKind::Action, Some(k)) => format!("`{k}`: {}", op.summary),
+        _ => op.summary.to_string(),
+    });
     doc.push(String::new());
     if let Some(d) = &op.doc {
         doc.push(d.clone());
@@ -577,7 +581,7 @@ fn inline_shapes(op: &Op, fields: &[Field]) -> BTreeMap<String, Shape> {
                 .iter()
                 .find_map(|e| {
                     e.shape_at(v).map(|s| {
-                        if e.location == Location::LocationHeader {
+                        if e.location == Location::Header {
                             Shape::Option
                         } else {
                             s

@@ -543,7 +543,11 @@ fn field_facts(f: &Field, v: Version, model: &Model) -> Facts {
     spec_facts(&f.ty, f.limits.as_ref(), f.nullable_at(v), v, model)
 }
 
-fn nova_request(op: &Op, schema: &Value) -> (BTreeMap<String, (Facts, bool)>, BTreeMap<String, (Facts, bool)>) {
+/// Per field: its facts and whether Nova requires it.
+type FieldFacts = BTreeMap<String, (Facts, bool)>;
+
+/// The body fields and the fields beside the body key.
+fn nova_request(op: &Op, schema: &Value) -> (FieldFacts, FieldFacts) {
     let top = nova_facts(schema);
     let mut body = BTreeMap::new();
     let mut siblings = BTreeMap::new();
@@ -838,7 +842,9 @@ fn names_diff(what: &str, spec: &BTreeSet<String>, nova: &BTreeSet<String>, out:
 
 /// Folds per-version differences into one line per (subject, aspect, values) and range.
 fn group(op: &str, release: &str, per_version: &BTreeMap<Version, Diffs>) -> Vec<String> {
-    let mut runs: BTreeMap<(String, String, String, String), Vec<(Version, Version)>> = BTreeMap::new();
+    // (subject, aspect, spec value, Nova value) -> the version ranges where it holds.
+    type Run = (String, String, String, String);
+    let mut runs: BTreeMap<Run, Vec<(Version, Version)>> = BTreeMap::new();
     for (v, diffs) in per_version {
         for ((subject, aspect), (s, n)) in diffs {
             let key = (subject.clone(), aspect.clone(), s.clone(), n.clone());

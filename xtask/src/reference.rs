@@ -315,7 +315,7 @@ fn today_utc() -> String {
 ///
 /// - every public (not `_`-prefixed) variable of every schema module `shared` has
 ///   (`nova-src/.../schemas/*.json`): parsed JSON equal, enums built from Python sets
-///   ([`SET_ENUMS`]) compared as sets;
+///   (`SET_ENUMS`) compared as sets;
 /// - `min_api_version`, `max_api_version` and every other string constant of
 ///   `api_version_request.json` that both have;
 /// - for every action of `shared`'s `derived/action-map.json` and operation of its

@@ -453,8 +453,9 @@ pub enum Location {
     Query,
     /// A path parameter, named `{json}` in the path template.
     Path,
-    /// Response only: the last path segment of the `Location` header.
-    LocationHeader,
+    /// Response only: the last path segment of the `Location` header (`in: location_header`).
+    #[serde(rename = "location_header")]
+    Header,
 }
 
 /// The value limits Nova's request schema enforces. Facts from the schema, checked before

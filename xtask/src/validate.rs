@@ -72,7 +72,7 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         check_kind(op, &mut keys, &mut err);
         check_fields(&op.request, model, &mut err);
         for f in &op.request {
-            if f.location == Location::LocationHeader {
+            if f.location == Location::Header {
                 err(format!(
                     "request field `{}`: `location_header` is for responses",
                     f.json
@@ -150,7 +150,7 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         if op.instance_action.is_some() && op.server_status.is_none() {
             err("an operation with an instance action says where the server ends (`server_status`)".into());
         }
-        for (v, _) in &op.history {
+        for v in op.history.keys() {
             // The version right after the operation's last one may say it was removed.
             if !op.range.contains(*v) && *v != op.range.until.next() {
                 err(format!(
@@ -213,7 +213,7 @@ fn check_fields(fields: &[Field], model: &Model, err: &mut impl FnMut(String)) {
                     Show(g.range.intersect(f.range).expect("they overlap"))
                 ));
             }
-            let header_or_body = |l: Location| matches!(l, Location::Body | Location::LocationHeader);
+            let header_or_body = |l: Location| matches!(l, Location::Body | Location::Header);
             let same_place = g.location == f.location || (header_or_body(g.location) && header_or_body(f.location));
             if g.rust == f.rust && (g.ty != f.ty || !same_place) {
                 err(format!(
