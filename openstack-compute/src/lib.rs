@@ -22,7 +22,8 @@
 //!   (`rebuild::response::V2_63`). Generated from `spec/`.
 //! - [`Compute`] (the client), [`ServerHandle`] (one server), [`Servers`] (the collection).
 //! - [`wait`]: waiting for where an operation ends; [`types`]: the value types.
-//! - [`ARCHITECTURE.md`](https://example.invalid) describes how a request travels.
+//! - `ARCHITECTURE.md`, in the repository, describes how a request travels and where each
+//!   part lives.
 #![warn(missing_docs)]
 
 // The generated code names the crate by its path, inside it as outside.
