@@ -84,7 +84,8 @@ trait Fetch<T>: Send + std::fmt::Debug {
 }
 
 /// A page's items, and the request for the next page when there is one.
-type PageFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
+type PageFuture<T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
 
 impl<O> Fetch<O::Item> for CallCore<O>
 where

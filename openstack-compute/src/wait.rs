@@ -76,16 +76,18 @@ pub struct WaitOptions {
 }
 
 impl WaitOptions {
-    /// Polls after 1 s, then 1.5 times longer each time up to every 3 s, with ±10% jitter,
+    /// Polls after 2 s, then 1.5 times longer each time up to every 3 s, with ±10% jitter,
     /// for at most `max_wait`.
     ///
-    /// Why: most operations end within seconds, so the first polls come fast; long ones
-    /// settle to one poll per 3 s, a third of a fixed 1 s poll's requests, noticed 1.5 s late
-    /// on average. There is no default `max_wait`: it depends on the operation and the cloud.
+    /// Why: work on a compute host takes seconds, so the first poll comes after 2 s and the
+    /// next soon after; long operations settle to one poll per 3 s, about a third of the
+    /// requests of a fixed 1 s poll, noticed 1.5 s late on average (BENCHMARKS.md, "Waiting",
+    /// has the figures; no fixed schedule does better on both at once). There is no default
+    /// `max_wait`: it depends on the operation and the cloud.
     pub fn new(max_wait: Duration) -> WaitOptions {
         WaitOptions {
             max_wait,
-            initial_interval: Duration::from_secs(1),
+            initial_interval: Duration::from_secs(2),
             backoff: 1.5,
             max_interval: Duration::from_secs(3),
             jitter: 0.1,
@@ -421,6 +423,16 @@ impl ServerHandle {
         let mut round = 0u32;
         let mut last: (Option<ServerStatus>, Option<TaskState>) = (None, None);
         let mut action: Option<InstanceAction> = None;
+        // Work on a compute host (an action with events) takes seconds at least: the first
+        // poll waits one interval. The rest (lock, reset state, a status already reached) is
+        // checked at once.
+        if tracked.is_some_and(|(a, _)| a.events) {
+            let delay = options.jittered(round);
+            if delay <= options.max_wait {
+                clock.sleep(delay).await;
+                round += 1;
+            }
+        }
         loop {
             let elapsed = clock.now() - start;
             // 1. The call's instance action, while it is running.

@@ -389,12 +389,18 @@ async fn timeout_reports_the_last_status_and_task_state_after_max_wait_of_clock_
         WaitError::ActionNotFound { request_id, .. } => assert_eq!(request_id, RID),
         other => panic!("{other:?}"),
     }
-    // 1 s, 1.5 s, 2.25 s, then 3 s each: the next sleep would pass 20 s.
+    // 2 s before the first poll (an action with events), then 3 s each: the next sleep would
+    // pass 20 s.
     let slept: Duration = c.clock.sleeps().iter().sum();
     assert!(slept <= Duration::from_secs(20), "{slept:?}");
     assert_eq!(
-        c.clock.sleeps()[..4],
-        [1000, 1500, 2250, 3000].map(Duration::from_millis)
+        c.clock.sleeps(),
+        [2000, 3000, 3000, 3000, 3000, 3000, 3000].map(Duration::from_millis)
+    );
+    assert_eq!(
+        c.actions.served(),
+        7,
+        "a poll after each sleep, and none before the first"
     );
 
     let c = case(
