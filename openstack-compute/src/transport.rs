@@ -151,7 +151,14 @@ impl Http {
             .user_agent(concat!("openstack-compute/", env!("CARGO_PKG_VERSION")))
             // Redirects would carry X-Auth-Token to wherever they point; Nova does not
             // redirect API calls, so none are followed.
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            // Nova does not compress its answers; whatever another crate enables in reqwest,
+            // this client neither asks for compressed bodies nor decodes them (and the body
+            // cap counts the bytes received).
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
+            .no_zstd();
         if let Some(path) = &config.cacert {
             let pem = std::fs::read(path).map_err(|e| ConfigError::File {
                 path: path.display().to_string(),
