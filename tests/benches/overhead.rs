@@ -20,6 +20,35 @@ use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// Counts allocations, to report them per call.
+struct Counting;
+
+static ALLOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded as is to the system allocator.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded as is to the system allocator.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: forwarded as is to the system allocator.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 const SERVER: &str = "0199340e-0f3e-4612-96be-6f1861b192b5";
 const TOKEN: &str = "bench-token";
 
@@ -127,6 +156,24 @@ fn main() {
         // Warm both (connections, discovery, token).
         compute.server(SERVER).stop().send().await.unwrap();
         plain_stop(&http, &url).await;
+
+        // Allocations per call (both sides of the connection: the mock's count the same for
+        // both clients), sequentially.
+        let count = 1000;
+        let before = allocations();
+        for _ in 0..count {
+            plain_stop(&http, &url).await;
+        }
+        let plain_allocs = (allocations() - before) as f64 / count as f64;
+        let before = allocations();
+        for _ in 0..count {
+            compute.server(SERVER).stop().send().await.unwrap();
+        }
+        let sdk_allocs = (allocations() - before) as f64 / count as f64;
+        println!(
+            "==> allocations per call, mock server's included: plain {plain_allocs:.1}, SDK {sdk_allocs:.1} ({:+.1})",
+            sdk_allocs - plain_allocs
+        );
 
         let n = 3000;
         for in_flight in [1, 64] {
