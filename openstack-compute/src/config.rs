@@ -1120,8 +1120,9 @@ fn find_cloud(paths: &[PathBuf], name: &str) -> Result<Option<(PathBuf, Value)>,
 
 fn read_yaml(path: &Path) -> Result<Option<Value>, ConfigError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => serde_saphyr::from_str::<Value>(&text)
-            .map(Some)
+        // The parser's message names a line and column, never the text (which holds secrets).
+        Ok(text) => yaml_rust2::YamlLoader::load_from_str(&text)
+            .map(|docs| Some(docs.into_iter().next().map_or(Value::Null, yaml_to_json)))
             .map_err(|e| ConfigError::File {
                 path: path.display().to_string(),
                 reason: e.to_string(),
@@ -1131,6 +1132,31 @@ fn read_yaml(path: &Path) -> Result<Option<Value>, ConfigError> {
             path: path.display().to_string(),
             reason: e.to_string(),
         }),
+    }
+}
+
+/// A YAML document as JSON: what the settings table reads. Keys of other kinds (numbers,
+/// booleans) become their text; aliases, which `clouds.yaml` has no use for, become null.
+fn yaml_to_json(yaml: yaml_rust2::Yaml) -> Value {
+    use yaml_rust2::Yaml;
+    match yaml {
+        Yaml::String(s) => Value::String(s),
+        Yaml::Integer(i) => Value::from(i),
+        Yaml::Real(text) => text.parse::<f64>().map_or(Value::String(text), Value::from),
+        Yaml::Boolean(b) => Value::Bool(b),
+        Yaml::Array(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
+        Yaml::Hash(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let key = match yaml_to_json(k) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        Yaml::Null | Yaml::Alias(_) | Yaml::BadValue => Value::Null,
     }
 }
 
@@ -1561,6 +1587,36 @@ clouds:
         ])
         .unwrap();
         assert_eq!(c.interface, Interface::Internal);
+    }
+
+    #[test]
+    fn malformed_clouds_yaml_names_the_file_and_place_but_not_the_text() {
+        let (clouds, _) = cloud_files(
+            "malformed",
+            "clouds:\n  mine:\n    auth:\n      password: \"hunter2-secret\n      username: [demo\n",
+            None,
+        );
+        let err = from(&[
+            ("OS_CLOUD", "mine"),
+            ("OS_CLIENT_CONFIG_FILE", &clouds),
+            ("OS_CLIENT_SECURE_FILE", "/nonexistent/secure.yaml"),
+        ])
+        .unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(matches!(err, ConfigError::File { .. }), "{shown}");
+        assert!(shown.contains("clouds.yaml") && shown.contains("line"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn yaml_scalars_become_the_json_the_settings_table_reads() {
+        let docs =
+            yaml_rust2::YamlLoader::load_from_str("a: 1\nb: 2.5\nc: true\nd: ~\ne: [x, 'y']\n3: three\n").unwrap();
+        let json = yaml_to_json(docs.into_iter().next().unwrap());
+        assert_eq!(
+            json,
+            serde_json::json!({"a": 1, "b": 2.5, "c": true, "d": null, "e": ["x", "y"], "3": "three"})
+        );
     }
 
     /// The rows of the settings table in the module docs: key, variables, method, kind.
