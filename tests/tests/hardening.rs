@@ -409,20 +409,52 @@ async fn self_signed_tls_rejected_by_default_accepted_with_the_ca_or_insecure() 
     let _ = std::fs::remove_file(ca_file);
 }
 
+#[derive(Clone, Default)]
+struct Capture(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn post_503_is_not_retried_but_a_refused_connection_is() {
-    // Nothing listens on the first attempt's port: the connection is refused, so the POST
-    // provably did not reach a server and is retried (here against the same dead port, so it
-    // fails again, after max_retries + 1 attempts).
-    let config = pinned("http://127.0.0.1:9/v2.1").max_retries(2).build().unwrap();
-    let err = Compute::new(config)
-        .unwrap()
-        .server(SERVER)
-        .stop()
-        .send()
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Transport { connect: true, .. }));
+    // The listener answers version discovery on one connection, closes it and goes away: the
+    // POST's connection is then refused, so the POST provably reached no server, and is
+    // tried max_retries + 1 times (each retry is a debug event of the transport).
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/v2.1", listener.local_addr().unwrap());
+    let discovery = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf).await.unwrap();
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{VERSION_DOC}",
+            VERSION_DOC.len()
+        );
+        stream.write_all(answer.as_bytes()).await.unwrap();
+        // The listener is dropped here: nothing accepts on the port any more.
+    });
+    let compute = Compute::new(pinned(&endpoint).max_retries(2).build().unwrap()).unwrap();
+    compute.server_versions().await.unwrap();
+    discovery.await.unwrap();
+    let err = compute.server(SERVER).stop().send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
+    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(log.matches("retrying").count(), 2, "{log}");
+
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v2.1/"))
