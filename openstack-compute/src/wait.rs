@@ -614,3 +614,25 @@ const _: () = {
     let _ = <show_server::Request as Operation>::INFO;
     let _ = <show_instance_action::Request as Operation>::INFO;
 };
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::WaitOptions;
+
+    #[test]
+    fn jitter_spreads_each_interval_within_its_fraction_and_zero_jitter_is_exact() {
+        fastrand::seed(7);
+        let options = WaitOptions::new(Duration::from_secs(60)).jitter(0.1);
+        let base = options.interval(3).as_secs_f64();
+        let samples: Vec<f64> = (0..2000).map(|_| options.jittered(3).as_secs_f64() / base).collect();
+        let (low, high) = samples
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
+        assert!(low >= 0.9 - 1e-9 && high <= 1.1 + 1e-9, "{low}..{high}");
+        assert!(low < 0.92 && high > 1.08, "spread over the whole ±10 %: {low}..{high}");
+        let exact = WaitOptions::new(Duration::from_secs(60)).jitter(0.0);
+        assert!((0..100).all(|_| exact.jittered(3) == exact.interval(3)));
+    }
+}

@@ -115,7 +115,8 @@ pub fn server_json(id: &str, status: &str) -> serde_json::Value {
 }
 
 /// A scripted sequence of JSON bodies: each request gets the next one (the last repeats); a
-/// `null` entry, or an empty script, answers 404 as Nova does for what is not there (yet).
+/// `null` entry, or an empty script, answers 404 as Nova does for what is not there (yet); a
+/// Nova fault body (`{"forbidden": {"code": 403, ...}}`) is answered with its code.
 #[derive(Clone)]
 pub struct Script {
     bodies: Arc<Vec<serde_json::Value>>,
@@ -136,11 +137,18 @@ impl Script {
     }
 }
 
+/// The code of a Nova fault body: one key whose object has a `code` of 400 or more.
+fn fault_code(body: &serde_json::Value) -> Option<u16> {
+    let object = body.as_object().filter(|o| o.len() == 1)?;
+    let code = object.values().next()?.get("code")?.as_u64()?;
+    u16::try_from(code).ok().filter(|c| *c >= 400)
+}
+
 impl Respond for Script {
     fn respond(&self, _req: &Request) -> ResponseTemplate {
         let n = self.served.fetch_add(1, Ordering::SeqCst);
         match self.bodies.get(n).or(self.bodies.last()) {
-            Some(body) if !body.is_null() => ResponseTemplate::new(200)
+            Some(body) if !body.is_null() => ResponseTemplate::new(fault_code(body).unwrap_or(200))
                 .insert_header("x-openstack-request-id", format!("req-poll-{n}").as_str())
                 .set_body_json(body),
             _ => {

@@ -312,3 +312,34 @@ async fn update_changes_what_it_names_and_delete_waits_until_the_server_is_gone(
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.request_id().is_some());
 }
+
+#[tokio::test]
+async fn a_wait_on_tokios_clock_gives_up_after_max_wait() {
+    // The default clock (not a manual one): a server that never reaches the target ends the
+    // wait with a timeout once max_wait has passed. The outer bound only turns a wait that
+    // never ends into a failure; it is far above max_wait.
+    let cloud = FakeCloud::start().await;
+    let id = cloud.add_server("stays-active");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let options = WaitOptions::new(Duration::from_millis(300))
+        .initial_interval(Duration::from_millis(20))
+        .max_interval(Duration::from_millis(50));
+    let server = compute.server(&id);
+    let wait = server.wait_for_status(&[ServerStatus::Shutoff], options);
+    let err = tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("the wait ends by itself")
+        .unwrap_err();
+    match err {
+        Error::Wait(w) => match *w {
+            WaitError::Timeout {
+                waited, last_status, ..
+            } => {
+                assert!(waited <= Duration::from_millis(300), "{waited:?}");
+                assert_eq!(last_status, Some(ServerStatus::Active));
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}

@@ -184,11 +184,20 @@ async fn error_once_the_action_has_ended_fails_with_the_fault() {
         .await
         .unwrap_err();
     match wait_error(err) {
-        WaitError::ServerError {
-            fault_message,
-            fault_code,
-            ..
-        } => {
+        e @ WaitError::ServerError { .. } => {
+            assert_eq!(
+                e.to_string(),
+                format!("server {SERVER} went to ERROR: No valid host was found. (code 500)")
+            );
+            assert_eq!(e.meta().map(|m| m.status()), Some(200), "the show that saw it");
+            let WaitError::ServerError {
+                fault_message,
+                fault_code,
+                ..
+            } = e
+            else {
+                unreachable!()
+            };
             assert_eq!(fault_message.as_deref(), Some("No valid host was found."));
             assert_eq!(fault_code, Some(500));
         }
@@ -381,6 +390,8 @@ async fn a_reboot_of_an_active_server_waits_for_its_own_action() {
 #[tokio::test]
 async fn timeout_reports_the_last_status_and_task_state_after_max_wait_of_clock_time() {
     let c = case("2.100", vec![server("ACTIVE", Some("powering-off"))], vec![]).await;
+    // The clock is far from zero when the wait starts: only the time since counts.
+    c.clock.advance(Duration::from_secs(1000));
     let options = WaitOptions::new(Duration::from_secs(20))
         .jitter(0.0)
         .clock(c.clock.clone());
@@ -413,16 +424,89 @@ async fn timeout_reports_the_last_status_and_task_state_after_max_wait_of_clock_
         .jitter(0.0)
         .clock(c.clock.clone());
     match wait_error(c.compute.server(SERVER).stop().wait(options).await.unwrap_err()) {
-        WaitError::Timeout {
-            last_status,
-            task_state,
-            ..
-        } => {
+        e @ WaitError::Timeout { .. } => {
+            assert_eq!(
+                e.to_string(),
+                format!("gave up after 8s: server {SERVER} is ACTIVE (task state powering-off)")
+            );
+            assert!(e.meta().is_none());
+            let WaitError::Timeout {
+                last_status,
+                task_state,
+                ..
+            } = e
+            else {
+                unreachable!()
+            };
             assert_eq!(last_status, Some(ServerStatus::Active));
             assert_eq!(task_state.map(|t| t.to_string()).as_deref(), Some("powering-off"));
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn an_error_other_than_404_while_polling_is_the_error_not_a_disappearance() {
+    // A 403 on the server show (a policy that hides it) is not "gone"; one on the instance
+    // action is not "not recorded yet".
+    for (shows, actions) in [
+        (
+            vec![json!({"forbidden": {"code": 403, "message": "Policy doesn't allow it."}})],
+            vec![],
+        ),
+        (
+            vec![server("SHUTOFF", None)],
+            vec![json!({"forbidden": {"code": 403, "message": "Policy doesn't allow it."}})],
+        ),
+    ] {
+        let first_is_show = actions.is_empty();
+        let c = case("2.100", shows, actions).await;
+        let err = if first_is_show {
+            c.compute
+                .server(SERVER)
+                .wait_for_status(&[ServerStatus::Shutoff], options(&c.clock))
+                .await
+                .unwrap_err()
+        } else {
+            c.compute
+                .server(SERVER)
+                .stop()
+                .wait(options(&c.clock))
+                .await
+                .unwrap_err()
+        };
+        assert_eq!(err.kind(), openstack_compute::ErrorKind::Forbidden, "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_backup_waits_for_the_task_state_even_once_its_action_has_finished() {
+    // createBackup leaves the status alone and sets a task state: a finished action with the
+    // server still uploading is not the end.
+    let c = case(
+        "2.100",
+        vec![
+            server("ACTIVE", Some("image_uploading")),
+            server("ACTIVE", Some("image_uploading")),
+            server("ACTIVE", None),
+        ],
+        vec![action(
+            "createBackup",
+            &[("compute_backup_instance", true, Some("Success"))],
+        )],
+    )
+    .await;
+    // At 2.44 a backup with rotation 0 answers 202 with no body (and no Location).
+    let done = c
+        .compute
+        .server(SERVER)
+        .create_backup("snap", "daily", 0)
+        .at_microversion(Microversion::new(2, 44))
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!(done.server.status, ServerStatus::Active);
+    assert_eq!(c.shows.served(), 3);
 }
 
 #[test]
