@@ -577,6 +577,43 @@ async fn dropping_a_wait_stops_polling_after_the_polls_it_made() {
 }
 
 #[tokio::test]
+async fn every_polling_loop_grows_its_interval_and_stops_at_max_wait_counted_from_its_start() {
+    // 1 s, then x2 up to 4 s, for 15 s: 1 + 2 + 4 + 4 + 4 = 15 exactly fits (only a sleep
+    // that would pass max_wait is not taken); the clock is far from zero at the start.
+    let schedule = |clock: &Arc<ManualClock>| {
+        WaitOptions::new(Duration::from_secs(15))
+            .initial_interval(Duration::from_secs(1))
+            .backoff(2.0)
+            .max_interval(Duration::from_secs(4))
+            .jitter(0.0)
+            .clock(clock.clone())
+    };
+    let expected = [1, 2, 4, 4, 4].map(Duration::from_secs);
+    for which in ["status", "deleted", "action"] {
+        let c = case("2.100", vec![server("ACTIVE", Some("deleting"))], vec![]).await;
+        c.clock.advance(Duration::from_secs(500));
+        let handle = c.compute.server(SERVER);
+        let err = match which {
+            "status" => handle
+                .wait_for_status(&[ServerStatus::Shutoff], schedule(&c.clock))
+                .await
+                .map(|_| ()),
+            "deleted" => handle.wait_for_deleted(schedule(&c.clock)).await,
+            _ => handle.wait_for_action(RID, schedule(&c.clock)).await.map(|_| ()),
+        }
+        .unwrap_err();
+        assert_eq!(err.kind(), openstack_compute::ErrorKind::Wait, "{which}: {err}");
+        assert_eq!(c.clock.sleeps(), expected, "{which}");
+        let polled = if which == "action" {
+            c.actions.served()
+        } else {
+            c.shows.served()
+        };
+        assert_eq!(polled, 6, "{which}: one poll at once, one after each sleep");
+    }
+}
+
+#[tokio::test]
 async fn wait_for_deleted_is_done_at_the_404() {
     let c = case("2.100", vec![server("ACTIVE", Some("deleting"))], vec![]).await;
     Mock::given(method("GET"))
@@ -596,6 +633,24 @@ async fn wait_for_deleted_is_done_at_the_404() {
     let gone = c.compute.server(SERVER).delete().wait(options(&c.clock)).await.unwrap();
     assert_eq!(gone.output.request_id(), Some(RID));
     assert_eq!(gone.polls, 1);
+
+    // Polled until the 404: two shows of the server still deleting, then gone.
+    let c = case(
+        "2.100",
+        vec![
+            server("ACTIVE", Some("deleting")),
+            server("ACTIVE", Some("deleting")),
+            Value::Null,
+        ],
+        vec![],
+    )
+    .await;
+    c.compute
+        .server(SERVER)
+        .wait_for_deleted(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!(c.shows.served(), 3);
 }
 
 #[tokio::test]
