@@ -56,6 +56,13 @@ pub fn reference_dir() -> PathBuf {
 /// operation (`derived/operations.json`; the shared reference has the actions and servers
 /// maps only).
 pub fn rendered_reference() -> PathBuf {
+    // A `NOVA_REFERENCE` that is itself a rendering serves for both (a copy of the workspace
+    // without its target directory, as cargo-mutants makes, points here).
+    if let Some(dir) = std::env::var_os("NOVA_REFERENCE").map(PathBuf::from)
+        && dir.join("derived/operations.json").is_file()
+    {
+        return dir;
+    }
     let dir = xtask::reference::cache_dir(&workspace_root(), RELEASE);
     assert!(
         dir.join("derived/operations.json").is_file(),
