@@ -26,7 +26,7 @@ pub(crate) struct Token {
     pub margin: Duration,
     /// The compute endpoint chosen from the catalog (or the configured one), parsed once.
     pub endpoint: Endpoint,
-    /// Increases with every new token, so a 401 invalidates only the token that got it.
+    /// Distinct for every token (a counter), so a 401 invalidates only the token that got it.
     pub generation: u64,
 }
 
@@ -97,7 +97,7 @@ impl Authenticator {
     }
 
     async fn authenticate(&self, http: &Http) -> Result<Token, Error> {
-        let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (auth_url, body) = match &self.config.auth {
             AuthMethod::Static { endpoint, token } => {
                 return Ok(Token {
@@ -182,10 +182,10 @@ impl Authenticator {
             .and_then(|t| Timestamp::parse(t).ok())
             .map(|t| t.to_system_time())
             .unwrap_or_else(SystemTime::now);
-        let lifetime = expires_at
+        // A short-lived token is refreshed in its last quarter rather than at once.
+        let margin = expires_at
             .and_then(|e| e.duration_since(issued_at).ok())
-            .unwrap_or(REFRESH_MARGIN * 8);
-        let margin = REFRESH_MARGIN.min(lifetime / 4);
+            .map_or(REFRESH_MARGIN, |lifetime| REFRESH_MARGIN.min(lifetime / 4));
         let project_id = token.pointer("/project/id").and_then(Value::as_str).map(str::to_string);
         let endpoint = match &self.config.endpoint_override {
             Some(e) => e.clone(),
@@ -299,6 +299,35 @@ pub(crate) fn compute_endpoint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_fresh_only_while_more_than_its_margin_is_left() {
+        let now = SystemTime::now();
+        let margin = Duration::from_secs(120);
+        let token = |left: Duration| Token {
+            header: TokenHeader::new("t").unwrap(),
+            expires_at: Some(now + left),
+            margin,
+            endpoint: Endpoint::parse("http://nova.test/v2.1").unwrap(),
+            generation: 1,
+        };
+        assert!(token(margin + Duration::from_secs(1)).fresh(now));
+        assert!(!token(margin).fresh(now), "exactly the margin left is time to refresh");
+        assert!(!token(Duration::ZERO).fresh(now));
+        let expired = Token {
+            expires_at: Some(now - Duration::from_secs(1)),
+            ..token(margin)
+        };
+        assert!(!expired.fresh(now));
+        let unknown = Token {
+            expires_at: None,
+            ..token(margin)
+        };
+        assert!(
+            unknown.fresh(now),
+            "a token without an expiry is used until Nova refuses it"
+        );
+    }
 
     #[test]
     fn picks_the_endpoint_by_interface_and_region() {

@@ -394,6 +394,39 @@ async fn a_persistent_401_is_returned_after_one_retry() {
 }
 
 #[tokio::test]
+async fn a_401_with_a_static_token_is_returned_without_a_retry() {
+    // A configured token cannot be renewed: authenticating again would send the same one.
+    let server = wiremock::MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"version": {"id": "v2.1", "version": "2.100", "min_version": "2.1"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2.1/servers/{SERVER}/action")))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = openstack_compute::Config::builder()
+        .static_endpoint(&format!("{}/v2.1", server.uri()), "tok")
+        .version(VersionStrategy::Pinned(Microversion::new(2, 100)))
+        .build()
+        .unwrap();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().kind, ErrorKind::Unauthorized);
+}
+
+#[tokio::test]
 async fn wrong_password_is_an_auth_error_without_the_password() {
     let server = wiremock::MockServer::start().await;
     Mock::given(method("POST"))
