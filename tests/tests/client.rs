@@ -426,6 +426,104 @@ async fn a_401_with_a_static_token_is_returned_without_a_retry() {
     assert_eq!(err.api().unwrap().kind, ErrorKind::Unauthorized);
 }
 
+/// Each way of authenticating sends Keystone v3 exactly the identity and scope it names.
+#[tokio::test]
+async fn keystone_receives_the_identity_and_scope_of_each_auth_method() {
+    let server = wiremock::MockServer::start().await;
+    let auth_url = format!("{}/v3", server.uri());
+    let named_user = json!({"name": "demo", "domain": {"name": "Default"}});
+    let named_project = json!({"project": {"name": "demo", "domain": {"id": "default"}}});
+    let cases: Vec<(Vec<(&str, &str)>, serde_json::Value)> = vec![
+        (
+            vec![
+                ("username", "demo"),
+                ("password", "pw"),
+                ("user_domain_name", "Default"),
+                ("project_name", "demo"),
+                ("project_domain_id", "default"),
+            ],
+            json!({"identity": {"methods": ["password"], "password": {"user": {
+                "name": "demo", "domain": {"name": "Default"}, "password": "pw"}}},
+                "scope": named_project}),
+        ),
+        (
+            vec![("user_id", "u-1"), ("password", "pw"), ("project_id", "p-1")],
+            json!({"identity": {"methods": ["password"], "password": {"user": {"id": "u-1", "password": "pw"}}},
+                "scope": {"project": {"id": "p-1"}}}),
+        ),
+        (
+            vec![
+                ("application_credential_id", "ac-1"),
+                ("application_credential_secret", "s"),
+            ],
+            json!({"identity": {"methods": ["application_credential"],
+                "application_credential": {"id": "ac-1", "secret": "s"}}}),
+        ),
+        (
+            vec![
+                ("application_credential_name", "ac"),
+                ("application_credential_secret", "s"),
+                ("username", "demo"),
+                ("user_domain_name", "Default"),
+            ],
+            json!({"identity": {"methods": ["application_credential"],
+                "application_credential": {"name": "ac", "user": named_user, "secret": "s"}}}),
+        ),
+        (
+            vec![
+                ("auth_type", "token"),
+                ("token", "tk"),
+                ("project_name", "demo"),
+                ("project_domain_id", "default"),
+            ],
+            json!({"identity": {"methods": ["token"], "token": {"id": "tk"}}, "scope": named_project}),
+        ),
+    ];
+    for (settings, auth) in cases {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/v3/auth/tokens"))
+            .and(body_json(json!({"auth": auth})))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .insert_header("X-Subject-Token", "t-1")
+                    .set_body_json(json!({"token": {"expires_at": "2099-01-01T00:00:00Z", "catalog": [
+                        {"type": "compute", "endpoints": [
+                            {"interface": "public", "url": format!("{}/v2.1", server.uri())}]}]}})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v2.1/"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"version": {"version": "2.100", "min_version": "2.1"}})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/v2.1/servers/{SERVER}/action")))
+            .and(header("x-auth-token", "t-1"))
+            .respond_with(ResponseTemplate::new(202))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let config = settings
+            .iter()
+            .fold(
+                openstack_compute::Config::builder().set("auth_url", &auth_url),
+                |b, (k, v)| b.set(k, *v),
+            )
+            .version(VersionStrategy::Pinned(Microversion::new(2, 1)))
+            .build()
+            .unwrap();
+        let sent = Compute::new(config).unwrap().server(SERVER).stop().send().await;
+        assert!(sent.is_ok(), "{settings:?}: {sent:?}");
+        server.verify().await;
+    }
+}
+
 #[tokio::test]
 async fn wrong_password_is_an_auth_error_without_the_password() {
     let server = wiremock::MockServer::start().await;
