@@ -285,9 +285,10 @@ impl Http {
         }
         let mut first: Option<Bytes> = None;
         let mut rest = bytes::BytesMut::new();
+        let mut received = 0usize;
         while let Some(chunk) = response.chunk().await.map_err(|e| self.error(e))? {
-            let total = first.as_ref().map_or(0, Bytes::len) + rest.len() + chunk.len();
-            if total > limit {
+            received += chunk.len();
+            if received > limit {
                 return Err(too_large());
             }
             // The usual body is one chunk: keep it as it came, without a copy.
@@ -335,13 +336,17 @@ impl Http {
     }
 }
 
-/// Exponential backoff with full jitter: a random delay in `[0, min(cap, base * 2^attempt)]`.
+/// Exponential backoff with full jitter: a random delay in `[0, backoff_ceiling(..)]`.
 pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let ceiling = policy
+    backoff_ceiling(policy, attempt).mul_f64(fastrand::f64())
+}
+
+/// `min(cap, base * 2^attempt)`, without overflow however many attempts.
+fn backoff_ceiling(policy: &RetryPolicy, attempt: u32) -> Duration {
+    policy
         .initial_backoff
         .saturating_mul(1u32 << attempt.min(20))
-        .min(policy.max_backoff);
-    ceiling.mul_f64(fastrand::f64())
+        .min(policy.max_backoff)
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
@@ -481,6 +486,28 @@ pub(crate) fn parse_version_document(body: &[u8]) -> Result<VersionRange, crate:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_with_full_jitter() {
+        let policy = RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+        };
+        let ceilings: Vec<_> = [0, 1, 2, 3, 4, 40, u32::MAX]
+            .iter()
+            .map(|a| backoff_ceiling(&policy, *a).as_millis())
+            .collect();
+        assert_eq!(ceilings, [100, 200, 400, 800, 1000, 1000, 1000]);
+        fastrand::seed(7);
+        for attempt in 0..5 {
+            let delays: Vec<_> = (0..200).map(|_| backoff(&policy, attempt)).collect();
+            let ceiling = backoff_ceiling(&policy, attempt);
+            assert!(delays.iter().all(|d| *d <= ceiling), "attempt {attempt}");
+            // Full jitter: spread over the whole range, not pinned to either end.
+            assert!(delays.iter().any(|d| *d < ceiling / 4) && delays.iter().any(|d| *d > ceiling * 3 / 4));
+        }
+    }
 
     #[test]
     fn version_root_strips_a_project_id() {

@@ -140,6 +140,58 @@ async fn a_ten_mebibyte_body_is_refused_by_the_cap() {
     assert!(err.to_string().contains("[request req-big]"));
 }
 
+/// The cap holds at its exact size, whether the body says its length or comes in chunks:
+/// `limit` bytes are read whole, `limit + 1` are refused.
+#[tokio::test]
+async fn the_body_cap_holds_at_its_exact_size_with_a_length_and_in_chunks() {
+    const LIMIT: usize = 64;
+    // `{"output": "xxxx"}` of exactly `len` bytes.
+    let body = |len: usize| format!("{{\"output\": \"{}\"}}", "x".repeat(len - 14));
+    let with_length = |text: String| {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+            text.len()
+        )
+    };
+    // Three chunks; hyper hands each to the client on its own.
+    let chunked = |text: String| {
+        let (a, rest) = text.split_at(10);
+        let (b, c) = rest.split_at(20);
+        let mut r =
+            String::from("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n");
+        for part in [a, b, c] {
+            r += &format!("{:x}\r\n{part}\r\n", part.len());
+        }
+        r + "0\r\n\r\n"
+    };
+    for (name, response) in [
+        ("length, at the cap", with_length(body(LIMIT))),
+        ("chunks, at the cap", chunked(body(LIMIT))),
+        ("length, one over", with_length(body(LIMIT + 1))),
+        ("chunks, one over", chunked(body(LIMIT + 1))),
+    ] {
+        let (endpoint, _) = raw_server(move |mut s| {
+            let response = response.clone();
+            async move {
+                let _ = s.write_all(response.as_bytes()).await;
+            }
+        })
+        .await;
+        let compute = Compute::new(pinned(&endpoint).max_body_bytes(LIMIT).build().unwrap()).unwrap();
+        let result = compute.server(SERVER).get_console_output().send().await;
+        if name.ends_with("at the cap") {
+            let out = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(out.output, "x".repeat(LIMIT - 14), "{name}");
+        } else {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(err, Error::BodyTooLarge { limit: LIMIT, .. }),
+                "{name}: {err:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn invalid_utf8_and_html_with_200_are_decode_errors() {
     let server = MockServer::start().await;
