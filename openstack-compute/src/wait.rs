@@ -206,10 +206,10 @@ pub enum WaitError {
     },
 }
 
+/// Both come from one fault, whose message and code Nova always sends together.
 fn fault_text(message: &Option<String>, code: &Option<i64>) -> String {
     match (message, code) {
         (Some(m), Some(c)) => format!(": {m} (code {c})"),
-        (Some(m), None) => format!(": {m}"),
         _ => String::new(),
     }
 }

@@ -114,10 +114,13 @@ async fn stop_of_a_server_in_error_waits_for_its_own_action_to_end() {
         ],
     )
     .await;
+    // Far from zero when the wait starts: `waited` is the time since, the sleeps' sum.
+    c.clock.advance(Duration::from_secs(1000));
     let done = c.compute.server(SERVER).stop().wait(options(&c.clock)).await.unwrap();
     assert_eq!(done.server.status, ServerStatus::Shutoff);
     assert_eq!(done.outcome, Outcome::Ended);
     assert_eq!((c.actions.served(), c.shows.served(), done.polls), (3, 1, 4));
+    assert_eq!(done.waited, c.clock.sleeps().iter().sum::<Duration>());
 
     // The event finished but the server still shows ERROR with the task in flight: not the end.
     let c = case(
@@ -645,12 +648,16 @@ async fn wait_for_deleted_is_done_at_the_404() {
         vec![],
     )
     .await;
-    c.compute
-        .server(SERVER)
-        .wait_for_deleted(options(&c.clock))
-        .await
-        .unwrap();
-    assert_eq!(c.shows.served(), 3);
+    Mock::given(method("DELETE"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&c.cloud.server)
+        .await;
+    c.clock.advance(Duration::from_secs(1000));
+    let gone = c.compute.server(SERVER).delete().wait(options(&c.clock)).await.unwrap();
+    assert_eq!((c.shows.served(), gone.polls), (3, 3));
+    assert_eq!(gone.waited, c.clock.sleeps().iter().sum::<Duration>());
+    assert_eq!(c.clock.sleeps().len(), 2);
 }
 
 #[tokio::test]
