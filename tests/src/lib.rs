@@ -36,7 +36,7 @@ pub const RELEASE: &str = openstack_compute::spec::CHECKED_AGAINST;
 /// own rendering of the release (`cargo xtask nova-reference`, which `scripts/test.sh`
 /// builds when neither exists).
 pub fn reference_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("NOVA_REFERENCE") {
+    if let Some(dir) = std::env::var_os("NOVA_REFERENCE").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
     let root = workspace_root();

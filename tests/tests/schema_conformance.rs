@@ -5,6 +5,8 @@
 //!   schema there;
 //! - at each value limit's boundaries, what the SDK refuses before sending Nova's schema
 //!   refuses, and what it accepts Nova's schema accepts;
+//! - each field left out and sent as `null`: what the SDK sends Nova's schema accepts, what it
+//!   refuses Nova's schema refuses; a field from another microversion is always refused;
 //! - every response sample (ours and Nova's) and every body the fake cloud sends passes Nova's
 //!   response schema for its version, where Nova has one.
 
@@ -598,6 +600,118 @@ fn at_each_limit_the_sdk_refuses_what_novas_schema_refuses() {
     );
     println!("{checked} boundary cases: the SDK and Nova's schemas agree");
     assert!(checked > 300, "checked {checked}");
+}
+
+/// Presence, per field of every request range: without it, and as `null`, the SDK refuses
+/// exactly what Nova's schema refuses (required-ness and nullability, from the spec, checked
+/// before sending); a field from another microversion the SDK always refuses.
+#[test]
+fn presence_and_null_the_sdk_refuses_what_novas_schema_refuses() {
+    let w = world();
+    let (mut checked, mut out_of_range) = (0, 0);
+    let mut disagreements = Vec::new();
+    for op in w
+        .model
+        .ops
+        .iter()
+        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
+    {
+        for v in versions(&w, op) {
+            let Some(schema) = request_schema(&w, op, v) else {
+                continue;
+            };
+            let validator = validator(schema, &w.printable);
+            let Some(base) = body(&w, op, v, true) else { continue };
+            let key = op.key.clone().expect("an action or a body");
+            let Some(inner) = base[&key].as_object() else {
+                continue; // a null body has no fields
+            };
+            for f in op
+                .request
+                .iter()
+                .filter(|f| matches!(f.location, Location::Body | Location::Top))
+            {
+                let holder = |body: &mut Value| -> serde_json::Map<String, Value> {
+                    match f.location {
+                        Location::Top => body.as_object().cloned().unwrap_or_default(),
+                        _ => body[&key].as_object().cloned().unwrap_or_default(),
+                    }
+                };
+                let put = |body: &mut Value, map: serde_json::Map<String, Value>| match f.location {
+                    Location::Top => *body = Value::Object(map),
+                    _ => body[&key] = Value::Object(map),
+                };
+                let mut cases: Vec<(&str, Value)> = Vec::new();
+                if f.range.contains(v) {
+                    let present = match f.location {
+                        Location::Top => base.get(&f.json).is_some(),
+                        _ => inner.contains_key(&f.json),
+                    };
+                    if !present {
+                        continue; // no valid value to start from (an open object, say)
+                    }
+                    let mut without = base.clone();
+                    let mut map = holder(&mut without);
+                    map.remove(&f.json);
+                    put(&mut without, map);
+                    cases.push(("left out", without));
+                    let mut null = base.clone();
+                    let mut map = holder(&mut null);
+                    map.insert(f.json.clone(), Value::Null);
+                    put(&mut null, map);
+                    cases.push(("null", null));
+                } else {
+                    // A valid value from a version that has the field.
+                    let Some(x) = value(&w, &f.ty, f.limits.as_ref(), f.range.since, true) else {
+                        continue;
+                    };
+                    let mut extra = base.clone();
+                    let mut map = holder(&mut extra);
+                    if map.contains_key(&f.json) {
+                        continue; // the same name, valid here in another form
+                    }
+                    map.insert(f.json.clone(), x);
+                    put(&mut extra, map);
+                    let sdk = sdk_writes(op, v, &extra);
+                    if sdk.is_ok() {
+                        disagreements.push(format!(
+                            "{} at {v}: `{}` (valid in {}) was accepted",
+                            op.name,
+                            f.json,
+                            xtask::spec::Show(f.range)
+                        ));
+                    }
+                    out_of_range += 1;
+                    continue;
+                }
+                // What the SDK sends Nova accepts; what it refuses Nova refuses too. (An
+                // `{unshelve: {}}` the SDK sends as `{unshelve: null}`, which Nova accepts.)
+                for (what, input) in cases {
+                    let problem = match sdk_writes(op, v, &input) {
+                        Ok(written) => (!validator.is_valid(&written))
+                            .then(|| format!("the SDK sends {written}, which Nova refuses")),
+                        Err(e) => validator
+                            .is_valid(&input)
+                            .then(|| format!("the SDK refuses ({e}), Nova accepts")),
+                    };
+                    if let Some(problem) = problem {
+                        disagreements.push(format!("{} at {v}, `{}` {what}: {problem}", op.name, f.json));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    println!(
+        "{checked} presence and null cases agree with Nova's schemas; {out_of_range} fields out of their range refused"
+    );
+    assert!(checked > 0 && out_of_range > 0);
 }
 
 /// Nova's response schema of `op` at `v`, where Nova has one.
