@@ -895,3 +895,28 @@ pub fn location_id(location: Option<&str>) -> Option<String> {
     let id = location.rsplit('/').next()?;
     (!id.is_empty()).then(|| id.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value type applies the limits given to it, including those no spec field gives
+    /// it today (a number's bounds, a secret's length).
+    #[test]
+    fn every_value_type_applies_its_limits() {
+        let v = Microversion::new(2, 1);
+        let at = Path::Field("f");
+        let refused = |r: Result<(), Violation>| matches!(r, Err(Violation::Limit { .. }));
+        assert!(refused(5i64.check_value(&[Limit::Minimum(6)], v, &at)));
+        assert!(refused(7i64.check_value(&[Limit::Maximum(6)], v, &at)));
+        assert!(
+            6i64.check_value(&[Limit::Minimum(6), Limit::Maximum(6)], v, &at)
+                .is_ok()
+        );
+        let secret = Password::from("abc");
+        assert!(refused(secret.check_value(&[Limit::MaxLength(2)], v, &at)));
+        assert!(secret.check_value(&[Limit::MaxLength(3)], v, &at).is_ok());
+        let text = String::from("abc");
+        assert!(refused(text.check_value(&[Limit::MinLength(4)], v, &at)));
+    }
+}

@@ -117,6 +117,39 @@ async fn project_id_mismatch_is_bad_request_with_novas_message() {
     assert_eq!(err.request_id(), Some("req-a551a412-b723-46f7-9b37-861c601495a1"));
 }
 
+/// Before 2.45 createImage answers with no body and the image in `Location`; from 2.45 the
+/// body is required, and an empty one is an error.
+#[tokio::test]
+async fn an_empty_body_is_a_response_only_where_no_body_field_is_required() {
+    const IMAGE: &str = "0e7b5a3c-8f2d-4b6a-9c1e-2d3f4a5b6c7d";
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("x-openstack-request-id", "req-image")
+                .insert_header("location", format!("http://glance.test/v2/images/{IMAGE}").as_str()),
+        )
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(SERVER);
+    let out = server
+        .create_image("snap")
+        .send_pinned::<openstack_compute::ops::create_image::V2_1>()
+        .await
+        .unwrap();
+    assert_eq!(out.image_id.as_deref(), Some(IMAGE));
+    let err = server
+        .create_image("snap")
+        .send_pinned::<openstack_compute::ops::create_image::V2_45>()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("empty body"), "{err}");
+    assert_eq!(err.request_id(), Some("req-image"));
+}
+
 #[tokio::test]
 async fn html_500_from_a_proxy_is_a_typed_error_with_a_short_excerpt() {
     let cloud = MockCloud::start("2.100").await;
