@@ -150,6 +150,29 @@ async fn an_empty_body_is_a_response_only_where_no_body_field_is_required() {
     assert_eq!(err.request_id(), Some("req-image"));
 }
 
+/// The version-agnostic response keeps `Option` for fields some version lacks, and still
+/// refuses a body without one that the version in use requires (`locked`, 2.9 to 2.68).
+#[tokio::test]
+async fn a_field_required_at_the_version_in_use_is_required_by_the_agnostic_response() {
+    let cloud = MockCloud::start("2.100").await;
+    let mut body = tests::mock::server_json(SERVER, "ACTIVE");
+    body["server"].as_object_mut().unwrap().remove("locked");
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("openstack-api-version", "compute 2.68")
+                .set_body_json(body),
+        )
+        .mount(&cloud.server)
+        .await;
+    let pinned = VersionStrategy::Pinned(Microversion::new(2, 68));
+    let compute = Compute::new(cloud.config().version(pinned).build().unwrap()).unwrap();
+    let err = compute.server(SERVER).show().send().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("missing field `locked`"), "{err}");
+}
+
 #[tokio::test]
 async fn html_500_from_a_proxy_is_a_typed_error_with_a_short_excerpt() {
     let cloud = MockCloud::start("2.100").await;
