@@ -901,7 +901,7 @@ mod tests {
     use super::*;
 
     /// Every value type applies the limits given to it, including those no spec field gives
-    /// it today (a number's bounds, a secret's length).
+    /// it today (a number's bounds, a secret's length, a map's size).
     #[test]
     fn every_value_type_applies_its_limits() {
         let v = Microversion::new(2, 1);
@@ -918,5 +918,9 @@ mod tests {
         assert!(secret.check_value(&[Limit::MaxLength(3)], v, &at).is_ok());
         let text = String::from("abc");
         assert!(refused(text.check_value(&[Limit::MinLength(4)], v, &at)));
+        let map: std::collections::BTreeMap<String, String> =
+            [("a".into(), "1".into()), ("b".into(), "2".into())].into();
+        assert!(refused(map.check_value(&[Limit::MaxProperties(1)], v, &at)));
+        assert!(map.check_value(&[Limit::MaxProperties(2)], v, &at).is_ok());
     }
 }
