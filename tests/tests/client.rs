@@ -7,7 +7,7 @@ use openstack_compute::config::Interface;
 use openstack_compute::{Compute, Error, ErrorKind, Microversion, VersionStrategy};
 use serde_json::json;
 use tests::mock::{MockCloud, TOKEN_PREFIX};
-use wiremock::matchers::{body_json, header, method, path};
+use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
 const SERVER: &str = "0199340e-0f3e-4612-96be-6f1861b192b5";
@@ -171,6 +171,39 @@ async fn a_field_required_at_the_version_in_use_is_required_by_the_agnostic_resp
     let err = compute.server(SERVER).show().send().await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert!(err.to_string().contains("missing field `locked`"), "{err}");
+}
+
+/// Query parameters reach Nova as Nova spells them: text, numbers, timestamps, and a list as
+/// one pair per value.
+#[tokio::test]
+async fn list_filters_are_sent_as_query_parameters() {
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1/servers"))
+        .and(query_param("name", "web-1"))
+        .and(query_param("limit", "2"))
+        .and(query_param("changes-since", "2026-01-01T00:00:00Z"))
+        .and(query_param("status", "ACTIVE"))
+        .and(query_param("status", "SHUTOFF"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"servers": []})))
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let listed = compute
+        .servers()
+        .list()
+        .name("web-1")
+        .limit(2)
+        .changes_since(openstack_compute::types::Timestamp::parse("2026-01-01T00:00:00Z").unwrap())
+        .status(vec![
+            openstack_compute::types::ServerStatus::Active,
+            openstack_compute::types::ServerStatus::Shutoff,
+        ])
+        .collect()
+        .await
+        .unwrap();
+    assert!(listed.is_empty());
 }
 
 #[tokio::test]
