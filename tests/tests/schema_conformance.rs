@@ -602,9 +602,48 @@ fn at_each_limit_the_sdk_refuses_what_novas_schema_refuses() {
     assert!(checked > 300, "checked {checked}");
 }
 
+/// The object at `at` (keys; list positions as numbers), if there is one.
+fn object_at<'a>(mut value: &'a mut Value, at: &[String]) -> Option<&'a mut serde_json::Map<String, Value>> {
+    for step in at {
+        value = match step.parse::<usize>() {
+            Ok(i) => value.get_mut(i)?,
+            Err(_) => value.get_mut(step.as_str())?,
+        };
+    }
+    value.as_object_mut()
+}
+
+/// A copy of `body` with the object at `at` changed.
+fn with_object(body: &Value, at: &[String], change: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
+    let mut out = body.clone();
+    if let Some(object) = object_at(&mut out, at) {
+        change(object);
+    }
+    out
+}
+
+/// The request object type inside a field, and whether the field is a list of them.
+fn object_inside<'a>(w: &'a World, ty: &TypeExpr) -> Option<(&'a xtask::model::Type, bool)> {
+    let (name, list) = match ty {
+        TypeExpr::Named(n) => (n.as_str(), false),
+        TypeExpr::List(t) => match &**t {
+            TypeExpr::Named(n) => (n.as_str(), true),
+            _ => return None,
+        },
+        TypeExpr::Scalar("networks") => ("Network", true),
+        _ => return None,
+    };
+    w.model
+        .ty(name)
+        .filter(|t| t.kind == TypeKind::Object)
+        .map(|t| (t, list))
+}
+
 /// Presence, per field of every request range and per member of the objects in it: without
-/// it, and as `null`, the SDK refuses exactly what Nova's schema refuses (required-ness and nullability, from the spec, checked
-/// before sending); a field or member from another microversion the SDK always refuses.
+/// it, and as `null`, what the SDK sends Nova's schema accepts and what it refuses Nova's schema
+/// refuses (required-ness and nullability, from the spec, checked before sending). Where the
+/// SDK is stricter on purpose, `spec/drift-allow.yaml` says why. A field or member from another
+/// microversion the SDK always refuses.
 #[test]
 fn presence_and_null_the_sdk_refuses_what_novas_schema_refuses() {
     let w = world();
@@ -623,182 +662,83 @@ fn presence_and_null_the_sdk_refuses_what_novas_schema_refuses() {
             let validator = validator(schema, &w.printable);
             let Some(base) = body(&w, op, v, true) else { continue };
             let key = op.key.clone().expect("an action or a body");
-            let Some(inner) = base[&key].as_object() else {
+            if !base[&key].is_object() {
                 continue; // a null body has no fields
-            };
+            }
+            // (the object holding the fields, its fields, the name shown, the drift line's path)
+            let mut holders: Vec<(Vec<String>, &[Field], String)> = Vec::new();
             for f in op
                 .request
                 .iter()
                 .filter(|f| matches!(f.location, Location::Body | Location::Top))
             {
-                let holder = |body: &mut Value| -> serde_json::Map<String, Value> {
-                    match f.location {
-                        Location::Top => body.as_object().cloned().unwrap_or_default(),
-                        _ => body[&key].as_object().cloned().unwrap_or_default(),
+                let container = if f.location == Location::Top {
+                    vec![]
+                } else {
+                    vec![key.clone()]
+                };
+                holders.push((container.clone(), std::slice::from_ref(f), String::new()));
+                let Some((t, list)) = object_inside(&w, &f.ty) else {
+                    continue;
+                };
+                let mut at = container;
+                at.push(f.json.clone());
+                if list {
+                    at.push("0".into());
+                }
+                let shown = format!("{}{}.", f.json, if list { "[]" } else { "" });
+                holders.push((at, &t.fields, shown));
+            }
+            for (at, fields, prefix) in holders {
+                let Some(object) = object_at(&mut base.clone(), &at).cloned() else {
+                    continue; // `networks` as `auto` or `none`, say
+                };
+                for m in fields {
+                    let name = format!("{prefix}{}", m.json);
+                    if !m.range.contains(v) {
+                        // A valid value from a version that has it.
+                        let Some(x) = value(&w, &m.ty, m.limits.as_ref(), m.range.since, true) else {
+                            continue;
+                        };
+                        if object.contains_key(&m.json) {
+                            continue; // the same name, valid here in another form
+                        }
+                        let input = with_object(&base, &at, |o| {
+                            o.insert(m.json.clone(), x);
+                        });
+                        if sdk_writes(op, v, &input).is_ok() {
+                            disagreements.push(format!(
+                                "{} at {v}: `{name}` (valid in {}) was accepted",
+                                op.name,
+                                xtask::spec::Show(m.range)
+                            ));
+                        }
+                        out_of_range += 1;
+                        continue;
                     }
-                };
-                let put = |body: &mut Value, map: serde_json::Map<String, Value>| match f.location {
-                    Location::Top => *body = Value::Object(map),
-                    _ => body[&key] = Value::Object(map),
-                };
-                // (what, the drift line that would accept the SDK being stricter, the body)
-                let mut cases: Vec<(String, String, Value)> = Vec::new();
-                if f.range.contains(v) {
-                    let present = match f.location {
-                        Location::Top => base.get(&f.json).is_some(),
-                        _ => inner.contains_key(&f.json),
-                    };
-                    if !present {
+                    if !object.contains_key(&m.json) {
                         continue; // no valid value to start from (an open object, say)
                     }
-                    let mut without = base.clone();
-                    let mut map = holder(&mut without);
-                    map.remove(&f.json);
-                    put(&mut without, map);
-                    let required = format!("{}: request field {}: required", op.name, f.json);
-                    cases.push((format!("`{}` left out", f.json), required, without));
-                    let mut null = base.clone();
-                    let mut map = holder(&mut null);
-                    map.insert(f.json.clone(), Value::Null);
-                    put(&mut null, map);
-                    cases.push((format!("`{}` null", f.json), String::new(), null));
-                    // One level down: the members of an object, or of a list's first item.
-                    let inner_name = match &f.ty {
-                        TypeExpr::Named(n) => Some(n.as_str()),
-                        TypeExpr::List(t) => match &**t {
-                            TypeExpr::Named(n) => Some(n.as_str()),
-                            _ => None,
-                        },
-                        TypeExpr::Scalar("networks") => Some("Network"),
-                        _ => None,
-                    };
-                    let list = !matches!(f.ty, TypeExpr::Named(_));
-                    let outer = if f.location == Location::Top {
-                        &base
-                    } else {
-                        &base[&key]
-                    };
-                    let member_of = if list {
-                        outer[&f.json].get(0)
-                    } else {
-                        outer.get(&f.json)
-                    };
-                    if let (Some(t), Some(object)) = (
-                        inner_name
-                            .and_then(|n| w.model.ty(n))
-                            .filter(|t| t.kind == TypeKind::Object),
-                        member_of.and_then(Value::as_object),
-                    ) {
-                        for m in t
-                            .fields
-                            .iter()
-                            .filter(|m| m.range.contains(v) && object.contains_key(&m.json))
-                        {
-                            let required = format!(
-                                "{}: request field {}{}.{}: required",
-                                op.name,
-                                f.json,
-                                if list { "[]" } else { "" },
-                                m.json
-                            );
-                            for (what, replacement) in [("left out", None), ("null", Some(Value::Null))] {
-                                let allowed = if replacement.is_none() {
-                                    required.clone()
-                                } else {
-                                    String::new()
-                                };
-                                let mut changed = object.clone();
-                                match replacement {
-                                    None => changed.remove(&m.json),
-                                    Some(x) => changed.insert(m.json.clone(), x),
-                                };
-                                let mut input = base.clone();
-                                let outer = if f.location == Location::Top {
-                                    &mut input
-                                } else {
-                                    &mut input[&key]
-                                };
-                                if list {
-                                    outer[&f.json][0] = Value::Object(changed);
-                                } else {
-                                    outer[&f.json] = Value::Object(changed);
-                                }
-                                cases.push((format!("`{}.{}` {what}", f.json, m.json), allowed, input));
-                            }
+                    let required = format!("{}: request field {name}: required", op.name);
+                    let left_out = with_object(&base, &at, |o| {
+                        o.remove(&m.json);
+                    });
+                    let null = with_object(&base, &at, |o| {
+                        o.insert(m.json.clone(), Value::Null);
+                    });
+                    for (what, input, allowed) in [("left out", left_out, required.as_str()), ("null", null, "")] {
+                        let problem = match sdk_writes(op, v, &input) {
+                            Ok(written) => (!validator.is_valid(&written))
+                                .then(|| format!("the SDK sends {written}, which Nova refuses")),
+                            Err(e) => (validator.is_valid(&input)
+                                && !w.model.drift_allow.iter().any(|a| a.line == allowed))
+                            .then(|| format!("the SDK refuses ({e}), Nova accepts")),
+                        };
+                        if let Some(problem) = problem {
+                            disagreements.push(format!("{} at {v}, `{name}` {what}: {problem}", op.name));
                         }
-                        // A member from another microversion (a NIC's `tag` before 2.32, ...).
-                        for m in t
-                            .fields
-                            .iter()
-                            .filter(|m| !m.range.contains(v) && !object.contains_key(&m.json))
-                        {
-                            let Some(x) = value(&w, &m.ty, m.limits.as_ref(), m.range.since, true) else {
-                                continue;
-                            };
-                            let mut changed = object.clone();
-                            changed.insert(m.json.clone(), x);
-                            let mut input = base.clone();
-                            let outer = if f.location == Location::Top {
-                                &mut input
-                            } else {
-                                &mut input[&key]
-                            };
-                            if list {
-                                outer[&f.json][0] = Value::Object(changed);
-                            } else {
-                                outer[&f.json] = Value::Object(changed);
-                            }
-                            if sdk_writes(op, v, &input).is_ok() {
-                                disagreements.push(format!(
-                                    "{} at {v}: `{}.{}` (valid in {}) was accepted",
-                                    op.name,
-                                    f.json,
-                                    m.json,
-                                    xtask::spec::Show(m.range)
-                                ));
-                            }
-                            out_of_range += 1;
-                        }
+                        checked += 1;
                     }
-                } else {
-                    // A valid value from a version that has the field.
-                    let Some(x) = value(&w, &f.ty, f.limits.as_ref(), f.range.since, true) else {
-                        continue;
-                    };
-                    let mut extra = base.clone();
-                    let mut map = holder(&mut extra);
-                    if map.contains_key(&f.json) {
-                        continue; // the same name, valid here in another form
-                    }
-                    map.insert(f.json.clone(), x);
-                    put(&mut extra, map);
-                    let sdk = sdk_writes(op, v, &extra);
-                    if sdk.is_ok() {
-                        disagreements.push(format!(
-                            "{} at {v}: `{}` (valid in {}) was accepted",
-                            op.name,
-                            f.json,
-                            xtask::spec::Show(f.range)
-                        ));
-                    }
-                    out_of_range += 1;
-                    continue;
-                }
-                // What the SDK sends Nova accepts; what it refuses Nova refuses too. (An
-                // `{unshelve: {}}` the SDK sends as `{unshelve: null}`, which Nova accepts.)
-                // Where the SDK is stricter on purpose, `spec/drift-allow.yaml` says why.
-                for (what, allowed, input) in cases {
-                    let problem = match sdk_writes(op, v, &input) {
-                        Ok(written) => (!validator.is_valid(&written))
-                            .then(|| format!("the SDK sends {written}, which Nova refuses")),
-                        Err(e) => (validator.is_valid(&input)
-                            && !w.model.drift_allow.iter().any(|a| a.line == allowed))
-                        .then(|| format!("the SDK refuses ({e}), Nova accepts")),
-                    };
-                    if let Some(problem) = problem {
-                        disagreements.push(format!("{} at {v}, {what}: {problem}", op.name));
-                    }
-                    checked += 1;
                 }
             }
         }
