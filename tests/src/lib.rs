@@ -1,6 +1,7 @@
 //! Workspace-level test support: where Nova's reference is, the operation table and its
 //! generic glue, JSON diffs, and a wiremock Keystone + Nova for client tests.
 
+pub mod capture;
 pub mod glue;
 #[rustfmt::skip] // formatted by prettyplease in `cargo xtask codegen`
 mod generated;

@@ -461,25 +461,12 @@ async fn self_signed_tls_rejected_by_default_accepted_with_the_ca_or_insecure() 
     let _ = std::fs::remove_file(ca_file);
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn post_503_is_not_retried_but_a_refused_connection_is() {
     // The listener answers version discovery on one connection, closes it and goes away: the
     // POST's connection is then refused, so the POST provably reached no server, and is
     // tried max_retries + 1 times (each retry is a debug event of the transport).
-    let capture = Capture::default();
+    let capture = tests::capture::Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -504,7 +491,7 @@ async fn post_503_is_not_retried_but_a_refused_connection_is() {
     discovery.await.unwrap();
     let err = compute.server(SERVER).stop().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     assert_eq!(log.matches("retrying").count(), 2, "{log}");
 
     let server = MockServer::start().await;

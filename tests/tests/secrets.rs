@@ -3,29 +3,14 @@
 //! request, call, per-version type or response that can hold one, even at TRACE level with
 //! every crate's events captured.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use openstack_compute::{Compute, Config, Microversion};
 use serde_json::{Value, json};
+use tests::capture::Capture;
 use tests::mock::{MockCloud, PASSWORD, TOKEN_PREFIX};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 use xtask::model::{Model, spec_samples};
 use xtask::spec::Direction;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const SERVER: &str = "5e2d5f1c-4c1c-4c1f-9d57-2f3e4b1c6a10";
 const ADMIN_PASS: &str = "n3w-Admin-Pass!";
@@ -119,7 +104,7 @@ async fn secrets_never_reach_traces_debug_or_errors() {
     shown.push_str(&format!("{rescued:?}"));
     assert_eq!(rescued.admin_pass.as_ref().map(|p| p.expose_secret()), Some(ADMIN_PASS));
 
-    let traces = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let traces = capture.text();
     assert!(traces.contains("compute.call"), "the call was traced:\n{traces}");
     let token = format!("{TOKEN_PREFIX}1");
     let secrets = [PASSWORD, token.as_str(), ADMIN_PASS, APP_SECRET, STATIC_TOKEN];

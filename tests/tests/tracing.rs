@@ -4,31 +4,18 @@
 
 use openstack_compute::Compute;
 use serde_json::json;
+use tests::capture::Capture;
 use tests::mock::MockCloud;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 const SERVER: &str = "0199340e-0f3e-4612-96be-6f1861b192b5";
 
-/// A `std::io::Write` into a shared buffer, for a subscriber's output.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Each call's `compute.call` span ends with Nova's request ID and status, on success and on
 /// error alike.
 #[tokio::test]
 async fn every_call_span_records_the_request_id_and_status() {
-    let captured = Captured::default();
+    let captured = Capture::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
@@ -56,7 +43,7 @@ async fn every_call_span_records_the_request_id_and_status() {
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
     compute.server(SERVER).stop().send().await.unwrap();
     compute.server(SERVER).start().send().await.unwrap_err();
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let traces = captured.text();
     let closed: Vec<&str> = traces
         .lines()
         .filter(|l| l.contains("compute.call") && l.contains("close"))
