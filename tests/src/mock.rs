@@ -51,6 +51,18 @@ impl Respond for IssueToken {
     }
 }
 
+/// Nova's version document at `at` (the endpoint's root), supporting 2.1..=`max`.
+pub async fn mount_version_document(server: &MockServer, at: &str, max: &str) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {
+            "id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1",
+            "links": [], "updated": "2013-07-23T11:33:21Z"
+        }})))
+        .mount(server)
+        .await;
+}
+
 impl MockCloud {
     /// Keystone issuing tokens valid for an hour, Nova supporting 2.1..=`max`.
     pub async fn start(max: &str) -> MockCloud {
@@ -69,14 +81,7 @@ impl MockCloud {
             })
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .and(path("/compute/v2.1/"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": {
-                "id": "v2.1", "status": "CURRENT", "version": max, "min_version": "2.1",
-                "links": [], "updated": "2013-07-23T11:33:21Z"
-            }})))
-            .mount(&server)
-            .await;
+        mount_version_document(&server, "/compute/v2.1/", max).await;
         MockCloud { server, tokens_issued }
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use openstack_compute::config::Interface;
 use openstack_compute::{Compute, Error, ErrorKind, Microversion, VersionStrategy};
 use serde_json::json;
-use tests::mock::{MockCloud, TOKEN_PREFIX};
+use tests::mock::{MockCloud, TOKEN_PREFIX, mount_version_document};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -486,14 +486,7 @@ async fn a_persistent_401_is_returned_after_one_retry() {
 async fn a_401_with_a_static_token_is_returned_without_a_retry() {
     // A configured token cannot be renewed: authenticating again would send the same one.
     let server = wiremock::MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2.1/"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"version": {"id": "v2.1", "version": "2.100", "min_version": "2.1"}})),
-        )
-        .mount(&server)
-        .await;
+    mount_version_document(&server, "/v2.1/", "2.100").await;
     Mock::given(method("POST"))
         .and(path(format!("/v2.1/servers/{SERVER}/action")))
         .respond_with(ResponseTemplate::new(401))
@@ -583,14 +576,7 @@ async fn keystone_receives_the_identity_and_scope_of_each_auth_method() {
             .expect(1)
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .and(path("/v2.1/"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"version": {"version": "2.100", "min_version": "2.1"}})),
-            )
-            .mount(&server)
-            .await;
+        mount_version_document(&server, "/v2.1/", "2.100").await;
         Mock::given(method("POST"))
             .and(path(format!("/v2.1/servers/{SERVER}/action")))
             .and(header("x-auth-token", "t-1"))
