@@ -182,6 +182,25 @@ fn versions(w: &World, op: &Op) -> Vec<Version> {
     out
 }
 
+/// Every request range Nova validates: each operation with a body that can succeed, at both
+/// ends of each of Nova's request-schema ranges, with Nova's validator there.
+fn request_ranges(w: &World) -> Vec<(&Op, Version, jsonschema::Validator)> {
+    let mut out = Vec::new();
+    for op in w
+        .model
+        .ops
+        .iter()
+        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
+    {
+        for v in versions(w, op) {
+            if let Some(schema) = request_schema(w, op, v) {
+                out.push((op, v, validator(schema, &w.printable)));
+            }
+        }
+    }
+    out
+}
+
 fn sdk_writes(op: &Op, v: Version, body: &Value) -> Result<Value, String> {
     let glue = tests::glue(&op.name);
     (glue.request)(mv(v), &serde_json::to_vec(body).unwrap())
@@ -192,33 +211,22 @@ fn every_request_body_the_sdk_writes_passes_novas_schema() {
     let w = world();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for op in w
-        .model
-        .ops
-        .iter()
-        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
-    {
-        for v in versions(&w, op) {
-            let Some(schema) = request_schema(&w, op, v) else {
-                continue;
-            };
-            let validator = validator(schema, &w.printable);
-            for all in [true, false] {
-                let Some(input) = body(&w, op, v, all) else { continue };
-                match sdk_writes(op, v, &input) {
-                    Err(e) => failures.push(format!("{} at {v}: the SDK refused {input}: {e}", op.name)),
-                    Ok(written) => {
-                        if let Some(e) = validator.iter_errors(&written).next() {
-                            failures.push(format!(
-                                "{} at {v} ({}): {written} refused by Nova: {e}",
-                                op.name,
-                                if all { "all fields" } else { "required only" }
-                            ));
-                        }
+    for (op, v, validator) in request_ranges(&w) {
+        for all in [true, false] {
+            let Some(input) = body(&w, op, v, all) else { continue };
+            match sdk_writes(op, v, &input) {
+                Err(e) => failures.push(format!("{} at {v}: the SDK refused {input}: {e}", op.name)),
+                Ok(written) => {
+                    if let Some(e) = validator.iter_errors(&written).next() {
+                        failures.push(format!(
+                            "{} at {v} ({}): {written} refused by Nova: {e}",
+                            op.name,
+                            if all { "all fields" } else { "required only" }
+                        ));
                     }
                 }
-                checked += 1;
             }
+            checked += 1;
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -532,63 +540,52 @@ fn at_each_limit_the_sdk_refuses_what_novas_schema_refuses() {
     let w = world();
     let mut checked = 0;
     let mut disagreements = Vec::new();
-    for op in w
-        .model
-        .ops
-        .iter()
-        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
-    {
-        for v in versions(&w, op) {
-            let Some(schema) = request_schema(&w, op, v) else {
-                continue;
-            };
-            let validator = validator(schema, &w.printable);
-            // Every field valid: each case changes one value only.
-            let Some(base) = body(&w, op, v, true) else { continue };
-            let key = op.key.clone().expect("an action or a body");
-            let mut fields = Vec::new();
-            limited_fields(
-                &w,
-                op.request_at(v)
-                    .filter(|f| matches!(f.location, Location::Body | Location::Top))
-                    .collect(),
-                v,
-                &mut fields,
-                Vec::new(),
-            );
-            for (path, f) in fields {
-                for case in cases(&w, &f.ty, f.limits.as_ref().expect("limited"), v) {
-                    let mut input = base.clone();
-                    let mut full = Vec::new();
-                    if f.location == Location::Body || path.len() > 1 {
-                        let top_level = op
-                            .request
-                            .iter()
-                            .any(|r| r.location == Location::Top && r.json == path[0]);
-                        if !top_level {
-                            full.push(key.clone());
-                        }
+    for (op, v, validator) in request_ranges(&w) {
+        // Every field valid: each case changes one value only.
+        let Some(base) = body(&w, op, v, true) else { continue };
+        let key = op.key.clone().expect("an action or a body");
+        let mut fields = Vec::new();
+        limited_fields(
+            &w,
+            op.request_at(v)
+                .filter(|f| matches!(f.location, Location::Body | Location::Top))
+                .collect(),
+            v,
+            &mut fields,
+            Vec::new(),
+        );
+        for (path, f) in fields {
+            for case in cases(&w, &f.ty, f.limits.as_ref().expect("limited"), v) {
+                let mut input = base.clone();
+                let mut full = Vec::new();
+                if f.location == Location::Body || path.len() > 1 {
+                    let top_level = op
+                        .request
+                        .iter()
+                        .any(|r| r.location == Location::Top && r.json == path[0]);
+                    if !top_level {
+                        full.push(key.clone());
                     }
-                    full.extend(path.iter().cloned());
-                    set(&w, &mut input, &full, case.value.clone(), v);
-                    // Nova's verdict on the body as sent; the SDK's on reading and checking it.
-                    let nova_ok = validator.is_valid(&input);
-                    let sdk = sdk_writes(op, v, &input);
-                    if sdk.is_ok() != nova_ok {
-                        disagreements.push(format!(
-                            "{} at {v}, {} {}: Nova {}, the SDK {}",
-                            op.name,
-                            path.join("."),
-                            case.what,
-                            if nova_ok { "accepts" } else { "refuses" },
-                            match &sdk {
-                                Ok(_) => "accepts".to_string(),
-                                Err(e) => format!("refuses ({e})"),
-                            }
-                        ));
-                    }
-                    checked += 1;
                 }
+                full.extend(path.iter().cloned());
+                set(&w, &mut input, &full, case.value.clone(), v);
+                // Nova's verdict on the body as sent; the SDK's on reading and checking it.
+                let nova_ok = validator.is_valid(&input);
+                let sdk = sdk_writes(op, v, &input);
+                if sdk.is_ok() != nova_ok {
+                    disagreements.push(format!(
+                        "{} at {v}, {} {}: Nova {}, the SDK {}",
+                        op.name,
+                        path.join("."),
+                        case.what,
+                        if nova_ok { "accepts" } else { "refuses" },
+                        match &sdk {
+                            Ok(_) => "accepts".to_string(),
+                            Err(e) => format!("refuses ({e})"),
+                        }
+                    ));
+                }
+                checked += 1;
             }
         }
     }
@@ -649,96 +646,85 @@ fn presence_and_null_the_sdk_refuses_what_novas_schema_refuses() {
     let w = world();
     let (mut checked, mut out_of_range) = (0, 0);
     let mut disagreements = Vec::new();
-    for op in w
-        .model
-        .ops
-        .iter()
-        .filter(|o| o.never_succeeds.is_none() && o.key.is_some())
-    {
-        for v in versions(&w, op) {
-            let Some(schema) = request_schema(&w, op, v) else {
+    for (op, v, validator) in request_ranges(&w) {
+        let Some(base) = body(&w, op, v, true) else { continue };
+        let key = op.key.clone().expect("an action or a body");
+        if !base[&key].is_object() {
+            continue; // a null body has no fields
+        }
+        // (the object holding the fields, its fields, the name shown, the drift line's path)
+        let mut holders: Vec<(Vec<String>, &[Field], String)> = Vec::new();
+        for f in op
+            .request
+            .iter()
+            .filter(|f| matches!(f.location, Location::Body | Location::Top))
+        {
+            let container = if f.location == Location::Top {
+                vec![]
+            } else {
+                vec![key.clone()]
+            };
+            holders.push((container.clone(), std::slice::from_ref(f), String::new()));
+            let Some((t, list)) = object_inside(&w, &f.ty) else {
                 continue;
             };
-            let validator = validator(schema, &w.printable);
-            let Some(base) = body(&w, op, v, true) else { continue };
-            let key = op.key.clone().expect("an action or a body");
-            if !base[&key].is_object() {
-                continue; // a null body has no fields
+            let mut at = container;
+            at.push(f.json.clone());
+            if list {
+                at.push("0".into());
             }
-            // (the object holding the fields, its fields, the name shown, the drift line's path)
-            let mut holders: Vec<(Vec<String>, &[Field], String)> = Vec::new();
-            for f in op
-                .request
-                .iter()
-                .filter(|f| matches!(f.location, Location::Body | Location::Top))
-            {
-                let container = if f.location == Location::Top {
-                    vec![]
-                } else {
-                    vec![key.clone()]
-                };
-                holders.push((container.clone(), std::slice::from_ref(f), String::new()));
-                let Some((t, list)) = object_inside(&w, &f.ty) else {
-                    continue;
-                };
-                let mut at = container;
-                at.push(f.json.clone());
-                if list {
-                    at.push("0".into());
-                }
-                let shown = format!("{}{}.", f.json, if list { "[]" } else { "" });
-                holders.push((at, &t.fields, shown));
-            }
-            for (at, fields, prefix) in holders {
-                let Some(object) = object_at(&mut base.clone(), &at).cloned() else {
-                    continue; // `networks` as `auto` or `none`, say
-                };
-                for m in fields {
-                    let name = format!("{prefix}{}", m.json);
-                    if !m.range.contains(v) {
-                        // A valid value from a version that has it.
-                        let Some(x) = value(&w, &m.ty, m.limits.as_ref(), m.range.since, true) else {
-                            continue;
-                        };
-                        if object.contains_key(&m.json) {
-                            continue; // the same name, valid here in another form
-                        }
-                        let input = with_object(&base, &at, |o| {
-                            o.insert(m.json.clone(), x);
-                        });
-                        if sdk_writes(op, v, &input).is_ok() {
-                            disagreements.push(format!(
-                                "{} at {v}: `{name}` (valid in {}) was accepted",
-                                op.name,
-                                xtask::spec::Show(m.range)
-                            ));
-                        }
-                        out_of_range += 1;
+            let shown = format!("{}{}.", f.json, if list { "[]" } else { "" });
+            holders.push((at, &t.fields, shown));
+        }
+        for (at, fields, prefix) in holders {
+            let Some(object) = object_at(&mut base.clone(), &at).cloned() else {
+                continue; // `networks` as `auto` or `none`, say
+            };
+            for m in fields {
+                let name = format!("{prefix}{}", m.json);
+                if !m.range.contains(v) {
+                    // A valid value from a version that has it.
+                    let Some(x) = value(&w, &m.ty, m.limits.as_ref(), m.range.since, true) else {
                         continue;
+                    };
+                    if object.contains_key(&m.json) {
+                        continue; // the same name, valid here in another form
                     }
-                    if !object.contains_key(&m.json) {
-                        continue; // no valid value to start from (an open object, say)
-                    }
-                    let required = format!("{}: request field {name}: required", op.name);
-                    let left_out = with_object(&base, &at, |o| {
-                        o.remove(&m.json);
+                    let input = with_object(&base, &at, |o| {
+                        o.insert(m.json.clone(), x);
                     });
-                    let null = with_object(&base, &at, |o| {
-                        o.insert(m.json.clone(), Value::Null);
-                    });
-                    for (what, input, allowed) in [("left out", left_out, required.as_str()), ("null", null, "")] {
-                        let problem = match sdk_writes(op, v, &input) {
-                            Ok(written) => (!validator.is_valid(&written))
-                                .then(|| format!("the SDK sends {written}, which Nova refuses")),
-                            Err(e) => (validator.is_valid(&input)
-                                && !w.model.drift_allow.iter().any(|a| a.line == allowed))
-                            .then(|| format!("the SDK refuses ({e}), Nova accepts")),
-                        };
-                        if let Some(problem) = problem {
-                            disagreements.push(format!("{} at {v}, `{name}` {what}: {problem}", op.name));
-                        }
-                        checked += 1;
+                    if sdk_writes(op, v, &input).is_ok() {
+                        disagreements.push(format!(
+                            "{} at {v}: `{name}` (valid in {}) was accepted",
+                            op.name,
+                            xtask::spec::Show(m.range)
+                        ));
                     }
+                    out_of_range += 1;
+                    continue;
+                }
+                if !object.contains_key(&m.json) {
+                    continue; // no valid value to start from (an open object, say)
+                }
+                let required = format!("{}: request field {name}: required", op.name);
+                let left_out = with_object(&base, &at, |o| {
+                    o.remove(&m.json);
+                });
+                let null = with_object(&base, &at, |o| {
+                    o.insert(m.json.clone(), Value::Null);
+                });
+                for (what, input, allowed) in [("left out", left_out, required.as_str()), ("null", null, "")] {
+                    let problem = match sdk_writes(op, v, &input) {
+                        Ok(written) => (!validator.is_valid(&written))
+                            .then(|| format!("the SDK sends {written}, which Nova refuses")),
+                        Err(e) => (validator.is_valid(&input)
+                            && !w.model.drift_allow.iter().any(|a| a.line == allowed))
+                        .then(|| format!("the SDK refuses ({e}), Nova accepts")),
+                    };
+                    if let Some(problem) = problem {
+                        disagreements.push(format!("{} at {v}, `{name}` {what}: {problem}", op.name));
+                    }
+                    checked += 1;
                 }
             }
         }
