@@ -56,9 +56,13 @@ impl Microversion {
         self.table_index().map(|i| crate::generated::COMPUTE_HEADERS[i])
     }
 
-    /// The value of the legacy `X-OpenStack-Nova-API-Version` header (`2.19`).
+    /// The value of the legacy `X-OpenStack-Nova-API-Version` header (`2.19`), for the
+    /// versions below 2.27 (the first whose requests Nova reads from `OpenStack-API-Version`,
+    /// `spec/api.yaml`): a server may be older than that, and reads only this one. `None` at
+    /// 2.27 and above, where any server that supports the version reads the modern header.
     pub fn legacy_header_value(self) -> Option<&'static str> {
-        self.table_index().map(|i| crate::generated::LEGACY_HEADERS[i])
+        self.table_index()
+            .and_then(|i| crate::generated::LEGACY_HEADERS.get(i).copied())
     }
 
     fn table_index(self) -> Option<usize> {
@@ -239,6 +243,9 @@ mod tests {
     fn header_values_come_from_the_static_table() {
         assert_eq!(Microversion::new(2, 19).header_value(), Some("compute 2.19"));
         assert_eq!(Microversion::new(2, 19).legacy_header_value(), Some("2.19"));
+        assert_eq!(Microversion::new(2, 26).legacy_header_value(), Some("2.26"));
+        assert_eq!(Microversion::new(2, 27).legacy_header_value(), None);
+        assert_eq!(Microversion::MAX.legacy_header_value(), None);
         assert_eq!(Microversion::MAX.next_for_test().header_value(), None);
     }
 

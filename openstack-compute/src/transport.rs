@@ -228,10 +228,10 @@ impl Http {
         if let Some(token) = req.token {
             headers.insert(AUTH_TOKEN, token.0.clone());
         }
-        if let Some(v) = req.version
-            && let (Some(modern), Some(legacy)) = (v.header_value(), v.legacy_header_value())
-        {
+        if let Some(modern) = req.version.and_then(Microversion::header_value) {
             headers.insert(API_VERSION, HeaderValue::from_static(modern));
+        }
+        if let Some(legacy) = req.version.and_then(Microversion::legacy_header_value) {
             headers.insert(LEGACY_API_VERSION, HeaderValue::from_static(legacy));
         }
         if let Some(id) = &self.global_request_id {

@@ -58,7 +58,6 @@ async fn plain_stop(http: &reqwest::Client, url: &str) {
         .post(url)
         .header("x-auth-token", TOKEN)
         .header("openstack-api-version", "compute 2.100")
-        .header("x-openstack-nova-api-version", "2.100")
         .header("content-type", "application/json")
         .header("accept", "application/json")
         .body(body)

@@ -17,14 +17,13 @@ fn accepted(id: &str) -> ResponseTemplate {
 }
 
 #[tokio::test]
-async fn stop_sends_the_exact_body_token_and_both_microversion_headers() {
+async fn stop_sends_the_exact_body_token_and_the_microversion_header() {
     let cloud = MockCloud::start("2.100").await;
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
         .and(body_json(json!({"os-stop": null})))
         .and(header("x-auth-token", format!("{TOKEN_PREFIX}1").as_str()))
         .and(header("openstack-api-version", "compute 2.100"))
-        .and(header("x-openstack-nova-api-version", "2.100"))
         .respond_with(accepted("req-stop-1").insert_header("openstack-api-version", "compute 2.100"))
         .expect(1)
         .mount(&cloud.server)
@@ -35,6 +34,48 @@ async fn stop_sends_the_exact_body_token_and_both_microversion_headers() {
     assert_eq!(out.microversion(), Some(Microversion::new(2, 100)));
     assert_eq!(out.status(), 202);
     assert_eq!(cloud.tokens(), 1);
+    assert_eq!(
+        legacy_version_headers(&cloud).await,
+        [None],
+        "2.100 needs no legacy header"
+    );
+}
+
+/// Below 2.27 the server may predate `OpenStack-API-Version` and read only the legacy header,
+/// so both go; from 2.27 on only the modern one.
+#[tokio::test]
+async fn the_legacy_microversion_header_goes_only_below_2_27() {
+    for (version, legacy) in [("2.1", Some("2.1")), ("2.26", Some("2.26")), ("2.27", None)] {
+        let cloud = MockCloud::start(version).await;
+        Mock::given(method("POST"))
+            .and(path(MockCloud::action_path(SERVER)))
+            .and(header("openstack-api-version", format!("compute {version}").as_str()))
+            .respond_with(accepted("req-stop"))
+            .expect(1)
+            .mount(&cloud.server)
+            .await;
+        let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+        compute.server(SERVER).stop().send().await.unwrap();
+        assert_eq!(
+            legacy_version_headers(&cloud).await,
+            [legacy.map(String::from)],
+            "at {version}"
+        );
+    }
+}
+
+/// The `X-OpenStack-Nova-API-Version` of each compute action request the cloud received.
+async fn legacy_version_headers(cloud: &MockCloud) -> Vec<Option<String>> {
+    let received = cloud.server.received_requests().await.unwrap_or_default();
+    received
+        .iter()
+        .filter(|r| r.url.path().ends_with("/action"))
+        .map(|r| {
+            r.headers
+                .get("x-openstack-nova-api-version")
+                .map(|v| v.to_str().unwrap().to_owned())
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -78,8 +78,7 @@ async fn cloud(
     let mut mock = Mock::given(method(info.method.as_str()))
         .and(path(format!("/v2.1{request_path}")))
         .and(header("x-auth-token", TOKEN))
-        .and(header("openstack-api-version", format!("compute {v}").as_str()))
-        .and(header("x-openstack-nova-api-version", v.to_string().as_str()));
+        .and(header("openstack-api-version", format!("compute {v}").as_str()));
     if let Some(body) = request {
         mock = mock.and(body_json(body));
     }

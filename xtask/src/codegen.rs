@@ -669,7 +669,9 @@ fn root_module(model: &Model) -> TokenStream {
     let (min_major, min_minor, max_major, max_minor) = (min.major, min.minor, max.major, max.minor);
     let count = (max.minor - min.minor + 1) as usize;
     let headers = (min.minor..=max.minor).map(|m| lit(&format!("compute {}.{m}", min.major)));
-    let legacy = (min.minor..=max.minor).map(|m| lit(&format!("{}.{m}", min.major)));
+    let modern_since = model.api_version_header_since;
+    let legacy_count = (modern_since.minor - min.minor) as usize;
+    let legacy = (min.minor..modern_since.minor).map(|m| lit(&format!("{}.{m}", min.major)));
     let ops = model.ops.iter().map(|o| {
         let n = ident(&o.name);
         quote!(<operations::#n::Request as crate::operation::Operation>::INFO)
@@ -692,8 +694,10 @@ fn root_module(model: &Model) -> TokenStream {
         pub const CHECKED_AGAINST: &str = #checked;
         /// `OpenStack-API-Version` values, by minor version from `API_MIN`.
         pub static COMPUTE_HEADERS: [&str; #count] = [#(#headers),*];
-        /// `X-OpenStack-Nova-API-Version` values, by minor version from `API_MIN`.
-        pub static LEGACY_HEADERS: [&str; #count] = [#(#legacy),*];
+        /// `X-OpenStack-Nova-API-Version` values, by minor version from `API_MIN`, for the
+        /// microversions below `api_version_header_since` (`spec/api.yaml`), the only ones
+        /// that need it.
+        pub static LEGACY_HEADERS: [&str; #legacy_count] = [#(#legacy),*];
         /// The facts of every operation, in name order.
         pub static OPERATIONS: &[&crate::operation::OperationInfo] = &[#(#ops),*];
         /// Reads and checks a request as Nova would (the fake cloud's validator).

@@ -17,6 +17,8 @@ pub struct Model {
     /// The microversions the SDK types (`spec/api.yaml`).
     pub api: Range,
     pub checked_against: String,
+    /// Where the `OpenStack-API-Version` header starts (`spec/api.yaml`).
+    pub api_version_header_since: Version,
     pub ops: Vec<Op>,
     pub types: Vec<Type>,
     pub upstream: UpstreamMap,
@@ -233,6 +235,13 @@ fn resolve(spec: Spec) -> Result<Model, Vec<SpecError>> {
     if api.since > api.until {
         errors.push(SpecError::new(&spec.api.0, "`min` is above `max`"));
     }
+    let header_since = api_spec.api_version_header_since;
+    if header_since.major != api.since.major || header_since < api.since || header_since > api.until {
+        errors.push(SpecError::new(
+            &spec.api.0,
+            "`api_version_header_since` is outside `microversions`",
+        ));
+    }
     let type_kinds: BTreeMap<String, TypeKind> = spec.types.iter().map(|(_, t)| (t.name.clone(), t.kind)).collect();
 
     // Named types first: their fields are what views override.
@@ -291,6 +300,7 @@ fn resolve(spec: Spec) -> Result<Model, Vec<SpecError>> {
         root: spec.root.parent().map(Path::to_path_buf).unwrap_or_default(),
         api,
         checked_against: api_spec.checked_against.clone(),
+        api_version_header_since: api_spec.api_version_header_since,
         ops,
         types,
         upstream: spec.upstream.1,

@@ -133,6 +133,9 @@ pub struct ApiSpec {
     pub microversions: VersionBounds,
     /// The Nova release the spec was last checked against with `cargo xtask drift`.
     pub checked_against: String,
+    /// The first microversion whose requests Nova reads from `OpenStack-API-Version`; below
+    /// it, only the legacy `X-OpenStack-Nova-API-Version` is understood.
+    pub api_version_header_since: Version,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
