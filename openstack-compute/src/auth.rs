@@ -74,6 +74,13 @@ impl Authenticator {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
+        // Boxed: the Keystone request's state is over a kilobyte, and inline it would make
+        // every call's future (built, moved and polled per call) that much larger for a path
+        // taken once per token.
+        Box::pin(self.refresh(http)).await
+    }
+
+    async fn refresh(&self, http: &Http) -> Result<Arc<Token>, Error> {
         let _guard = self.refresh.lock().await;
         if let Some(t) = self.cached() {
             return Ok(t);

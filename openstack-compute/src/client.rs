@@ -78,9 +78,12 @@ impl Compute {
 
     /// The microversions the server supports (discovered once per client, then cached).
     pub async fn server_versions(&self) -> Result<VersionRange, Error> {
-        self.inner
-            .versions
-            .get_or_try_init(|| self.inner.transport.discover())
+        if let Some(known) = self.inner.versions.get() {
+            return Ok(*known);
+        }
+        // Boxed, like the token refresh: discovery happens once per client, and its state
+        // inline would enlarge every call's future.
+        Box::pin(self.inner.versions.get_or_try_init(|| self.inner.transport.discover()))
             .await
             .copied()
     }

@@ -130,10 +130,38 @@ struct Outgoing<'a> {
     method: Method,
     /// Safe to send again after it may have reached the server.
     repeatable: bool,
-    url: reqwest::Url,
+    address: Address<'a>,
     token: Option<&'a TokenHeader>,
     version: Option<Microversion>,
-    body: Option<Bytes>,
+    body: Option<&'a Bytes>,
+}
+
+/// Where a request goes.
+enum Address<'a> {
+    /// A URL made beforehand (Keystone, version discovery: once per token at most).
+    Url(&'a reqwest::Url),
+    /// An operation's URL, built for each attempt from the endpoint: the usual single attempt
+    /// builds it once and hands it to reqwest without a copy.
+    Operation {
+        endpoint: &'a Endpoint,
+        path: &'static str,
+        server_id: Option<&'a str>,
+        target: &'a Target<'a>,
+    },
+}
+
+impl Address<'_> {
+    fn url(&self) -> reqwest::Url {
+        match self {
+            Address::Url(url) => (*url).clone(),
+            Address::Operation {
+                endpoint,
+                path,
+                server_id,
+                target,
+            } => endpoint.url(path, *server_id, target),
+        }
+    }
 }
 
 const REQUEST_ID: &str = "x-openstack-request-id";
@@ -195,19 +223,23 @@ impl Http {
     async fn send(&self, req: &Outgoing<'_>) -> Result<RawResponse, Error> {
         let mut attempt = 0u32;
         loop {
-            let outcome = self.attempt(req).await;
-            let safe = req.repeatable;
-            let retry_after = match &outcome {
-                Ok(_) => return outcome,
-                Err(Error::Transport { connect: true, .. }) => None,
-                Err(Error::Transport { .. } | Error::Timeout(_)) if safe => None,
-                Err(Error::Api(api)) if safe && matches!(api.meta.status, 429 | 502..=504) => api.retry_after(),
-                Err(_) => return outcome,
+            // Scoped, so that the failed outcome is not kept in the future's state while it
+            // sleeps.
+            let delay = {
+                let outcome = self.attempt(req).await;
+                let safe = req.repeatable;
+                let retry_after = match &outcome {
+                    Ok(_) => return outcome,
+                    Err(Error::Transport { connect: true, .. }) => None,
+                    Err(Error::Transport { .. } | Error::Timeout(_)) if safe => None,
+                    Err(Error::Api(api)) if safe && matches!(api.meta.status, 429 | 502..=504) => api.retry_after(),
+                    Err(_) => return outcome,
+                };
+                if attempt >= self.retry.max_retries {
+                    return outcome;
+                }
+                retry_after.unwrap_or_else(|| backoff(&self.retry, attempt))
             };
-            if attempt >= self.retry.max_retries {
-                return outcome;
-            }
-            let delay = retry_after.unwrap_or_else(|| backoff(&self.retry, attempt));
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -215,33 +247,16 @@ impl Http {
     }
 
     async fn attempt(&self, req: &Outgoing<'_>) -> Result<RawResponse, Error> {
-        let method = match req.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-        };
-        let mut request = reqwest::Request::new(method, req.url.clone());
-        let headers = request.headers_mut();
-        headers.reserve(6);
-        headers.insert(header::ACCEPT, JSON);
-        if let Some(token) = req.token {
-            headers.insert(AUTH_TOKEN, token.0.clone());
-        }
-        if let Some(modern) = req.version.and_then(Microversion::header_value) {
-            headers.insert(API_VERSION, HeaderValue::from_static(modern));
-        }
-        if let Some(legacy) = req.version.and_then(Microversion::legacy_header_value) {
-            headers.insert(LEGACY_API_VERSION, HeaderValue::from_static(legacy));
-        }
-        if let Some(id) = &self.global_request_id {
-            headers.insert(REQUEST_ID, id.clone());
-        }
-        if let Some(body) = &req.body {
-            headers.insert(header::CONTENT_TYPE, JSON);
-            *request.body_mut() = Some(body.clone().into());
-        }
-        let mut response = self.client.execute(request).await.map_err(|e| self.error(e))?;
+        // Built apart: a `reqwest::Request` kept in this future's state would add its size to
+        // every call's future, though it is moved out before the first await.
+        let mut response = self
+            .client
+            .execute(self.request(req))
+            .await
+            .map_err(|e| self.error(e))?;
+        // The body first, the headers after: only the response and the body reader are kept
+        // across the await, which keeps every call's future small.
+        let body = self.read_capped(&mut response).await;
         let status = response.status().as_u16();
         let headers = response.headers();
         let text = |name: &str| headers.get(name).and_then(HeaderText::new);
@@ -262,7 +277,16 @@ impl Http {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = self.read_capped(&mut response, &meta).await?;
+        let body = match body {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Err(Error::BodyTooLarge {
+                    limit: self.max_body,
+                    meta,
+                });
+            }
+            Err(BodyError::Read(e)) => return Err(self.error(e)),
+        };
         if (200..300).contains(&status) {
             Ok(RawResponse {
                 meta,
@@ -274,22 +298,50 @@ impl Http {
         }
     }
 
-    async fn read_capped(&self, response: &mut reqwest::Response, meta: &ResponseMeta) -> Result<Bytes, Error> {
-        let limit = self.max_body;
-        let too_large = || Error::BodyTooLarge {
-            limit,
-            meta: meta.clone(),
+    /// The reqwest request for `req`: its headers and body.
+    fn request(&self, req: &Outgoing<'_>) -> reqwest::Request {
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
         };
+        let mut request = reqwest::Request::new(method, req.address.url());
+        let headers = request.headers_mut();
+        headers.reserve(6);
+        headers.insert(header::ACCEPT, JSON);
+        if let Some(token) = req.token {
+            headers.insert(AUTH_TOKEN, token.0.clone());
+        }
+        if let Some(modern) = req.version.and_then(Microversion::header_value) {
+            headers.insert(API_VERSION, HeaderValue::from_static(modern));
+        }
+        if let Some(legacy) = req.version.and_then(Microversion::legacy_header_value) {
+            headers.insert(LEGACY_API_VERSION, HeaderValue::from_static(legacy));
+        }
+        if let Some(id) = &self.global_request_id {
+            headers.insert(REQUEST_ID, id.clone());
+        }
+        if let Some(body) = &req.body {
+            headers.insert(header::CONTENT_TYPE, JSON);
+            *request.body_mut() = Some(Bytes::clone(body).into());
+        }
+        request
+    }
+
+    /// The body, refused once it passes `max_body` bytes (announced or received).
+    async fn read_capped(&self, response: &mut reqwest::Response) -> Result<Bytes, BodyError> {
+        let limit = self.max_body;
         if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
+            return Err(BodyError::TooLarge);
         }
         let mut first: Option<Bytes> = None;
         let mut rest = bytes::BytesMut::new();
         let mut received = 0usize;
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.error(e))? {
+        while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
             received += chunk.len();
             if received > limit {
-                return Err(too_large());
+                return Err(BodyError::TooLarge);
             }
             // The usual body is one chunk: keep it as it came, without a copy.
             match &first {
@@ -324,16 +376,23 @@ impl Http {
             message: format!("`{url}` is not a URL: {e}"),
             meta: None,
         })?;
+        let body = Bytes::from(body);
         let req = Outgoing {
             method: Method::Post,
             repeatable: true,
-            url,
+            address: Address::Url(&url),
             token: None,
             version: None,
-            body: Some(body.into()),
+            body: Some(&body),
         };
         self.send(&req).await
     }
+}
+
+/// Why a response body could not be read.
+enum BodyError {
+    TooLarge,
+    Read(reqwest::Error),
 }
 
 /// Exponential backoff with full jitter: a random delay in `[0, backoff_ceiling(..)]`.
@@ -396,25 +455,32 @@ impl Transport {
             let mut token = self.auth.token(&self.http).await?;
             let mut reauthenticated = false;
             loop {
-                let req = Outgoing {
-                    method: info.method,
-                    repeatable: info.method.is_safe_to_repeat(),
-                    url: token.endpoint.url(info.path, server_id, target),
-                    token: Some(&token.header),
-                    version: Some(version),
-                    body: body.clone(),
-                };
-                match self.http.send(&req).await {
-                    Err(Error::Api(api))
-                        if api.meta.status == 401 && !reauthenticated && self.auth.can_reauthenticate() =>
-                    {
-                        tracing::info!("token rejected (401); authenticating again");
-                        self.auth.invalidate(&token);
-                        token = self.auth.token(&self.http).await?;
-                        reauthenticated = true;
+                // The request and the response are scoped so that neither is kept in this
+                // future's state across the token refresh below.
+                {
+                    let req = Outgoing {
+                        method: info.method,
+                        repeatable: info.method.is_safe_to_repeat(),
+                        address: Address::Operation {
+                            endpoint: &token.endpoint,
+                            path: info.path,
+                            server_id,
+                            target,
+                        },
+                        token: Some(&token.header),
+                        version: Some(version),
+                        body: body.as_ref(),
+                    };
+                    let response = self.http.send(&req).await;
+                    let unauthorized = matches!(&response, Err(Error::Api(api)) if api.meta.status == 401);
+                    if !unauthorized || reauthenticated || !self.auth.can_reauthenticate() {
+                        return response;
                     }
-                    other => return other,
                 }
+                tracing::info!("token rejected (401); authenticating again");
+                self.auth.invalidate(&token);
+                token = self.auth.token(&self.http).await?;
+                reauthenticated = true;
             }
         }
         .instrument(span.clone())
@@ -442,7 +508,7 @@ impl Transport {
         let req = Outgoing {
             method: Method::Get,
             repeatable: true,
-            url,
+            address: Address::Url(&url),
             token: Some(&token.header),
             version: None,
             body: None,
