@@ -187,6 +187,12 @@ impl Http {
             .no_brotli()
             .no_deflate()
             .no_zstd();
+        if !proxy_in_environment(|name| std::env::var_os(name).is_some()) {
+            // reqwest consults its environment proxy matcher on every request even when no
+            // proxy is set (the host is first checked against NO_PROXY); with none set there
+            // is nothing to match.
+            builder = builder.no_proxy();
+        }
         if let Some(path) = &config.cacert {
             let pem = std::fs::read(path).map_err(|e| ConfigError::File {
                 path: path.display().to_string(),
@@ -389,6 +395,21 @@ impl Http {
     }
 }
 
+/// Whether reqwest could find a proxy for some request: one of the variables it reads is set
+/// (`NO_PROXY` alone routes nothing through a proxy), or the platform has system proxy
+/// settings that reqwest may read (macOS, Windows).
+fn proxy_in_environment(is_set: impl Fn(&str) -> bool) -> bool {
+    const VARIABLES: [&str; 6] = [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+    ];
+    cfg!(any(target_os = "macos", target_os = "windows")) || VARIABLES.iter().any(|v| is_set(v))
+}
+
 /// Why a response body could not be read.
 enum BodyError {
     TooLarge,
@@ -572,6 +593,24 @@ mod tests {
             assert!(delays.iter().all(|d| *d <= ceiling), "attempt {attempt}");
             // Full jitter: spread over the whole range, not pinned to either end.
             assert!(delays.iter().any(|d| *d < ceiling / 4) && delays.iter().any(|d| *d > ceiling * 3 / 4));
+        }
+    }
+
+    #[test]
+    fn the_proxy_matcher_is_kept_when_a_proxy_variable_is_set() {
+        let with = |set: &[&str]| proxy_in_environment(|name| set.contains(&name));
+        let platform = cfg!(any(target_os = "macos", target_os = "windows"));
+        assert_eq!(with(&[]), platform);
+        assert_eq!(with(&["NO_PROXY", "no_proxy", "REQUEST_METHOD"]), platform);
+        for variable in [
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ] {
+            assert!(with(&[variable]), "{variable}");
         }
     }
 
