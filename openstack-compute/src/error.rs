@@ -93,6 +93,15 @@ pub enum ActionError {
         /// The microversion in effect.
         version: Microversion,
     },
+    /// A server ID or other path parameter that cannot be one segment of a URL: empty, `.` or
+    /// `..` (a URL would drop it or climb out of the resource).
+    #[error("`{operation}`: path parameter `{parameter}` must not be empty, `.` or `..`")]
+    PathParameter {
+        /// The operation.
+        operation: &'static str,
+        /// The parameter (`server_id`, `request_id`).
+        parameter: &'static str,
+    },
 }
 
 /// A body that does not have the shape the spec promises. The message names the field and

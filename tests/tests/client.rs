@@ -816,3 +816,41 @@ async fn a_global_request_id_is_sent_on_every_call() {
         );
     }
 }
+
+/// An ID no URL can carry as one segment is refused before anything is sent: `..` would
+/// otherwise climb out of the server (`/servers/../action` is `/action`).
+#[tokio::test]
+async fn an_id_that_cannot_be_one_path_segment_is_refused_before_sending() {
+    let cloud = MockCloud::start("2.100").await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    for id in ["", ".", ".."] {
+        let err = compute.server(id).stop().send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Action, "{id:?}");
+        assert_eq!(
+            err.to_string(),
+            "`stop`: path parameter `server_id` must not be empty, `.` or `..`"
+        );
+        let raw = compute
+            .send_raw_action(id, &json!({"os-stop": null}), Microversion::new(2, 1))
+            .await
+            .unwrap_err();
+        assert_eq!(raw.kind(), ErrorKind::Action, "raw {id:?}");
+    }
+    let err = compute
+        .server(SERVER)
+        .instance_actions()
+        .get("..")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`show_instance_action`: path parameter `request_id` must not be empty, `.` or `..`"
+    );
+    let received = cloud.server.received_requests().await.unwrap_or_default();
+    assert!(
+        received.iter().all(|r| !r.url.path().contains("/servers")),
+        "nothing reached a server route: {:?}",
+        received.iter().map(|r| r.url.path().to_owned()).collect::<Vec<_>>()
+    );
+}
