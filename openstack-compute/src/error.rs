@@ -94,7 +94,7 @@ pub enum ActionError {
         version: Microversion,
     },
     /// A server ID or other path parameter that cannot be one segment of a URL: empty, `.` or
-    /// `..` (a URL would drop it or climb out of the resource).
+    /// `..` (a URL drops such a segment, and the request would go to another route).
     #[error("`{operation}`: path parameter `{parameter}` must not be empty, `.` or `..`")]
     PathParameter {
         /// The operation.

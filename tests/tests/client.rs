@@ -817,8 +817,8 @@ async fn a_global_request_id_is_sent_on_every_call() {
     }
 }
 
-/// An ID no URL can carry as one segment is refused before anything is sent: `..` would
-/// otherwise climb out of the server (`/servers/../action` is `/action`).
+/// An ID no URL can carry as one segment is refused before anything is sent: `.` and `..`
+/// would otherwise vanish from the path (`/servers/action`, another route).
 #[tokio::test]
 async fn an_id_that_cannot_be_one_path_segment_is_refused_before_sending() {
     let cloud = MockCloud::start("2.100").await;
