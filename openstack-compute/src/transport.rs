@@ -269,8 +269,7 @@ impl Http {
         let microversion = headers
             .get(&API_VERSION)
             .or_else(|| headers.get(&LEGACY_API_VERSION))
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<Microversion>().ok());
+            .and_then(|v| echoed(v, req.version).or_else(|| v.to_str().ok()?.parse().ok()));
         let meta = ResponseMeta {
             request_id: text(REQUEST_ID).or_else(|| text(COMPUTE_REQUEST_ID)),
             microversion,
@@ -314,7 +313,9 @@ impl Http {
         };
         let mut request = reqwest::Request::new(method, req.address.url());
         let headers = request.headers_mut();
-        headers.reserve(6);
+        // Room for what is added below and downstream (reqwest's User-Agent, hyper's Host and
+        // Content-Length): a map that grows on the way rehashes what it holds.
+        headers.reserve(9);
         headers.insert(header::ACCEPT, JSON);
         if let Some(token) = req.token {
             headers.insert(AUTH_TOKEN, token.0.clone());
@@ -393,6 +394,14 @@ impl Http {
         };
         self.send(&req).await
     }
+}
+
+/// The version sent, when the response's version header repeats its header value (what Nova
+/// does): a comparison instead of a parse on every response.
+fn echoed(value: &HeaderValue, sent: Option<Microversion>) -> Option<Microversion> {
+    let sent = sent?;
+    let matches = |text: Option<&str>| text.is_some_and(|t| t.as_bytes() == value.as_bytes());
+    (matches(sent.header_value()) || matches(sent.legacy_header_value())).then_some(sent)
 }
 
 /// Whether reqwest could find a proxy for some request: one of the variables it reads is set
@@ -607,6 +616,21 @@ mod tests {
             // Full jitter: spread over the whole range, not pinned to either end.
             assert!(delays.iter().any(|d| *d < ceiling / 4) && delays.iter().any(|d| *d > ceiling * 3 / 4));
         }
+    }
+
+    #[test]
+    fn an_echoed_version_header_is_recognised_without_parsing() {
+        let v = |m| Some(Microversion::new(2, m));
+        let header = HeaderValue::from_static;
+        assert_eq!(echoed(&header("compute 2.96"), v(96)), v(96));
+        assert_eq!(echoed(&header("2.19"), v(19)), v(19), "the legacy form, below 2.27");
+        assert_eq!(
+            echoed(&header("compute 2.95"), v(96)),
+            None,
+            "another version is parsed"
+        );
+        assert_eq!(echoed(&header("compute 2.96"), None), None);
+        assert_eq!(echoed(&header("Compute 2.96"), v(96)), None);
     }
 
     #[test]
