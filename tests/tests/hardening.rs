@@ -466,13 +466,7 @@ async fn post_503_is_not_retried_but_a_refused_connection_is() {
     // The listener answers version discovery on one connection, closes it and goes away: the
     // POST's connection is then refused, so the POST provably reached no server, and is
     // tried max_retries + 1 times (each retry is a debug event of the transport).
-    let capture = tests::capture::Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = tests::capture::Capture::install(tracing::Level::DEBUG);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}/v2.1", listener.local_addr().unwrap());
     let discovery = tokio::spawn(async move {

@@ -589,12 +589,7 @@ fn at_each_limit_the_sdk_refuses_what_novas_schema_refuses() {
             }
         }
     }
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreements:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
+    assert_none(&disagreements);
     println!("{checked} boundary cases: the SDK and Nova's schemas agree");
     assert!(checked > 300, "checked {checked}");
 }
@@ -729,12 +724,7 @@ fn presence_and_null_the_sdk_refuses_what_novas_schema_refuses() {
             }
         }
     }
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreements:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
+    assert_none(&disagreements);
     println!(
         "{checked} presence and null cases agree with Nova's schemas; {out_of_range} fields out of their range refused"
     );
@@ -889,4 +879,14 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
     );
     println!("{checked} fake-cloud bodies pass Nova's response schemas");
     assert!(checked > 50, "checked {checked}");
+}
+
+/// Fails listing every disagreement between the SDK and Nova's schemas, if there is one.
+fn assert_none(disagreements: &[String]) {
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }

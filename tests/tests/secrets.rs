@@ -25,13 +25,7 @@ fn assert_hidden(shown: &str, secrets: &[&str]) {
 
 #[tokio::test]
 async fn secrets_never_reach_traces_debug_or_errors() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::install(tracing::Level::TRACE);
 
     let cloud = MockCloud::start("2.100").await;
     Mock::given(method("POST"))

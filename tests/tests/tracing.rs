@@ -15,14 +15,7 @@ const SERVER: &str = "0199340e-0f3e-4612-96be-6f1861b192b5";
 /// error alike.
 #[tokio::test]
 async fn every_call_span_records_the_request_id_and_status() {
-    let captured = Capture::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Capture::install(tracing::Level::INFO);
     let cloud = MockCloud::start("2.100").await;
     Mock::given(method("POST"))
         .and(path(MockCloud::action_path(SERVER)))
