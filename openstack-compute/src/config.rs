@@ -81,8 +81,18 @@
 //!
 //! Interface `public`; no region; TLS verified; the user's and project's domain `Default` when
 //! no domain name or ID is set (`domain_name`/`domain_id` stand for both); connect timeout 10 s,
-//! request timeout 60 s; 3 retries, backoff from 0.2 s up to 10 s; bodies up to 8 MiB; no
+//! no request timeout; 3 retries, backoff from 0.2 s up to 10 s; bodies up to 8 MiB; no
 //! global request ID.
+//!
+//! No request timeout by default, as in keystoneauth and openstacksdk (`api_timeout` unset) and
+//! in reqwest: a request to a dead host still ends, through the connect timeout and TCP
+//! keepalive (reqwest probes an idle connection after 15 s, three times 15 s apart), and
+//! [waits](crate::WaitOptions) bound each poll by what is left of their `max_wait`. What a
+//! timeout would still catch is a live server that never answers, and how long is too long
+//! depends on the call (a list of ten thousand servers, a stop); set `api_timeout` (or
+//! [`request_timeout`](ConfigBuilder::request_timeout)) to bound every attempt of every request,
+//! or wrap one call in `tokio::time::timeout`. A timeout is a timer per request, which a client
+//! without one does not pay (BENCHMARKS.md, "Side by side").
 //!
 //! The microversion strategy defaults to [`VersionStrategy::HighestCommon`]: this SDK types
 //! every microversion up to [`Microversion::MAX`] and negotiates with each server, so the highest
@@ -320,8 +330,9 @@ pub struct Config {
     pub version: VersionStrategy,
     /// The longest wait for a connection.
     pub connect_timeout: Duration,
-    /// The longest wait for a whole request.
-    pub request_timeout: Duration,
+    /// The longest wait for each attempt of a request, response body included (none by
+    /// default).
+    pub request_timeout: Option<Duration>,
     /// When and how often to retry.
     pub retry: RetryPolicy,
     /// Bodies larger than this are refused.
@@ -806,7 +817,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// The longest wait for a whole request (default 60 s).
+    /// The longest wait for each attempt of a request, response body included (default: none;
+    /// see [Defaults](crate::config#defaults)).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.values.api_timeout = typed(timeout, "request_timeout");
         self
@@ -1092,7 +1104,7 @@ impl ConfigBuilder {
             },
             version: get(&v.compute_api_version).unwrap_or_default(),
             connect_timeout: get(&v.connect_timeout).unwrap_or(Duration::from_secs(10)),
-            request_timeout: get(&v.api_timeout).unwrap_or(Duration::from_secs(60)),
+            request_timeout: get(&v.api_timeout),
             retry: RetryPolicy {
                 max_retries: get(&v.max_retries).unwrap_or(defaults.max_retries),
                 initial_backoff: get(&v.initial_backoff).unwrap_or(defaults.initial_backoff),
@@ -1281,7 +1293,7 @@ mod tests {
         assert_eq!(c.retry, RetryPolicy::default());
         assert_eq!(
             (c.connect_timeout, c.request_timeout, c.max_body_bytes),
-            (Duration::from_secs(10), Duration::from_secs(60), 8 * 1024 * 1024)
+            (Duration::from_secs(10), None, 8 * 1024 * 1024)
         );
         assert!(!c.insecure && c.region.is_none() && c.global_request_id.is_none());
         assert!(matches!(c.auth, AuthMethod::Password { project: None, .. }));

@@ -227,7 +227,7 @@ pub enum ErrorKind {
     Endpoint,
     /// The connection failed or broke.
     Transport,
-    /// No response within the configured timeout.
+    /// No whole response within the configured request timeout.
     Timeout,
     /// The body was not what the spec promises, or too large.
     Decode,
@@ -441,7 +441,9 @@ pub enum Error {
         /// Whether the connection could not be made at all (nothing was sent).
         connect: bool,
     },
-    /// No response within the configured timeout.
+    /// No whole response within the configured request timeout
+    /// ([`request_timeout`](crate::config::ConfigBuilder::request_timeout); a connect timeout is a
+    /// [`Transport`](Error::Transport) error that could not connect).
     #[error("timed out after {0:?}")]
     Timeout(std::time::Duration),
     /// The response body was not what the spec promises.

@@ -122,7 +122,7 @@ pub(crate) struct Http {
     retry: RetryPolicy,
     max_body: usize,
     global_request_id: Option<HeaderValue>,
-    request_timeout: Duration,
+    request_timeout: Option<Duration>,
 }
 
 /// One request, ready to go.
@@ -175,7 +175,6 @@ impl Http {
     fn new(config: &Config) -> Result<Http, Error> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
             .user_agent(concat!("openstack-compute/", env!("CARGO_PKG_VERSION")))
             // Redirects would carry X-Auth-Token to wherever they point; Nova does not
             // redirect API calls, so none are followed.
@@ -187,6 +186,9 @@ impl Http {
             .no_brotli()
             .no_deflate()
             .no_zstd();
+        if let Some(timeout) = config.request_timeout {
+            builder = builder.timeout(timeout);
+        }
         if !proxy_in_environment(|name| std::env::var_os(name).is_some()) {
             // reqwest consults its environment proxy matcher on every request even when no
             // proxy is set (the host is first checked against NO_PROXY); with none set there
@@ -369,10 +371,11 @@ impl Http {
     }
 
     fn error(&self, e: reqwest::Error) -> Error {
-        if e.is_timeout() {
-            Error::Timeout(self.request_timeout)
-        } else {
-            transport_error(e)
+        match self.request_timeout {
+            // A connect timeout stays a connect error: nothing was sent, any request may go
+            // again.
+            Some(limit) if e.is_timeout() && !e.is_connect() => Error::Timeout(limit),
+            _ => transport_error(e),
         }
     }
 

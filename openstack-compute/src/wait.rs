@@ -20,11 +20,14 @@
 //! SDK share, whatever microversion the call used, so events (2.51+) and their details (2.84+)
 //! are seen by every caller. While the action is running, polling it stands in for polling the
 //! server; the server is fetched when the action has finished (or has no events to watch).
+//! A poll still in flight when `max_wait` runs out is dropped and the wait gives up: with no
+//! request timeout (the default), nothing else would bound a server that never answers.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::error::{Error, ResponseMeta};
@@ -41,6 +44,15 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn now(&self) -> Duration;
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+
+    /// Completes when a poll sent now has run for `left`, what is left of the wait: the wait
+    /// then gives up rather than outlast its `max_wait` on a server that never answers. The
+    /// default never completes: on a clock that moves only when slept on, such as
+    /// [`ManualClock`](crate::testing::ManualClock), a request takes no time.
+    fn poll_deadline(&self, left: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        let _ = left;
+        Box::pin(std::future::pending())
+    }
 }
 
 /// Tokio's clock.
@@ -55,6 +67,26 @@ impl Clock for TokioClock {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
         Box::pin(tokio::time::sleep(duration))
     }
+
+    fn poll_deadline(&self, left: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(left))
+    }
+}
+
+/// `poll`'s result, or `None` once `deadline` has passed first.
+async fn within<T>(
+    deadline: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
+    poll: impl Future<Output = T>,
+) -> Option<T> {
+    let mut deadline = deadline;
+    let mut poll = std::pin::pin!(poll);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = poll.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        deadline.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// How a wait polls. `max_wait` is required: there is no sensible universal default (a
@@ -62,7 +94,7 @@ impl Clock for TokioClock {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WaitOptions {
-    /// Give up after this long.
+    /// Give up after this long, cutting short a poll still in flight then.
     pub max_wait: Duration,
     /// The first poll comes this long after the call.
     pub initial_interval: Duration,
@@ -415,9 +447,30 @@ impl ServerHandle {
     ) -> Result<End, Error> {
         let clock = options.the_clock();
         let start = clock.now();
-        let v = self.poll_version().await?;
+        let left = || options.max_wait.saturating_sub(clock.now() - start);
         // The action is followed when Nova records one for this call.
         let tracked = action_facts.zip(request_id);
+        // Why the wait gave up: no action recorded for the call, or the server not (yet)
+        // where the operation ends.
+        let gave_up = |action: &Option<InstanceAction>, last: &(Option<ServerStatus>, Option<TaskState>)| {
+            let waited = clock.now() - start;
+            Error::Wait(Box::new(match (tracked, action) {
+                (Some((_, id)), None) => WaitError::ActionNotFound {
+                    request_id: id.to_string(),
+                    waited,
+                },
+                _ => WaitError::Timeout {
+                    server_id: self.id().to_string(),
+                    waited,
+                    last_status: last.0.clone(),
+                    task_state: last.1.clone(),
+                },
+            }))
+        };
+        let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
+            return Err(gave_up(&None, &(None, None)));
+        };
+        let v = v?;
         let sets_task_state = !facts.task_states.is_empty();
         let mut polls = 0u32;
         let mut round = 0u32;
@@ -439,7 +492,10 @@ impl ServerHandle {
             let mut action_done = tracked.is_none();
             if let Some((facts_a, id)) = tracked {
                 polls += 1;
-                match self.action_at(id, v).await? {
+                let Some(state) = within(clock.poll_deadline(left()), self.action_at(id, v)).await else {
+                    return Err(gave_up(&action, &last));
+                };
+                match state? {
                     ActionState::NotRecorded => {}
                     // An action without events is done once recorded (lock, reset state).
                     ActionState::NotStarted(a) if !facts_a.events => {
@@ -465,7 +521,10 @@ impl ServerHandle {
             // 2. The server, unless a running action already says it is not done.
             if action_done {
                 polls += 1;
-                let Some(shown) = self.show_at(v).await? else {
+                let Some(shown) = within(clock.poll_deadline(left()), self.show_at(v)).await else {
+                    return Err(gave_up(&action, &last));
+                };
+                let Some(shown) = shown? else {
                     return Err(Error::Wait(Box::new(WaitError::ServerGone {
                         server_id: self.id().to_string(),
                         meta: ResponseMeta::default(),
@@ -511,18 +570,7 @@ impl ServerHandle {
             }
             let delay = options.jittered(round);
             if elapsed + delay > options.max_wait {
-                if let (Some((_, id)), None) = (tracked, &action) {
-                    return Err(Error::Wait(Box::new(WaitError::ActionNotFound {
-                        request_id: id.to_string(),
-                        waited: elapsed,
-                    })));
-                }
-                return Err(Error::Wait(Box::new(WaitError::Timeout {
-                    server_id: self.id().to_string(),
-                    waited: elapsed,
-                    last_status: last.0,
-                    task_state: last.1,
-                })));
+                return Err(gave_up(&action, &last));
             }
             tracing::debug!(delay_ms = delay.as_millis() as u64, "waiting");
             clock.sleep(delay).await;
@@ -534,24 +582,35 @@ impl ServerHandle {
     pub(crate) async fn poll_until_gone(&self, options: WaitOptions) -> Result<(Duration, u32), Error> {
         let clock = options.the_clock();
         let start = clock.now();
-        let v = self.poll_version().await?;
+        let left = || options.max_wait.saturating_sub(clock.now() - start);
+        let gave_up = |last_status, task_state| {
+            Error::Wait(Box::new(WaitError::Timeout {
+                server_id: self.id().to_string(),
+                waited: clock.now() - start,
+                last_status,
+                task_state,
+            }))
+        };
+        let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
+            return Err(gave_up(None, None));
+        };
+        let v = v?;
         let mut polls = 0;
         let mut round = 0;
+        let mut last = (None, None);
         loop {
             polls += 1;
-            let (status, task) = match self.show_at(v).await? {
+            let Some(shown) = within(clock.poll_deadline(left()), self.show_at(v)).await else {
+                return Err(gave_up(last.0, last.1));
+            };
+            last = match shown? {
                 None => return Ok((clock.now() - start, polls)),
-                Some(s) => (s.status.clone(), s.task_state.value().cloned()),
+                Some(s) => (Some(s.status.clone()), s.task_state.value().cloned()),
             };
             let elapsed = clock.now() - start;
             let delay = options.jittered(round);
             if elapsed + delay > options.max_wait {
-                return Err(Error::Wait(Box::new(WaitError::Timeout {
-                    server_id: self.id().to_string(),
-                    waited: elapsed,
-                    last_status: Some(status),
-                    task_state: task,
-                })));
+                return Err(gave_up(last.0, last.1));
             }
             clock.sleep(delay).await;
             round += 1;
@@ -588,20 +647,30 @@ impl ServerHandle {
     pub async fn wait_for_action(&self, request_id: &str, options: WaitOptions) -> Result<InstanceAction, Error> {
         let clock = options.the_clock();
         let start = clock.now();
-        let v = self.poll_version().await?;
+        let left = || options.max_wait.saturating_sub(clock.now() - start);
+        let gave_up = || {
+            Error::Wait(Box::new(WaitError::ActionNotFound {
+                request_id: request_id.to_string(),
+                waited: clock.now() - start,
+            }))
+        };
+        let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
+            return Err(gave_up());
+        };
+        let v = v?;
         let mut round = 0;
         loop {
-            match self.action_at(request_id, v).await? {
+            let Some(state) = within(clock.poll_deadline(left()), self.action_at(request_id, v)).await else {
+                return Err(gave_up());
+            };
+            match state? {
                 ActionState::Finished(a) | ActionState::Opaque(a) => return Ok(a),
                 ActionState::NotRecorded | ActionState::NotStarted(_) | ActionState::Running(_) => {}
             }
             let elapsed = clock.now() - start;
             let delay = options.jittered(round);
             if elapsed + delay > options.max_wait {
-                return Err(Error::Wait(Box::new(WaitError::ActionNotFound {
-                    request_id: request_id.to_string(),
-                    waited: elapsed,
-                })));
+                return Err(gave_up());
             }
             clock.sleep(delay).await;
             round += 1;

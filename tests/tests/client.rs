@@ -793,6 +793,42 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
 }
 
 #[tokio::test]
+async fn a_connect_that_times_out_is_a_connect_error_not_the_request_timeout() {
+    // A listener whose accept queue is full: the kernel drops further SYNs, so a connect
+    // neither succeeds nor fails until the connect timeout ends it.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    // The queue holds backlog + 1; more than that, in case a kernel holds more.
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(address)).await
+        {
+            queued.push(stream);
+        }
+    }
+    let config = openstack_compute::Config::builder()
+        .static_endpoint(&format!("http://{address}/v2.1"), "tok")
+        .connect_timeout(Duration::from_millis(200))
+        .request_timeout(Duration::from_secs(30))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
+    assert!(!err.is_timeout());
+    drop((listener, queued));
+}
+
+#[tokio::test]
 async fn a_global_request_id_is_sent_on_every_call() {
     let cloud = MockCloud::start("2.100").await;
     Mock::given(method("POST"))

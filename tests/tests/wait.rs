@@ -691,3 +691,74 @@ async fn a_token_expiring_mid_wait_is_refreshed_and_the_wait_completes() {
     compute.server(SERVER).stop().wait(options(&clock)).await.unwrap();
     assert!(cloud.tokens() >= 2, "a token whose life is nearly over is refreshed");
 }
+
+#[tokio::test]
+async fn a_poll_that_never_answers_ends_the_wait_at_max_wait() {
+    // No request timeout is set (the default): what bounds a poll is the wait's own budget,
+    // on tokio's clock. Without it, each of these waits would hang; the guard turns a hang
+    // into a failure.
+    let cloud = MockCloud::start("2.100").await;
+    Mock::given(method("POST"))
+        .and(path(MockCloud::action_path(SERVER)))
+        .respond_with(ResponseTemplate::new(202).insert_header("x-openstack-request-id", RID))
+        .mount(&cloud.server)
+        .await;
+    let never = Duration::from_secs(3600);
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(server("SHUTOFF", None))
+                .set_delay(never),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(action("stop", &[("compute_stop_instance", true, Some("Success"))]))
+                .set_delay(never),
+        )
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    assert_eq!(compute.config().request_timeout, None);
+    let server = compute.server(SERVER);
+    let max_wait = Duration::from_millis(300);
+    let guard = Duration::from_secs(120);
+
+    // The action poll hangs: the call's action was never seen.
+    let err = tokio::time::timeout(guard, server.stop().wait(WaitOptions::new(max_wait)))
+        .await
+        .expect("the wait outlasted its max_wait")
+        .unwrap_err();
+    match wait_error(err) {
+        WaitError::ActionNotFound { request_id, waited } => {
+            assert_eq!(request_id, RID);
+            assert!(waited >= max_wait, "{waited:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The server show hangs.
+    let err = tokio::time::timeout(guard, server.wait_for_deleted(WaitOptions::new(max_wait)))
+        .await
+        .expect("the wait outlasted its max_wait")
+        .unwrap_err();
+    match wait_error(err) {
+        WaitError::Timeout {
+            waited, last_status, ..
+        } => {
+            assert!(waited >= max_wait, "{waited:?}");
+            assert_eq!(last_status, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = tokio::time::timeout(guard, server.wait_for_action(RID, WaitOptions::new(max_wait)))
+        .await
+        .expect("the wait outlasted its max_wait")
+        .unwrap_err();
+    assert!(matches!(wait_error(err), WaitError::ActionNotFound { .. }));
+}
