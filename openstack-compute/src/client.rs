@@ -9,7 +9,7 @@ use crate::microversion::{self, Microversion, VersionRange};
 use crate::operation::Operation;
 use crate::server::ServerHandle;
 use crate::servers::Servers;
-use crate::transport::Transport;
+use crate::transport::{ServerId, Transport};
 
 /// A Compute API client. Cheap to clone; clones share the token cache and the discovered
 /// microversions.
@@ -151,7 +151,13 @@ impl Compute {
         let raw = self
             .inner
             .transport
-            .send(&RAW_ACTION, Some(server_id), &target, version, Some(bytes))
+            .send(
+                &RAW_ACTION,
+                Some(&ServerId::new(server_id.to_owned())),
+                &target,
+                version,
+                Some(bytes),
+            )
             .await?;
         let value = if raw.body.iter().all(u8::is_ascii_whitespace) {
             serde_json::Value::Null

@@ -12,6 +12,7 @@ use crate::client::Compute;
 use crate::error::{ActionError, Error, RequestId, ResponseMeta};
 use crate::microversion::{Microversion, VersionRange};
 use crate::operation::{BodyKind, Operation, PinnedResponse, VersionedRequest};
+use crate::transport::ServerId;
 
 /// A typed result with the metadata of the response it came from. Dereferences to the body.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,17 +81,20 @@ impl<T> RequestId for Output<T> {
 #[derive(Clone, Debug)]
 pub struct ServerHandle {
     compute: Compute,
-    id: Arc<str>,
+    id: Arc<ServerId>,
 }
 
 impl ServerHandle {
     pub(crate) fn new(compute: Compute, id: String) -> ServerHandle {
-        ServerHandle { compute, id: id.into() }
+        ServerHandle {
+            compute,
+            id: Arc::new(ServerId::new(id)),
+        }
     }
 
     /// The server's ID.
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     /// The client this handle belongs to.
@@ -102,7 +106,7 @@ impl ServerHandle {
     /// its range that the server supports, and returns the response type of that range.
     pub async fn send_action<V: VersionedRequest>(&self, request: V) -> Result<Output<V::Response>, Error> {
         let request: V::Operation = request.into();
-        let out = execute(&self.compute, Some(&self.id), &request, None, V::RANGE).await?;
+        let out = execute(&self.compute, Some(&*self.id), &request, None, V::RANGE).await?;
         pinned::<V>(out)
     }
 }
@@ -112,7 +116,7 @@ impl ServerHandle {
 #[derive(Clone, Debug)]
 pub struct CallCore<O> {
     compute: Compute,
-    server_id: Option<Arc<str>>,
+    server_id: Option<Arc<ServerId>>,
     /// The request as built so far.
     pub request: O,
     /// A microversion pinned for this call, instead of the client's strategy.
@@ -199,7 +203,7 @@ fn pinned<V: VersionedRequest>(
 /// and the response read as the server's microversion shapes it.
 pub(crate) async fn execute<O: Operation>(
     compute: &Compute,
-    server_id: Option<&str>,
+    server_id: Option<&ServerId>,
     request: &O,
     pinned: Option<Microversion>,
     allowed: VersionRange,
