@@ -213,8 +213,10 @@ impl Address<'_> {
     }
 }
 
-const REQUEST_ID: &str = "x-openstack-request-id";
-const COMPUTE_REQUEST_ID: &str = "x-compute-request-id";
+// Header names as constants: a lookup by `&str` parses and validates the name first.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-openstack-request-id");
+const COMPUTE_REQUEST_ID: HeaderName = HeaderName::from_static("x-compute-request-id");
+const SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
 const API_VERSION: HeaderName = HeaderName::from_static("openstack-api-version");
 const LEGACY_API_VERSION: HeaderName = HeaderName::from_static("x-openstack-nova-api-version");
 const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
@@ -316,23 +318,19 @@ impl Http {
         let body = self.read_capped(&mut response).await;
         let status = response.status().as_u16();
         let headers = response.headers();
-        let text = |name: &str| headers.get(name).and_then(HeaderText::new);
+        let text = |name: &HeaderName| headers.get(name).and_then(HeaderText::new);
         let microversion = headers
             .get(&API_VERSION)
             .or_else(|| headers.get(&LEGACY_API_VERSION))
             .and_then(|v| echoed(v, req.version).or_else(|| v.to_str().ok()?.parse().ok()));
         let meta = ResponseMeta {
-            request_id: text(REQUEST_ID).or_else(|| text(COMPUTE_REQUEST_ID)),
+            request_id: text(&REQUEST_ID).or_else(|| text(&COMPUTE_REQUEST_ID)),
             microversion,
             status,
-            location: text(header::LOCATION.as_str()),
+            location: text(&header::LOCATION),
         };
-        let subject_token = text("x-subject-token");
-        let retry_after = headers
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        // Only Keystone's token requests go without a token, and only they answer with one.
+        let subject_token = req.token.is_none().then(|| text(&SUBJECT_TOKEN)).flatten();
         let body = match body {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
@@ -350,6 +348,11 @@ impl Http {
                 body,
             })
         } else {
+            let retry_after = headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
             Err(Error::Api(ApiError::from_response(meta, &body, retry_after)))
         }
     }
