@@ -5,6 +5,7 @@
 //! into a body or a typed [`Error`] all live here; Keystone's requests and version discovery
 //! go through the same attempt and retry code. This is the only module that names reqwest.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -88,7 +89,10 @@ impl Endpoint {
     /// the parsed endpoint, or of the server's URL under it; nothing is parsed again.
     fn url(&self, path: &str, server: Option<&ServerId>, target: &Target<'_>) -> reqwest::Url {
         let (mut url, rest) = match (server, path.strip_prefix("/servers/{server_id}")) {
-            (Some(server), Some(rest)) => (server.url_under(self), rest),
+            (Some(server), Some("/action")) if target.query.is_empty() => {
+                return server.urls_under(self).action.clone();
+            }
+            (Some(server), Some(rest)) => (server.urls_under(self).server.clone(), rest),
             _ => (self.0.clone(), path),
         };
         if let Ok(mut segments) = url.path_segments_mut() {
@@ -111,22 +115,29 @@ impl Endpoint {
     }
 }
 
-/// A server's ID, and its URL under the compute endpoint (`{endpoint}/servers/{id}`) once a
-/// call has built it: shared by a handle's clones and calls, so that a call appends only its
-/// operation's own segments. Percent-encoding the ID, segment by segment, was a third of the
-/// cost of a call's URL (BENCHMARKS.md).
+/// A server's ID, and its URLs under the compute endpoint once a call has built them
+/// (`{endpoint}/servers/{id}`, and `.../action`, the route of every server action): shared by
+/// a handle's clones and calls, so that a call appends only its operation's other segments, if
+/// any. Percent-encoding the ID and the segments was most of the cost of a call's URL
+/// (BENCHMARKS.md).
 pub(crate) struct ServerId {
     id: Box<str>,
-    /// The endpoint it was built under, and the URL. The first endpoint stays; a call under
-    /// another (a catalog that changed) builds its URL in full.
-    url: OnceLock<(Box<str>, reqwest::Url)>,
+    /// The first endpoint's; a call under another (a catalog that changed) builds in full.
+    urls: OnceLock<ServerUrls>,
+}
+
+#[derive(Clone)]
+struct ServerUrls {
+    endpoint: Box<str>,
+    server: reqwest::Url,
+    action: reqwest::Url,
 }
 
 impl ServerId {
     pub(crate) fn new(id: String) -> ServerId {
         ServerId {
             id: id.into_boxed_str(),
-            url: OnceLock::new(),
+            urls: OnceLock::new(),
         }
     }
 
@@ -134,19 +145,31 @@ impl ServerId {
         &self.id
     }
 
-    /// `{endpoint}/servers/{id}`.
-    fn url_under(&self, endpoint: &Endpoint) -> reqwest::Url {
-        if let Some((base, url)) = self.url.get()
-            && **base == *endpoint.0.as_str()
+    /// `{endpoint}/servers/{id}` and `{endpoint}/servers/{id}/action`, kept for the first
+    /// endpoint, or built for another.
+    fn urls_under(&self, endpoint: &Endpoint) -> Cow<'_, ServerUrls> {
+        if let Some(urls) = self.urls.get()
+            && *urls.endpoint == *endpoint.0.as_str()
         {
-            return url.clone();
+            return Cow::Borrowed(urls);
         }
-        let mut url = endpoint.0.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
+        let mut server = endpoint.0.clone();
+        if let Ok(mut segments) = server.path_segments_mut() {
             segments.pop_if_empty().push("servers").push(&self.id);
         }
-        let _ = self.url.set((endpoint.0.as_str().into(), url.clone()));
-        url
+        let mut action = server.clone();
+        if let Ok(mut segments) = action.path_segments_mut() {
+            segments.push("action");
+        }
+        let urls = ServerUrls {
+            endpoint: endpoint.0.as_str().into(),
+            server,
+            action,
+        };
+        match self.urls.set(urls) {
+            Ok(()) => self.urls_under(endpoint),
+            Err(urls) => Cow::Owned(urls),
+        }
     }
 }
 
@@ -667,12 +690,16 @@ mod tests {
         let action = "/servers/{server_id}/action";
         let a = Endpoint::parse("http://nova:8774/v2.1/").unwrap();
         let b = Endpoint::parse("https://other/compute/v2.1/p-1").unwrap();
-        assert!(server.url.get().is_none());
+        assert!(server.urls.get().is_none());
         for endpoint in [&a, &a, &b, &a] {
             let url = endpoint.url(action, Some(&server), &none);
             assert_eq!(url.as_str(), in_full(endpoint, &["servers", id, "action"]));
         }
-        assert_eq!(server.url.get().map(|(base, _)| &**base), Some(a.0.as_str()), "kept");
+        assert_eq!(server.urls.get().map(|u| &*u.endpoint), Some(a.0.as_str()), "kept");
+        for endpoint in [&a, &b] {
+            let url = endpoint.url("/servers/{server_id}", Some(&server), &none);
+            assert_eq!(url.as_str(), in_full(endpoint, &["servers", id]));
+        }
 
         let target = Target {
             path_param: Some(("request_id", "req-1")),
