@@ -236,6 +236,28 @@ pub enum WaitError {
         /// How long the wait took.
         waited: Duration,
     },
+    /// The instance action was recorded but had not finished within `max_wait`
+    /// ([`ServerHandle::wait_for_action`]).
+    #[error(
+        "instance action {request_id} had not finished within {waited:?} ({})",
+        unfinished_text(unfinished_events)
+    )]
+    ActionUnfinished {
+        /// The call's request ID.
+        request_id: String,
+        /// How long the wait took.
+        waited: Duration,
+        /// The events not finished at the last poll; empty when none was recorded yet.
+        unfinished_events: Vec<String>,
+    },
+}
+
+fn unfinished_text(events: &[String]) -> String {
+    if events.is_empty() {
+        "no event recorded yet".into()
+    } else {
+        format!("unfinished: {}", events.join(", "))
+    }
 }
 
 /// Both come from one fault, whose message and code Nova always sends together.
@@ -643,34 +665,49 @@ impl ServerHandle {
     }
 
     /// Polls `os-instance-actions/{request_id}` until the action is recorded and every event
-    /// has finished; fails with each failed event when one did.
+    /// has finished; fails with each failed event when one did, and after `max_wait` with
+    /// [`WaitError::ActionNotFound`] or, once recorded, [`WaitError::ActionUnfinished`].
     pub async fn wait_for_action(&self, request_id: &str, options: WaitOptions) -> Result<InstanceAction, Error> {
         let clock = options.the_clock();
         let start = clock.now();
         let left = || options.max_wait.saturating_sub(clock.now() - start);
-        let gave_up = || {
-            Error::Wait(Box::new(WaitError::ActionNotFound {
-                request_id: request_id.to_string(),
-                waited: clock.now() - start,
+        // Not recorded, or recorded with events still running.
+        let gave_up = |seen: &Option<InstanceAction>| {
+            let request_id = request_id.to_string();
+            let waited = clock.now() - start;
+            Error::Wait(Box::new(match seen {
+                None => WaitError::ActionNotFound { request_id, waited },
+                Some(action) => WaitError::ActionUnfinished {
+                    request_id,
+                    waited,
+                    unfinished_events: action
+                        .events
+                        .iter()
+                        .filter(|e| e.finish_time.is_none())
+                        .map(|e| e.event.clone())
+                        .collect(),
+                },
             }))
         };
+        let mut seen = None;
         let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
-            return Err(gave_up());
+            return Err(gave_up(&seen));
         };
         let v = v?;
         let mut round = 0;
         loop {
             let Some(state) = within(clock.poll_deadline(left()), self.action_at(request_id, v)).await else {
-                return Err(gave_up());
+                return Err(gave_up(&seen));
             };
             match state? {
                 ActionState::Finished(a) | ActionState::Opaque(a) => return Ok(a),
-                ActionState::NotRecorded | ActionState::NotStarted(_) | ActionState::Running(_) => {}
+                ActionState::NotStarted(a) | ActionState::Running(a) => seen = Some(a),
+                ActionState::NotRecorded => {}
             }
             let elapsed = clock.now() - start;
             let delay = options.jittered(round);
             if elapsed + delay > options.max_wait {
-                return Err(gave_up());
+                return Err(gave_up(&seen));
             }
             clock.sleep(delay).await;
             round += 1;

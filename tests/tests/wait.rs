@@ -762,3 +762,57 @@ async fn a_poll_that_never_answers_ends_the_wait_at_max_wait() {
         .unwrap_err();
     assert!(matches!(wait_error(err), WaitError::ActionNotFound { .. }));
 }
+
+#[tokio::test]
+async fn wait_for_action_tells_a_running_action_from_one_never_recorded() {
+    let c = case(
+        "2.100",
+        vec![],
+        vec![action(
+            "stop",
+            &[
+                ("compute_stop_instance", false, None),
+                ("compute_prepare", true, Some("Success")),
+            ],
+        )],
+    )
+    .await;
+    let options = WaitOptions::new(Duration::from_secs(10))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let err = c
+        .compute
+        .server(SERVER)
+        .wait_for_action(RID, options)
+        .await
+        .unwrap_err();
+    let e = wait_error(err);
+    assert_eq!(
+        e.to_string(),
+        format!("instance action {RID} had not finished within 8s (unfinished: compute_stop_instance)")
+    );
+    match e {
+        WaitError::ActionUnfinished {
+            request_id,
+            unfinished_events,
+            ..
+        } => assert_eq!(
+            (request_id.as_str(), unfinished_events.as_slice()),
+            (RID, ["compute_stop_instance".to_string()].as_slice())
+        ),
+        other => panic!("{other:?}"),
+    }
+
+    // Never recorded (404 on every poll).
+    let c = case("2.100", vec![], vec![]).await;
+    let options = WaitOptions::new(Duration::from_secs(10))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let err = c
+        .compute
+        .server(SERVER)
+        .wait_for_action(RID, options)
+        .await
+        .unwrap_err();
+    assert!(matches!(wait_error(err), WaitError::ActionNotFound { .. }));
+}
