@@ -539,13 +539,7 @@ async fn a_401_with_a_static_token_is_returned_without_a_retry() {
         .version(VersionStrategy::Pinned(Microversion::new(2, 100)))
         .build()
         .unwrap();
-    let err = Compute::new(config)
-        .unwrap()
-        .server(SERVER)
-        .stop()
-        .send()
-        .await
-        .unwrap_err();
+    let err = stop_error(config).await;
     assert_eq!(err.api().unwrap().kind, ErrorKind::Unauthorized);
 }
 
@@ -652,13 +646,7 @@ async fn wrong_password_is_an_auth_error_without_the_password() {
         .password_auth(&format!("{}/v3", server.uri()), "demo", "wrong-pass-123", "demo")
         .build()
         .unwrap();
-    let err = Compute::new(config)
-        .unwrap()
-        .server(SERVER)
-        .stop()
-        .send()
-        .await
-        .unwrap_err();
+    let err = stop_error(config).await;
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("requires authentication"));
@@ -774,6 +762,17 @@ async fn a_slow_response_times_out() {
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
 }
 
+/// What `os-stop` on a client built from `config` fails with.
+async fn stop_error(config: openstack_compute::Config) -> Error {
+    Compute::new(config)
+        .unwrap()
+        .server(SERVER)
+        .stop()
+        .send()
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn an_unreachable_endpoint_is_a_transport_error() {
     let config = openstack_compute::Config::builder()
@@ -782,13 +781,7 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
         .initial_backoff(Duration::from_millis(1))
         .build()
         .unwrap();
-    let err = Compute::new(config)
-        .unwrap()
-        .server(SERVER)
-        .stop()
-        .send()
-        .await
-        .unwrap_err();
+    let err = stop_error(config).await;
     assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
 }
 
@@ -816,13 +809,7 @@ async fn a_connect_that_times_out_is_a_connect_error_not_the_request_timeout() {
         .max_retries(0)
         .build()
         .unwrap();
-    let err = Compute::new(config)
-        .unwrap()
-        .server(SERVER)
-        .stop()
-        .send()
-        .await
-        .unwrap_err();
+    let err = stop_error(config).await;
     assert!(matches!(err, Error::Transport { connect: true, .. }), "{err:?}");
     assert!(!err.is_timeout());
     drop((listener, queued));

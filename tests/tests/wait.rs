@@ -763,6 +763,20 @@ async fn a_poll_that_never_answers_ends_the_wait_at_max_wait() {
     assert!(matches!(wait_error(err), WaitError::ActionNotFound { .. }));
 }
 
+/// How `wait_for_action(RID)` gives up after 10 s on the case's clock.
+async fn action_wait_error(c: &Case) -> WaitError {
+    let options = WaitOptions::new(Duration::from_secs(10))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    wait_error(
+        c.compute
+            .server(SERVER)
+            .wait_for_action(RID, options)
+            .await
+            .unwrap_err(),
+    )
+}
+
 #[tokio::test]
 async fn wait_for_action_tells_a_running_action_from_one_never_recorded() {
     let c = case(
@@ -777,16 +791,7 @@ async fn wait_for_action_tells_a_running_action_from_one_never_recorded() {
         )],
     )
     .await;
-    let options = WaitOptions::new(Duration::from_secs(10))
-        .jitter(0.0)
-        .clock(c.clock.clone());
-    let err = c
-        .compute
-        .server(SERVER)
-        .wait_for_action(RID, options)
-        .await
-        .unwrap_err();
-    let e = wait_error(err);
+    let e = action_wait_error(&c).await;
     assert_eq!(
         e.to_string(),
         format!("instance action {RID} had not finished within 8s (unfinished: compute_stop_instance)")
@@ -805,14 +810,5 @@ async fn wait_for_action_tells_a_running_action_from_one_never_recorded() {
 
     // Never recorded (404 on every poll).
     let c = case("2.100", vec![], vec![]).await;
-    let options = WaitOptions::new(Duration::from_secs(10))
-        .jitter(0.0)
-        .clock(c.clock.clone());
-    let err = c
-        .compute
-        .server(SERVER)
-        .wait_for_action(RID, options)
-        .await
-        .unwrap_err();
-    assert!(matches!(wait_error(err), WaitError::ActionNotFound { .. }));
+    assert!(matches!(action_wait_error(&c).await, WaitError::ActionNotFound { .. }));
 }
