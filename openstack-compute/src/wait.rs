@@ -73,20 +73,39 @@ impl Clock for TokioClock {
     }
 }
 
-/// `poll`'s result, or `None` once `deadline` has passed first.
-async fn within<T>(
-    deadline: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
-    poll: impl Future<Output = T>,
-) -> Option<T> {
-    let mut deadline = deadline;
-    let mut poll = std::pin::pin!(poll);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(out) = poll.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
+/// A wait's clock, when it started, and how long it may take.
+struct Budget {
+    clock: Arc<dyn Clock>,
+    start: Duration,
+    max_wait: Duration,
+}
+
+impl Budget {
+    fn new(options: &WaitOptions) -> Budget {
+        let clock = options.the_clock();
+        Budget {
+            start: clock.now(),
+            clock,
+            max_wait: options.max_wait,
         }
-        deadline.as_mut().poll(cx).map(|()| None)
-    })
-    .await
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.clock.now() - self.start
+    }
+
+    /// `poll`'s result, or `None` once what is left of `max_wait` has passed first.
+    async fn within<T>(&self, poll: impl Future<Output = T>) -> Option<T> {
+        let mut deadline = self.clock.poll_deadline(self.max_wait.saturating_sub(self.elapsed()));
+        let mut poll = std::pin::pin!(poll);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = poll.as_mut().poll(cx) {
+                return Poll::Ready(Some(out));
+            }
+            deadline.as_mut().poll(cx).map(|()| None)
+        })
+        .await
+    }
 }
 
 /// How a wait polls. `max_wait` is required: there is no sensible universal default (a
@@ -467,15 +486,13 @@ impl ServerHandle {
         request_id: Option<&str>,
         options: WaitOptions,
     ) -> Result<End, Error> {
-        let clock = options.the_clock();
-        let start = clock.now();
-        let left = || options.max_wait.saturating_sub(clock.now() - start);
+        let budget = Budget::new(&options);
         // The action is followed when Nova records one for this call.
         let tracked = action_facts.zip(request_id);
         // Why the wait gave up: no action recorded for the call, or the server not (yet)
         // where the operation ends.
         let gave_up = |action: &Option<InstanceAction>, last: &(Option<ServerStatus>, Option<TaskState>)| {
-            let waited = clock.now() - start;
+            let waited = budget.elapsed();
             Error::Wait(Box::new(match (tracked, action) {
                 (Some((_, id)), None) => WaitError::ActionNotFound {
                     request_id: id.to_string(),
@@ -489,7 +506,7 @@ impl ServerHandle {
                 },
             }))
         };
-        let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
+        let Some(v) = budget.within(self.poll_version()).await else {
             return Err(gave_up(&None, &(None, None)));
         };
         let v = v?;
@@ -504,17 +521,17 @@ impl ServerHandle {
         if tracked.is_some_and(|(a, _)| a.events) {
             let delay = options.jittered(round);
             if delay <= options.max_wait {
-                clock.sleep(delay).await;
+                budget.clock.sleep(delay).await;
                 round += 1;
             }
         }
         loop {
-            let elapsed = clock.now() - start;
+            let elapsed = budget.elapsed();
             // 1. The call's instance action, while it is running.
             let mut action_done = tracked.is_none();
             if let Some((facts_a, id)) = tracked {
                 polls += 1;
-                let Some(state) = within(clock.poll_deadline(left()), self.action_at(id, v)).await else {
+                let Some(state) = budget.within(self.action_at(id, v)).await else {
                     return Err(gave_up(&action, &last));
                 };
                 match state? {
@@ -543,7 +560,7 @@ impl ServerHandle {
             // 2. The server, unless a running action already says it is not done.
             if action_done {
                 polls += 1;
-                let Some(shown) = within(clock.poll_deadline(left()), self.show_at(v)).await else {
+                let Some(shown) = budget.within(self.show_at(v)).await else {
                     return Err(gave_up(&action, &last));
                 };
                 let Some(shown) = shown? else {
@@ -574,7 +591,7 @@ impl ServerHandle {
                         server,
                         action,
                         outcome,
-                        waited: clock.now() - start,
+                        waited: budget.elapsed(),
                         polls,
                     });
                 }
@@ -595,25 +612,23 @@ impl ServerHandle {
                 return Err(gave_up(&action, &last));
             }
             tracing::debug!(delay_ms = delay.as_millis() as u64, "waiting");
-            clock.sleep(delay).await;
+            budget.clock.sleep(delay).await;
             round += 1;
         }
     }
 
     /// Polls until the server is gone (show answers 404).
     pub(crate) async fn poll_until_gone(&self, options: WaitOptions) -> Result<(Duration, u32), Error> {
-        let clock = options.the_clock();
-        let start = clock.now();
-        let left = || options.max_wait.saturating_sub(clock.now() - start);
+        let budget = Budget::new(&options);
         let gave_up = |last_status, task_state| {
             Error::Wait(Box::new(WaitError::Timeout {
                 server_id: self.id().to_string(),
-                waited: clock.now() - start,
+                waited: budget.elapsed(),
                 last_status,
                 task_state,
             }))
         };
-        let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
+        let Some(v) = budget.within(self.poll_version()).await else {
             return Err(gave_up(None, None));
         };
         let v = v?;
@@ -622,19 +637,19 @@ impl ServerHandle {
         let mut last = (None, None);
         loop {
             polls += 1;
-            let Some(shown) = within(clock.poll_deadline(left()), self.show_at(v)).await else {
+            let Some(shown) = budget.within(self.show_at(v)).await else {
                 return Err(gave_up(last.0, last.1));
             };
             last = match shown? {
-                None => return Ok((clock.now() - start, polls)),
+                None => return Ok((budget.elapsed(), polls)),
                 Some(s) => (Some(s.status.clone()), s.task_state.value().cloned()),
             };
-            let elapsed = clock.now() - start;
+            let elapsed = budget.elapsed();
             let delay = options.jittered(round);
             if elapsed + delay > options.max_wait {
                 return Err(gave_up(last.0, last.1));
             }
-            clock.sleep(delay).await;
+            budget.clock.sleep(delay).await;
             round += 1;
         }
     }
@@ -668,13 +683,11 @@ impl ServerHandle {
     /// has finished; fails with each failed event when one did, and after `max_wait` with
     /// [`WaitError::ActionNotFound`] or, once recorded, [`WaitError::ActionUnfinished`].
     pub async fn wait_for_action(&self, request_id: &str, options: WaitOptions) -> Result<InstanceAction, Error> {
-        let clock = options.the_clock();
-        let start = clock.now();
-        let left = || options.max_wait.saturating_sub(clock.now() - start);
+        let budget = Budget::new(&options);
         // Not recorded, or recorded with events still running.
         let gave_up = |seen: &Option<InstanceAction>| {
             let request_id = request_id.to_string();
-            let waited = clock.now() - start;
+            let waited = budget.elapsed();
             Error::Wait(Box::new(match seen {
                 None => WaitError::ActionNotFound { request_id, waited },
                 Some(action) => WaitError::ActionUnfinished {
@@ -690,13 +703,13 @@ impl ServerHandle {
             }))
         };
         let mut seen = None;
-        let Some(v) = within(clock.poll_deadline(left()), self.poll_version()).await else {
+        let Some(v) = budget.within(self.poll_version()).await else {
             return Err(gave_up(&seen));
         };
         let v = v?;
         let mut round = 0;
         loop {
-            let Some(state) = within(clock.poll_deadline(left()), self.action_at(request_id, v)).await else {
+            let Some(state) = budget.within(self.action_at(request_id, v)).await else {
                 return Err(gave_up(&seen));
             };
             match state? {
@@ -704,12 +717,12 @@ impl ServerHandle {
                 ActionState::NotStarted(a) | ActionState::Running(a) => seen = Some(a),
                 ActionState::NotRecorded => {}
             }
-            let elapsed = clock.now() - start;
+            let elapsed = budget.elapsed();
             let delay = options.jittered(round);
             if elapsed + delay > options.max_wait {
                 return Err(gave_up(&seen));
             }
-            clock.sleep(delay).await;
+            budget.clock.sleep(delay).await;
             round += 1;
         }
     }
