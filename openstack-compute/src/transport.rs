@@ -148,11 +148,15 @@ impl ServerId {
     /// `{endpoint}/servers/{id}` and `{endpoint}/servers/{id}/action`, kept for the first
     /// endpoint, or built for another.
     fn urls_under(&self, endpoint: &Endpoint) -> Cow<'_, ServerUrls> {
-        if let Some(urls) = self.urls.get()
-            && *urls.endpoint == *endpoint.0.as_str()
-        {
-            return Cow::Borrowed(urls);
+        let kept = self.urls.get_or_init(|| self.build_urls(endpoint));
+        if *kept.endpoint == *endpoint.0.as_str() {
+            Cow::Borrowed(kept)
+        } else {
+            Cow::Owned(self.build_urls(endpoint))
         }
+    }
+
+    fn build_urls(&self, endpoint: &Endpoint) -> ServerUrls {
         let mut server = endpoint.0.clone();
         if let Ok(mut segments) = server.path_segments_mut() {
             segments.pop_if_empty().push("servers").push(&self.id);
@@ -161,14 +165,10 @@ impl ServerId {
         if let Ok(mut segments) = action.path_segments_mut() {
             segments.push("action");
         }
-        let urls = ServerUrls {
+        ServerUrls {
             endpoint: endpoint.0.as_str().into(),
             server,
             action,
-        };
-        match self.urls.set(urls) {
-            Ok(()) => self.urls_under(endpoint),
-            Err(urls) => Cow::Owned(urls),
         }
     }
 }
