@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Tabulate several runs of the peers harness against issue 15's targets.
+
+Each run is one `../shared/bench/peers/run.sh . --json FILE`; single runs move by several
+percent, so the verdict is read over many. Usage, from the project root:
+    scripts/peers-runs.py target/peers-bench/target/peers-run{21..34}.json
+Prints this crate's ratios to raw per run with `openstack`'s beside them, which targets each
+run meets (at the report's two decimals), and the median ratio of every client over the runs.
+"""
+import json
+import os
+import statistics
+import sys
+
+OURS, PEER = "openstack-compute", "openstack"
+
+
+def ratios(run):
+    """{client: {cell: ratio to raw}} for one run's JSON."""
+    lat = {r["client"]: r for r in run["latency"]}
+    thr = {r["client"]: r for r in run["throughput"]}
+
+    def cpu(r):
+        return r["cpu_user_us_per_action"] + r["cpu_sys_us_per_action"]
+
+    return {
+        c: {
+            "seq. latency": lat[c]["median_us"] / lat["raw"]["median_us"],
+            "seq. CPU": cpu(lat[c]) / cpu(lat["raw"]),
+            "throughput": thr[c]["median_actions_per_s"] / thr["raw"]["median_actions_per_s"],
+            "CPU, 64 in flight": cpu(thr[c]) / cpu(thr["raw"]),
+        }
+        for c in lat
+    }
+
+
+def misses(ours, peer):
+    """The cells where `ours` misses a target, compared as the report prints them."""
+    r = {k: round(v, 2) for k, v in ours.items()}
+    p = {k: round(v, 2) for k, v in peer.items()}
+    out = []
+    if r["seq. latency"] > 1.03:
+        out.append("seq. latency")
+    if r["throughput"] < 0.97:
+        out.append("throughput")
+    for cell in ("seq. CPU", "CPU, 64 in flight"):
+        if r[cell] > p[cell] or r[cell] > 1.05:
+            out.append(cell)
+    return out
+
+
+def main(paths):
+    runs = [(path, ratios(json.load(open(path)))) for path in paths]
+    cells = list(runs[0][1][OURS])
+    print(f"| run | {' | '.join(f'{c} ({PEER})' for c in cells)} | targets |")
+    print("|---" * (len(cells) + 2) + "|")
+    met = 0
+    for path, r in runs:
+        missed = misses(r[OURS], r[PEER])
+        met += not missed
+        row = " | ".join(f"{r[OURS][c]:.2f} ({r[PEER][c]:.2f})" for c in cells)
+        print(f"| {os.path.basename(path)} | {row} | {'missed: ' + ', '.join(missed) if missed else 'all met'} |")
+    print(f"\n{met} of {len(runs)} runs meet every target. Median ratio to raw over the runs:\n")
+    print(f"| | {' | '.join(cells)} |")
+    print("|---" * (len(cells) + 1) + "|")
+    for client in runs[0][1]:
+        if client != "raw":
+            medians = (statistics.median(r[client][c] for _, r in runs) for c in cells)
+            print(f"| {client} | {' | '.join(f'{m:.2f}' for m in medians)} |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    main(sys.argv[1:])
