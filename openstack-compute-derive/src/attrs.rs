@@ -144,6 +144,14 @@ pub fn choice<'a>(meta: &ParseNestedMeta<'_>, allowed: &[&'a str]) -> Result<&'a
     })
 }
 
+/// `key = value` with `value` one of `allowed`, as the enum variant it names (`member` is
+/// `Member`).
+pub fn variant(meta: &ParseNestedMeta<'_>, allowed: &[&str]) -> Result<Ident> {
+    let mut name = choice(meta, allowed)?.to_string();
+    name[..1].make_ascii_uppercase();
+    Ok(Ident::new(&name, Span::call_site()))
+}
+
 /// A parenthesized list of identifiers: `from(Active, Shutoff)`.
 pub fn idents(meta: &ParseNestedMeta<'_>) -> Result<Vec<Ident>> {
     let content;

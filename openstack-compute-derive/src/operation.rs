@@ -67,7 +67,7 @@ struct OpArgs {
     client: Client,
     server_status: Option<Status>,
     lock_checked: bool,
-    instance_action: Option<(LitStr, bool)>,
+    instance_action: Option<(LitStr, Ident)>,
     never_succeeds: bool,
     policy: Ident,
     errors: Vec<u16>,
@@ -205,24 +205,24 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
             "never_succeeds" => never_succeeds = true,
             "instance_action" => {
                 let mut action = None;
-                let mut events = false;
+                let mut events = None;
                 m.parse_nested_meta(|c| {
                     if c.path.is_ident("name") {
                         action = Some(attrs::string(&c)?);
                     } else if c.path.is_ident("events") {
-                        events = true;
+                        events = Some(attrs::variant(&c, &["none", "api", "compute"])?);
                     } else {
                         return Err(attrs::unknown(&c, &["name", "events"]));
                     }
                     Ok(())
                 })?;
-                instance_action = Some((action.ok_or_else(|| m.error("`instance_action` needs `name`"))?, events));
+                instance_action = Some((
+                    action.ok_or_else(|| m.error("`instance_action` needs `name`"))?,
+                    events.ok_or_else(|| m.error("`instance_action` needs `events`"))?,
+                ));
             }
             "policy" => {
-                let p = attrs::choice(&m, &["none", "reader", "member", "manager", "admin"])?;
-                let mut cap = p.to_string();
-                cap[..1].make_ascii_uppercase();
-                policy = Some(Ident::new(&cap, Span::call_site()));
+                policy = Some(attrs::variant(&m, &["none", "reader", "member", "manager", "admin"])?);
             }
             "errors" => errors = attrs::integers(&m)?,
             "response" => {
@@ -615,7 +615,7 @@ fn operation_impl(op: &OpArgs, ident: &Ident, fields: &[Field]) -> Result<TokenS
     let instance_action = match &op.instance_action {
         None => quote!(::core::option::Option::None),
         Some((a, events)) => quote!(::core::option::Option::Some(::openstack_compute::operation::InstanceActionFacts {
-            name: #a, events: #events,
+            name: #a, events: ::openstack_compute::operation::ActionEvents::#events,
         })),
     };
     let breakpoints = &op.breakpoints;

@@ -92,9 +92,22 @@ pub struct StatusFacts {
 pub struct InstanceActionFacts {
     /// The `action` recorded (`stop`, `live-migration`, ...).
     pub name: &'static str,
-    /// Whether the compute service records events for it; actions done by the API alone
-    /// (lock, reset state) record none.
-    pub events: bool,
+    /// Who records its events, which says when a wait can see the work end.
+    pub events: ActionEvents,
+}
+
+/// Who records an instance action's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActionEvents {
+    /// Nobody: the API does the work before it answers and records the action alone
+    /// (reset state). Recorded is done.
+    None,
+    /// The API, which finishes them before it answers (`api_lock`).
+    Api,
+    /// The conductor or the compute host, after the API has answered
+    /// (`compute_stop_instance`): the work goes on after the call returns.
+    Compute,
 }
 
 /// The default policy of an operation.

@@ -42,7 +42,7 @@ use wiremock::{Mock, MockServer, Request as HttpRequest, Respond, ResponseTempla
 
 use crate::config::ConfigBuilder;
 use crate::microversion::Microversion;
-use crate::operation::{EndsIn, Method, Operation, OperationInfo, Page};
+use crate::operation::{ActionEvents, EndsIn, Method, Operation, OperationInfo, Page};
 use crate::ops;
 use crate::types::{
     CreatedServer, DiskConfig, EmbeddedFlavor, EmptyOr, Fault, Flavor, FlavorRef, ImageRef, InstanceAction,
@@ -934,7 +934,9 @@ impl State {
                 delete: false,
                 error: self.fail_builds.clone(),
             });
-            self.record(&srv.id, "create", request_id, true);
+            let created = <ops::create_server::Request as Operation>::INFO.instance_action;
+            let created = created.expect("the spec records create as an instance action");
+            self.record(&srv.id, created.name, request_id, created.events);
             first.get_or_insert_with(|| srv.id.clone());
             self.servers.insert(srv.id.clone(), srv);
         }
@@ -961,7 +963,7 @@ impl State {
             .insert_header("location", format!("{}/compute/v2.1/servers/{id}", self.base).as_str())
     }
 
-    fn record(&mut self, server_id: &str, action: &str, request_id: &str, events: bool) {
+    fn record(&mut self, server_id: &str, action: &str, request_id: &str, events: ActionEvents) {
         let t = now();
         self.actions
             .entry(server_id.to_string())
@@ -972,13 +974,16 @@ impl State {
                 server_id: server_id.to_string(),
                 start: t.clone(),
                 updated: t.clone(),
-                event: events.then(|| {
-                    (
+                // Nova names an event after the function it wraps; the API's finish at once.
+                event: match events {
+                    ActionEvents::None => None,
+                    ActionEvents::Api => Some((format!("api_{}", action.to_lowercase()), Some(t.clone()), false)),
+                    ActionEvents::Compute => Some((
                         format!("compute_{}", action.replace('-', "_").to_lowercase()),
                         None,
                         false,
-                    )
-                }),
+                    )),
+                },
             });
     }
 
@@ -1103,7 +1108,10 @@ impl State {
                         error: failure,
                     });
                 }
-                EndsIn::Unchanged if start_task.is_some() || info.instance_action.is_some_and(|a| a.events) => {
+                EndsIn::Unchanged
+                    if start_task.is_some()
+                        || info.instance_action.is_some_and(|a| a.events == ActionEvents::Compute) =>
+                {
                     entry.task_state = start_task;
                     entry.pending = Some(Pending {
                         due: Due::new(transition),

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use crate::error::{Error, ResponseMeta};
 use crate::microversion::Microversion;
-use crate::operation::{EndsIn, InstanceActionFacts, Operation, StatusFacts};
+use crate::operation::{ActionEvents, EndsIn, InstanceActionFacts, Operation, StatusFacts};
 use crate::ops::{show_instance_action, show_server};
 use crate::server::{CallCore, Output, ServerHandle};
 use crate::types::{InstanceAction, Server, ServerStatus, TaskState};
@@ -515,10 +515,10 @@ impl ServerHandle {
         let mut round = 0u32;
         let mut last: (Option<ServerStatus>, Option<TaskState>) = (None, None);
         let mut action: Option<InstanceAction> = None;
-        // Work on a compute host (an action with events) takes seconds at least: the first
-        // poll waits one interval. The rest (lock, reset state, a status already reached) is
+        // Work on a compute host takes seconds at least: the first poll waits one interval.
+        // The rest (work the API did before it answered, a status already reached) is
         // checked at once.
-        if tracked.is_some_and(|(a, _)| a.events) {
+        if tracked.is_some_and(|(a, _)| a.events == ActionEvents::Compute) {
             let delay = options.jittered(round);
             if delay <= options.max_wait {
                 budget.clock.sleep(delay).await;
@@ -536,8 +536,8 @@ impl ServerHandle {
                 };
                 match state? {
                     ActionState::NotRecorded => {}
-                    // An action without events is done once recorded (lock, reset state).
-                    ActionState::NotStarted(a) if !facts_a.events => {
+                    // An action without events is done once recorded (reset state).
+                    ActionState::NotStarted(a) if facts_a.events == ActionEvents::None => {
                         action = Some(a);
                         action_done = true;
                     }
@@ -553,7 +553,7 @@ impl ServerHandle {
                         action_done = true;
                     }
                 }
-                if !facts_a.events && action.is_some() {
+                if facts_a.events == ActionEvents::None && action.is_some() {
                     action_done = true;
                 }
             }
@@ -680,7 +680,8 @@ impl ServerHandle {
     }
 
     /// Polls `os-instance-actions/{request_id}` until the action is recorded and every event
-    /// has finished; fails with each failed event when one did, and after `max_wait` with
+    /// has finished (an action Nova records without events, reset state, is done once
+    /// recorded); fails with each failed event when one did, and after `max_wait` with
     /// [`WaitError::ActionNotFound`] or, once recorded, [`WaitError::ActionUnfinished`].
     pub async fn wait_for_action(&self, request_id: &str, options: WaitOptions) -> Result<InstanceAction, Error> {
         let budget = Budget::new(&options);
@@ -714,6 +715,7 @@ impl ServerHandle {
             };
             match state? {
                 ActionState::Finished(a) | ActionState::Opaque(a) => return Ok(a),
+                ActionState::NotStarted(a) if recorded_without_events(&a.action) => return Ok(a),
                 ActionState::NotStarted(a) | ActionState::Running(a) => seen = Some(a),
                 ActionState::NotRecorded => {}
             }
@@ -726,6 +728,17 @@ impl ServerHandle {
             round += 1;
         }
     }
+}
+
+/// Whether Nova records the instance action named `action` without events (reset state: the
+/// API does the work), so that it is over once recorded. Known from the spec's operations;
+/// any other name (one newer than the spec) is taken to have events, so a wait for it ends
+/// at its last event or at `max_wait`.
+fn recorded_without_events(action: &str) -> bool {
+    crate::generated::OPERATIONS
+        .iter()
+        .filter_map(|op| op.instance_action)
+        .any(|recorded| recorded.name == action && recorded.events == ActionEvents::None)
 }
 
 // `show_server` and `show_instance_action` are what the polls send.

@@ -15,7 +15,9 @@
 
 use std::time::{Duration, SystemTime};
 
+use openstack_compute::operation::ActionEvents;
 use openstack_compute::ops::{create_server, rebuild, show_server};
+use openstack_compute::spec::OPERATIONS;
 use openstack_compute::types::{
     BdmDestinationType, BdmSourceType, BlockDeviceMappingV2, BlockMigration, Flavor, Integerish, Network, Networks,
     Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget, ServerSortKey,
@@ -108,13 +110,32 @@ macro_rules! act {
     }};
 }
 
-/// Nova recorded the call under the request ID the SDK saw.
+/// Nova recorded the call under the request ID the SDK saw, with the events the spec says
+/// (`instance_action.events`): none, the API's (`api_*`), or those of the services after it.
 async fn assert_recorded(server: &ServerHandle, request_id: Option<&str>, action: &str) {
     let request_id = request_id.expect("a request ID");
     let recorded = server.wait_for_action(request_id, opts()).await.unwrap();
     assert_eq!(
         (recorded.action.as_str(), recorded.request_id.as_str()),
         (action, request_id)
+    );
+    let facts = OPERATIONS
+        .iter()
+        .filter_map(|op| op.instance_action)
+        .find(|a| a.name == action)
+        .unwrap_or_else(|| panic!("no operation of the spec records `{action}`"));
+    let names: Vec<&str> = recorded.events.iter().map(|e| e.event.as_str()).collect();
+    let by_api = names.iter().filter(|n| n.starts_with("api_")).count();
+    let expected = match facts.events {
+        ActionEvents::None => names.is_empty(),
+        ActionEvents::Api => !names.is_empty() && by_api == names.len(),
+        ActionEvents::Compute => !names.is_empty() && by_api == 0,
+        other => panic!("{other:?}: a kind of events this test does not know"),
+    };
+    assert!(
+        expected,
+        "`{action}` is spec'd {:?}, Nova recorded {names:?}",
+        facts.events
     );
 }
 
@@ -506,7 +527,8 @@ async fn member_lifecycle_of_every_state_action() {
     assert_eq!(shown.locked, Some(true));
     assert_eq!(shown.locked_reason.value().map(String::as_str), Some("it"));
     assert_recorded(&server, locked.output.request_id(), "lock").await;
-    act!(server.unlock(), ServerStatus::Active);
+    let unlocked = act!(server.unlock(), ServerStatus::Active);
+    assert_recorded(&server, unlocked.output.request_id(), "unlock").await;
 
     let image = act!(
         server.create_image("it-snap").at_microversion(v("2.45")),
@@ -619,7 +641,7 @@ async fn admin_actions_and_migrations() {
     let compute = admin();
     let server = new_server(&compute, "it-admin").await;
     let reset = server.reset_state(ResetStateTarget::Error).send().await.unwrap();
-    assert!(reset.request_id().is_some());
+    assert_recorded(&server, reset.request_id(), "resetState").await;
     server.wait_for_status(&[ServerStatus::Error], opts()).await.unwrap();
     server.reset_state(ResetStateTarget::Active).send().await.unwrap();
     server.wait_for_status(&[ServerStatus::Active], opts()).await.unwrap();

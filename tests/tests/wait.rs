@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openstack_compute::testing::ManualClock;
-use openstack_compute::types::{RebootType, ServerStatus};
+use openstack_compute::types::{RebootType, ResetStateTarget, ServerStatus};
 use openstack_compute::wait::{Outcome, WaitError};
 use openstack_compute::{Compute, Error, Microversion, VersionStrategy, WaitOptions};
 use serde_json::{Value, json};
@@ -278,11 +278,33 @@ async fn trigger_crash_dump_is_done_only_when_its_recorded_event_has_finished() 
 
 #[tokio::test]
 async fn an_action_nova_records_without_events_is_done_once_recorded() {
-    // Lock records `lock` with no events, ever: recorded and the server idle is the end.
-    let c = case("2.100", vec![server("ACTIVE", None)], vec![action("lock", &[])]).await;
+    // Reset state records `resetState` with no events, ever: recorded and the server idle is
+    // the end, checked at once.
+    let c = case("2.100", vec![server("ERROR", None)], vec![action("resetState", &[])]).await;
+    let done = c
+        .compute
+        .server(SERVER)
+        .reset_state(ResetStateTarget::Error)
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (1, 1, 2));
+    assert_eq!(done.action.unwrap().action, "resetState");
+    assert!(c.clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn an_action_whose_events_the_api_finishes_is_checked_at_once() {
+    // Lock's one event (`api_lock`) has finished before the call returns: no first sleep.
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", None)],
+        vec![action("lock", &[("api_lock", true, Some("Success"))])],
+    )
+    .await;
     let done = c.compute.server(SERVER).lock().wait(options(&c.clock)).await.unwrap();
     assert_eq!((c.actions.served(), c.shows.served(), done.polls), (1, 1, 2));
-    assert_eq!(done.action.unwrap().action, "lock");
+    assert_eq!(done.action.unwrap().events[0].event, "api_lock");
     assert!(c.clock.sleeps().is_empty());
 }
 
@@ -775,6 +797,29 @@ async fn action_wait_error(c: &Case) -> WaitError {
             .await
             .unwrap_err(),
     )
+}
+
+#[tokio::test]
+async fn wait_for_action_ends_at_the_record_of_an_action_nova_records_without_events() {
+    // Reset state: the API does the work and records no events. Recorded is done, at once.
+    let c = case("2.100", vec![], vec![action("resetState", &[])]).await;
+    let options = WaitOptions::new(Duration::from_secs(10))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let recorded = c.compute.server(SERVER).wait_for_action(RID, options).await.unwrap();
+    assert_eq!(recorded.action, "resetState");
+    assert_eq!((c.actions.served(), c.clock.sleeps().len()), (1, 0));
+
+    // Lock records an event (`api_lock`), and so does stop: recorded with none, they have
+    // not started.
+    for name in ["lock", "stop"] {
+        let c = case("2.100", vec![], vec![action(name, &[])]).await;
+        match action_wait_error(&c).await {
+            WaitError::ActionUnfinished { unfinished_events, .. } => assert!(unfinished_events.is_empty()),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(c.actions.served() > 1, "{name}: polled until max_wait");
+    }
 }
 
 #[tokio::test]

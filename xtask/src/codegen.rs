@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 
 use crate::limits;
 use crate::model::{Ends, Field, Model, Op, Shape, Type};
-use crate::spec::{BodyKind, ClientOn, Limits, Location, OpKind, Range, TypeKind, Version};
+use crate::spec::{ActionEvents, BodyKind, ClientOn, Limits, Location, OpKind, Range, TypeKind, Version};
 use crate::types::snake_case;
 
 /// Where the library's generated code lives.
@@ -347,7 +347,11 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         doc.push(format!(
             "- Recorded as instance action `{}`{}.",
             a.name,
-            if a.events { ", with events" } else { ", without events" }
+            match a.events {
+                ActionEvents::None => ", without events",
+                ActionEvents::Api => ", with events the API finishes before it answers",
+                ActionEvents::Compute => ", with events the conductor or compute host records after the API answered",
+            }
         ));
     }
     if let Some(n) = &op.never_succeeds {
@@ -419,8 +423,8 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
     let never = op.never_succeeds.is_some().then(|| quote!(never_succeeds,));
     let action = op.instance_action.as_ref().map(|a| {
         let n = lit(&a.name);
-        let events = a.events.then(|| quote!(, events));
-        quote!(instance_action(name = #n #events),)
+        let events = ident(&format!("{:?}", a.events).to_lowercase());
+        quote!(instance_action(name = #n, events = #events),)
     });
     let policy = ident(&format!("{:?}", op.policy).to_lowercase());
     let errors = op.errors.iter().map(|e| proc_macro2::Literal::u16_unsuffixed(*e));

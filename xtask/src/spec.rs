@@ -318,9 +318,20 @@ pub enum EndWord {
 pub struct InstanceActionSpec {
     /// The `action` Nova records (`stop`, `live-migration`, ...).
     pub name: String,
-    /// Whether the compute service records events for it (`compute_stop_instance`, ...).
-    /// Actions done in the API alone (lock, ...) record the action with no events.
-    pub events: bool,
+    /// Who records its events: `none` (the API does the work and records the action alone:
+    /// reset state), `api` (the API finishes them before it answers: `api_lock`), or
+    /// `compute` (the conductor or the compute host, after the API answered:
+    /// `compute_stop_instance`).
+    pub events: ActionEvents,
+}
+
+/// Who records an instance action's events (`InstanceActionSpec::events`).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionEvents {
+    None,
+    Api,
+    Compute,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 404, 409, 501.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE; during PASSWORD; ends in ACTIVE; task states updating_password.
-//! - Recorded as instance action `changePassword`, with events.
+//! - Recorded as instance action `changePassword`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(UpdatingPassword)
     ),
     lock_checked,
-    instance_action(name = "changePassword", events),
+    instance_action(name = "changePassword", events = compute),
     policy = member,
     errors(404, 409, 501),
     response = none,

@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from VERIFY_RESIZE; ends in ACTIVE or SHUTOFF.
 //!   Ends in the power state the server had before the resize.
-//! - Recorded as instance action `confirmResize`, with events.
+//! - Recorded as instance action `confirmResize`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -33,7 +33,7 @@ use crate::types::*;
         task_states()
     ),
     lock_checked,
-    instance_action(name = "confirmResize", events),
+    instance_action(name = "confirmResize", events = compute),
     policy = member,
     errors(400, 404, 409),
     response = none,

@@ -6,7 +6,7 @@
 //! - Policy: project member or admin by default. Volume-backed servers also need `create_image:allow_volume_backed` (member).
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_snapshot, image_snapshot_pending, image_pending_upload, image_uploading.
-//! - Recorded as instance action `createImage`, with events.
+//! - Recorded as instance action `createImage`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -40,7 +40,7 @@ use crate::types::*;
             ImageUploading
         )
     ),
-    instance_action(name = "createImage", events),
+    instance_action(name = "createImage", events = compute),
     policy = member,
     errors(400, 403, 404, 409),
     response = single,

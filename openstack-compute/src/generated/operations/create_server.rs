@@ -9,7 +9,7 @@
 //! - Errors Nova declares: 400, 403, 409.
 //! - Server status: during BUILD; ends in ACTIVE; task states scheduling, block_device_mapping, networking, spawning.
 //!   A new server; it ends in ERROR instead when the build fails.
-//! - Recorded as instance action `create`, with events.
+//! - Recorded as instance action `create`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -50,7 +50,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Scheduling, BlockDeviceMapping, Networking, Spawning)
     ),
-    instance_action(name = "create", events),
+    instance_action(name = "create", events = compute),
     policy = member,
     errors(400, 403, 409),
     response = single,

@@ -10,7 +10,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: the server is deleted; task states deleting.
 //!   Status stays what it was while the host deletes; SOFT_DELETED (task state soft-deleting first) where deletes are deferred; ERROR when the host fails.
-//! - Recorded as instance action `delete`, with events.
+//! - Recorded as instance action `delete`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -34,7 +34,7 @@ use crate::types::*;
         task_states(Deleting)
     ),
     lock_checked,
-    instance_action(name = "delete", events),
+    instance_action(name = "delete", events = compute),
     policy = member,
     errors(404, 409),
     response = none,

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF.
 //!   The source compute service must be down (else 400). Before 2.95 the server ends in its previous power state; from 2.95 SHUTOFF; ERROR ends ACTIVE.
-//! - Recorded as instance action `evacuate`, with events.
+//! - Recorded as instance action `evacuate`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -38,7 +38,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    instance_action(name = "evacuate", events),
+    instance_action(name = "evacuate", events = compute),
     policy = admin,
     errors(400, 403, 404, 409),
     response = single,

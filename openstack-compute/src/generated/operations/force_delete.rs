@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: the server is deleted; task states deleting.
 //!   Meant for SOFT_DELETED servers; Nova does not check the state.
-//! - Recorded as instance action `delete`, with events.
+//! - Recorded as instance action `delete`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -33,7 +33,7 @@ use crate::types::*;
         task_states(Deleting)
     ),
     lock_checked,
-    instance_action(name = "delete", events),
+    instance_action(name = "delete", events = compute),
     policy = member,
     errors(404, 409),
     response = none,

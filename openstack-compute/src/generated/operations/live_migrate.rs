@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, PAUSED; during MIGRATING; ends in ACTIVE or PAUSED; task states migrating.
 //!   Ends in the status it started from.
-//! - Recorded as instance action `live-migration`, with events.
+//! - Recorded as instance action `live-migration`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -40,7 +40,7 @@ use crate::types::*;
         task_states(Migrating)
     ),
     lock_checked,
-    instance_action(name = "live-migration", events),
+    instance_action(name = "live-migration", events = compute),
     policy = manager,
     errors(400, 403, 404, 409),
     response = none,

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 404.
 //! - Server status: the status does not change; the task state returns to null.
 //!   `locked` becomes true (shown from 2.9), `locked_reason` is shown from 2.73.
-//! - Recorded as instance action `lock`, without events.
+//! - Recorded as instance action `lock`, with events the API finishes before it answers.
 //!
 //! Changes by microversion:
 //!
@@ -35,7 +35,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    instance_action(name = "lock"),
+    instance_action(name = "lock", events = api),
     policy = member,
     errors(404),
     response = none,

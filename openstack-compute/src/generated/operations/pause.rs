@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 404, 409, 501.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE; ends in PAUSED; task states pausing.
-//! - Recorded as instance action `pause`, with events.
+//! - Recorded as instance action `pause`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(Pausing)
     ),
     lock_checked,
-    instance_action(name = "pause", events),
+    instance_action(name = "pause", events = compute),
     policy = member,
     errors(404, 409, 501),
     response = none,

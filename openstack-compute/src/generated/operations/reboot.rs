@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED, ERROR; during REBOOT, HARD_REBOOT; ends in ACTIVE; task states rebooting, reboot_pending, reboot_started, rebooting_hard, reboot_pending_hard, reboot_started_hard.
 //!   A SOFT reboot needs ACTIVE; HARD accepts the other listed statuses too.
-//! - Recorded as instance action `reboot`, with events.
+//! - Recorded as instance action `reboot`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -40,7 +40,7 @@ use crate::types::*;
         )
     ),
     lock_checked,
-    instance_action(name = "reboot", events),
+    instance_action(name = "reboot", events = compute),
     policy = member,
     errors(404, 409),
     response = none,

@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF; task states rebuilding, rebuild_block_device_mapping, rebuild_spawning.
 //!   Ends SHUTOFF when it was SHUTOFF, else ACTIVE.
-//! - Recorded as instance action `rebuild`, with events.
+//! - Recorded as instance action `rebuild`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -67,7 +67,7 @@ use crate::types::*;
         task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning)
     ),
     lock_checked,
-    instance_action(name = "rebuild", events),
+    instance_action(name = "rebuild", events = compute),
     policy = member,
     errors(400, 403, 404, 409),
     response = single,

@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; ends in RESCUE; task states rescuing.
 //!   Volume-backed servers only from 2.87.
-//! - Recorded as instance action `rescue`, with events.
+//! - Recorded as instance action `rescue`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -37,7 +37,7 @@ use crate::types::*;
         task_states(Rescuing)
     ),
     lock_checked,
-    instance_action(name = "rescue", events),
+    instance_action(name = "rescue", events = compute),
     policy = member,
     errors(400, 404, 409, 501),
     response = single,

@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    instance_action(name = "resetState"),
+    instance_action(name = "resetState", events = none),
     policy = admin,
     errors(404),
     response = none,

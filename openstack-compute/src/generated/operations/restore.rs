@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SOFT_DELETED; ends in ACTIVE; task states restoring.
 //!   403 when the project is over quota.
-//! - Recorded as instance action `restore`, with events.
+//! - Recorded as instance action `restore`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -33,7 +33,7 @@ use crate::types::*;
         task_states(Restoring)
     ),
     lock_checked,
-    instance_action(name = "restore", events),
+    instance_action(name = "restore", events = compute),
     policy = member,
     errors(403, 404, 409),
     response = none,

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SUSPENDED; ends in ACTIVE; task states resuming.
-//! - Recorded as instance action `resume`, with events.
+//! - Recorded as instance action `resume`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(Resuming)
     ),
     lock_checked,
-    instance_action(name = "resume", events),
+    instance_action(name = "resume", events = compute),
     policy = member,
     errors(404, 409),
     response = none,

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 400, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from VERIFY_RESIZE; during REVERT_RESIZE; ends in ACTIVE or SHUTOFF; task states resize_reverting.
-//! - Recorded as instance action `revertResize`, with events.
+//! - Recorded as instance action `revertResize`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(ResizeReverting)
     ),
     lock_checked,
-    instance_action(name = "revertResize", events),
+    instance_action(name = "revertResize", events = compute),
     policy = member,
     errors(400, 404, 409),
     response = none,

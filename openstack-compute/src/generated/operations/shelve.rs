@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; ends in SHELVED or SHELVED_OFFLOADED; task states shelving, shelving_image_pending_upload, shelving_image_uploading, shelving_offloading.
 //!   Volume-backed servers, or a zero shelved_offload_time, go straight to SHELVED_OFFLOADED.
-//! - Recorded as instance action `shelve`, with events.
+//! - Recorded as instance action `shelve`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -38,7 +38,7 @@ use crate::types::*;
         )
     ),
     lock_checked,
-    instance_action(name = "shelve", events),
+    instance_action(name = "shelve", events = compute),
     policy = member,
     errors(400, 403, 404, 409),
     response = none,

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 400, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SHELVED; ends in SHELVED_OFFLOADED; task states shelving_offloading.
-//! - Recorded as instance action `shelveOffload`, with events.
+//! - Recorded as instance action `shelveOffload`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(ShelvingOffloading)
     ),
     lock_checked,
-    instance_action(name = "shelveOffload", events),
+    instance_action(name = "shelveOffload", events = compute),
     policy = admin,
     errors(400, 404, 409),
     response = none,

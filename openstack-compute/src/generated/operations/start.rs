@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SHUTOFF; ends in ACTIVE; task states powering-on.
 //!   The server must have a host.
-//! - Recorded as instance action `start`, with events.
+//! - Recorded as instance action `start`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -33,7 +33,7 @@ use crate::types::*;
         task_states(PoweringOn)
     ),
     lock_checked,
-    instance_action(name = "start", events),
+    instance_action(name = "start", events = compute),
     policy = member,
     errors(404, 409),
     response = none,

@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, ERROR; ends in SHUTOFF; task states powering-off.
 //!   The server must have a host.
-//! - Recorded as instance action `stop`, with events.
+//! - Recorded as instance action `stop`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -33,7 +33,7 @@ use crate::types::*;
         task_states(PoweringOff)
     ),
     lock_checked,
-    instance_action(name = "stop", events),
+    instance_action(name = "stop", events = compute),
     policy = member,
     errors(404, 409),
     response = none,

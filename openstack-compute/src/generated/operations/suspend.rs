@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE; ends in SUSPENDED; task states suspending.
-//! - Recorded as instance action `suspend`, with events.
+//! - Recorded as instance action `suspend`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(Suspending)
     ),
     lock_checked,
-    instance_action(name = "suspend", events),
+    instance_action(name = "suspend", events = compute),
     policy = member,
     errors(400, 403, 404, 409),
     response = none,

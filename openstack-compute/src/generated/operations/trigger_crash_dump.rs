@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, PAUSED, RESCUE, VERIFY_RESIZE, ERROR; the status does not change; the task state returns to null.
 //!   The server must have a host.
-//! - Recorded as instance action `trigger_crash_dump`, with events.
+//! - Recorded as instance action `trigger_crash_dump`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -37,7 +37,7 @@ use crate::types::*;
         task_states()
     ),
     lock_checked,
-    instance_action(name = "trigger_crash_dump", events),
+    instance_action(name = "trigger_crash_dump", events = compute),
     policy = member,
     errors(400, 404, 409),
     response = none,

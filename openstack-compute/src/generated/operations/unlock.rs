@@ -6,7 +6,7 @@
 //! - Policy: project member or admin by default. Unlocking a server locked by the other party (admin vs owner) needs the admin rule `unlock_override`.
 //! - Errors Nova declares: 404.
 //! - Server status: the status does not change; the task state returns to null.
-//! - Recorded as instance action `unlock`, without events.
+//! - Recorded as instance action `unlock`, with events the API finishes before it answers.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -30,7 +30,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    instance_action(name = "unlock"),
+    instance_action(name = "unlock", events = api),
     policy = member,
     errors(404),
     response = none,

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 404, 409, 501.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from PAUSED; ends in ACTIVE; task states unpausing.
-//! - Recorded as instance action `unpause`, with events.
+//! - Recorded as instance action `unpause`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -32,7 +32,7 @@ use crate::types::*;
         task_states(Unpausing)
     ),
     lock_checked,
-    instance_action(name = "unpause", events),
+    instance_action(name = "unpause", events = compute),
     policy = member,
     errors(404, 409, 501),
     response = none,

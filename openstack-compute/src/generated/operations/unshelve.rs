@@ -8,7 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SHELVED, SHELVED_OFFLOADED; ends in ACTIVE; task states unshelving, spawning.
 //!   Giving `availability_zone` or `host` needs SHELVED_OFFLOADED (else 409).
-//! - Recorded as instance action `unshelve`, with events.
+//! - Recorded as instance action `unshelve`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
 //!
@@ -38,7 +38,7 @@ use crate::types::*;
         task_states(Unshelving, Spawning)
     ),
     lock_checked,
-    instance_action(name = "unshelve", events),
+    instance_action(name = "unshelve", events = compute),
     policy = member,
     errors(400, 403, 404, 409),
     response = none,
