@@ -19,9 +19,9 @@ use openstack_compute::operation::ActionEvents;
 use openstack_compute::ops::{create_server, rebuild, show_server};
 use openstack_compute::spec::OPERATIONS;
 use openstack_compute::types::{
-    BdmDestinationType, BdmSourceType, BlockDeviceMappingV2, BlockMigration, Flavor, Integerish, Network, Networks,
-    Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget, ServerSortKey,
-    ServerStatus, SortDir,
+    BdmDestinationType, BdmSourceType, BlockDeviceMappingV2, BlockMigration, Flavor, InstanceAction, Integerish,
+    Network, Networks, Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget,
+    ServerSortKey, ServerStatus, SortDir,
 };
 use openstack_compute::{Compute, Config, Error, ErrorKind, Microversion, ServerHandle, WaitOptions};
 use serde_json::{Value, json};
@@ -106,12 +106,14 @@ macro_rules! act {
             stringify!($call)
         );
         assert_eq!(done.server.status, $status, "{}", stringify!($call));
+        if let Some(recorded) = &done.action {
+            assert_events_as_spec(recorded);
+        }
         done
     }};
 }
 
-/// Nova recorded the call under the request ID the SDK saw, with the events the spec says
-/// (`instance_action.events`): none, the API's (`api_*`), or those of the services after it.
+/// Nova recorded the call under the request ID the SDK saw, with the events the spec says.
 async fn assert_recorded(server: &ServerHandle, request_id: Option<&str>, action: &str) {
     let request_id = request_id.expect("a request ID");
     let recorded = server.wait_for_action(request_id, opts()).await.unwrap();
@@ -119,6 +121,13 @@ async fn assert_recorded(server: &ServerHandle, request_id: Option<&str>, action
         (recorded.action.as_str(), recorded.request_id.as_str()),
         (action, request_id)
     );
+    assert_events_as_spec(&recorded);
+}
+
+/// A finished instance action has the events its operation's `instance_action.events` says:
+/// none, the API's (`api_*`), or those of the services after it.
+fn assert_events_as_spec(recorded: &InstanceAction) {
+    let action = recorded.action.as_str();
     let facts = OPERATIONS
         .iter()
         .filter_map(|op| op.instance_action)
