@@ -416,7 +416,7 @@ enum ActionState {
     /// Recorded; the events cannot be seen at this microversion.
     Opaque(InstanceAction),
     /// Recorded with no events (yet): the compute host has not started, or the action has
-    /// none (lock, reset state).
+    /// none (reset state).
     NotStarted(InstanceAction),
     /// Some events have not finished.
     Running(InstanceAction),
