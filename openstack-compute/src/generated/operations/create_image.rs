@@ -5,7 +5,7 @@
 //! - `POST /servers/{server_id}/action` with `{"createImage": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).create_image(..)`.
 //! - Policy: project member or admin by default. Volume-backed servers also need `create_image:allow_volume_backed` (member).
 //! - Errors Nova declares: 400, 403, 404, 409.
-//! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_snapshot, image_snapshot_pending, image_pending_upload, image_uploading.
+//! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_snapshot_pending, image_snapshot, image_pending_upload, image_uploading.
 //! - Recorded as instance action `createImage`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
@@ -34,8 +34,8 @@ use crate::types::*;
         ends_in = unchanged,
         auto_confirmed(),
         task_states(
-            ImageSnapshot,
             ImageSnapshotPending,
+            ImageSnapshot,
             ImagePendingUpload,
             ImageUploading
         )

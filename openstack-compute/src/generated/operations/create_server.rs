@@ -7,7 +7,7 @@
 //! - `POST /servers` with `{"server": ..}`, microversions 2.1+, success 202; on the client: `compute.servers().create(..)`.
 //! - Policy: project member or admin by default. Sub-rules, member by default unless said: `create:attach_network` (networks other than "none"), `create:attach_volume` (any block device mapping), `create:trusted_certs` (`trusted_image_certificates`); admin by default: `create:forced_host` (a host or node in `availability_zone`), `compute:servers:create:requested_destination` (`host`, `hypervisor_hostname`), `create:zero_disk_flavor` (an image-backed server on a flavor with no disk) and `network:attach_external_network` (an external network that is not shared).
 //! - Errors Nova declares: 400, 403, 409.
-//! - Server status: during BUILD; ends in ACTIVE; task states scheduling, block_device_mapping, networking, spawning.
+//! - Server status: during BUILD; ends in ACTIVE; task states scheduling, networking, block_device_mapping, spawning.
 //!   A new server; it ends in ERROR instead when the build fails.
 //! - Recorded as instance action `create`, with events the conductor or compute host records after the API answered.
 //!
@@ -48,7 +48,7 @@ use crate::types::*;
         during(Build),
         ends_in(Active),
         auto_confirmed(),
-        task_states(Scheduling, BlockDeviceMapping, Networking, Spawning)
+        task_states(Scheduling, Networking, BlockDeviceMapping, Spawning)
     ),
     instance_action(name = "create", events = compute),
     policy = member,

@@ -5,7 +5,7 @@
 //! - `POST /servers/{server_id}/action` with `{"evacuate": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).evacuate(..)`.
 //! - Policy: admin by default.
 //! - Errors Nova declares: 400, 403, 404, 409.
-//! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF.
+//! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF; task states rebuilding, rebuild_block_device_mapping, rebuild_spawning.
 //!   The source compute service must be down (else 400). Before 2.95 the server ends in its previous power state; from 2.95 SHUTOFF; ERROR ends ACTIVE.
 //! - Recorded as instance action `evacuate`, with events the conductor or compute host records after the API answered.
 //!
@@ -36,7 +36,7 @@ use crate::types::*;
         during(Rebuild),
         ends_in(Active, Shutoff),
         auto_confirmed(),
-        task_states()
+        task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning)
     ),
     instance_action(name = "evacuate", events = compute),
     policy = admin,
