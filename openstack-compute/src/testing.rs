@@ -1032,7 +1032,11 @@ impl State {
         if info.is_action {
             self.action_posts += 1;
         }
-        if let Some(a) = info.instance_action {
+        // Nova leaves a server its owner locked before as it is, and records nothing.
+        let already_locked = info.name == "lock" && srv.locked;
+        if let Some(a) = info.instance_action
+            && !already_locked
+        {
             self.record(id, a.name, request_id, a.events);
         }
         let args: Value = serde_json::from_slice::<Value>(&req.body)
@@ -1050,6 +1054,7 @@ impl State {
         // What the operation changes in the server, beyond its status.
         let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
         match info.name {
+            "lock" if already_locked => {}
             "lock" => {
                 entry.locked = true;
                 entry.locked_reason = text("locked_reason");

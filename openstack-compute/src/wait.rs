@@ -535,6 +535,9 @@ impl ServerHandle {
                     return Err(gave_up(&action, &last));
                 };
                 match state? {
+                    // Work the API finishes before it answers is recorded by then, or never
+                    // (Nova skips locking a server its owner has already locked).
+                    ActionState::NotRecorded if facts_a.events != ActionEvents::Compute => action_done = true,
                     ActionState::NotRecorded => {}
                     // An action without events is done once recorded (reset state).
                     ActionState::NotStarted(a) if facts_a.events == ActionEvents::None => {

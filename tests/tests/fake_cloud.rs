@@ -85,6 +85,28 @@ async fn preconditions_codes_and_records_follow_nova() {
 }
 
 #[tokio::test]
+async fn locking_a_locked_server_records_nothing_and_its_wait_ends_at_once() {
+    let cloud = FakeCloud::start().await;
+    let id = cloud.add_server("f-lock");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+    let first = server.lock().locked_reason("first").wait(fast()).await.unwrap();
+    assert_eq!(first.action.unwrap().events[0].event, "api_lock");
+    // As in Nova, the owner's second lock changes nothing and records no action: the wait
+    // still ends, with no action to show.
+    let again = server.lock().locked_reason("second").wait(fast()).await.unwrap();
+    assert!(again.action.is_none());
+    assert_eq!(again.polls, 2, "one action poll (404), one show");
+    let shown = server.show().send().await.unwrap();
+    assert_eq!(shown.locked_reason.value().map(String::as_str), Some("first"));
+    let recorded = cloud.recorded_actions(&id);
+    assert_eq!(
+        recorded.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        vec!["lock"]
+    );
+}
+
+#[tokio::test]
 async fn injected_faults_reach_the_client_typed() {
     let cloud = FakeCloud::start().await;
     let id = cloud.add_server("f-2");

@@ -536,6 +536,11 @@ async fn member_lifecycle_of_every_state_action() {
     assert_eq!(shown.locked, Some(true));
     assert_eq!(shown.locked_reason.value().map(String::as_str), Some("it"));
     assert_recorded(&server, locked.output.request_id(), "lock").await;
+    // Its owner locking it again changes nothing, and Nova records no action for it.
+    let again = server.lock().locked_reason("again").wait(opts()).await.unwrap();
+    assert!(again.action.is_none(), "{:?}", again.action);
+    let shown = server.show().at_microversion(v("2.73")).send().await.unwrap();
+    assert_eq!(shown.locked_reason.value().map(String::as_str), Some("it"));
     let unlocked = act!(server.unlock(), ServerStatus::Active);
     assert_recorded(&server, unlocked.output.request_id(), "unlock").await;
 

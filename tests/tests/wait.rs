@@ -309,6 +309,17 @@ async fn an_action_whose_events_the_api_finishes_is_checked_at_once() {
 }
 
 #[tokio::test]
+async fn an_api_action_never_recorded_is_not_waited_for() {
+    // Nova records lock before it answers, or not at all (a server its owner locked before):
+    // a 404 for the action then is final, and the server shown is the end.
+    let c = case("2.100", vec![server("ACTIVE", None)], vec![]).await;
+    let done = c.compute.server(SERVER).lock().wait(options(&c.clock)).await.unwrap();
+    assert!(done.action.is_none());
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (1, 1, 2));
+    assert!(c.clock.sleeps().is_empty());
+}
+
+#[tokio::test]
 async fn a_resize_ends_in_verify_resize_or_confirmed_by_the_cloud() {
     let events = [
         ("compute_prep_resize", true, Some("Success")),
