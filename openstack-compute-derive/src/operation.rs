@@ -66,7 +66,7 @@ struct OpArgs {
     breakpoints: Vec<Version>,
     client: Client,
     server_status: Option<Status>,
-    lock_checked: bool,
+    lock_checked: Option<u16>,
     instance_action: Option<(LitStr, Ident)>,
     never_succeeds: bool,
     policy: Ident,
@@ -107,7 +107,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
     let mut breakpoints = Vec::new();
     let mut client = None;
     let mut server_status = None;
-    let mut lock_checked = false;
+    let mut lock_checked = None;
     let mut instance_action = None;
     let mut never_succeeds = false;
     let mut policy = None;
@@ -201,7 +201,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                 s.ends_in = ends.ok_or_else(|| m.error("`server_status` needs `ends_in`"))?;
                 server_status = Some(s);
             }
-            "lock_checked" => lock_checked = true,
+            "lock_checked" => lock_checked = Some(m.value()?.parse::<syn::LitInt>()?.base10_parse::<u16>()?),
             "never_succeeds" => never_succeeds = true,
             "instance_action" => {
                 let mut action = None;
@@ -590,7 +590,10 @@ fn operation_impl(op: &OpArgs, ident: &Ident, fields: &[Field]) -> Result<TokenS
         },
         Span::call_site(),
     );
-    let lock_checked = op.lock_checked;
+    let lock_checked = match op.lock_checked {
+        Some(status) => quote!(::core::option::Option::Some(#status)),
+        None => quote!(::core::option::Option::None),
+    };
     let never = op.never_succeeds;
     let server_status = match &op.server_status {
         None => quote!(::core::option::Option::None),

@@ -188,7 +188,7 @@ static RAW_ACTION: crate::operation::OperationInfo = crate::operation::Operation
     errors: &[],
     policy: crate::operation::Policy::None,
     body: crate::operation::BodyKind::Object,
-    lock_checked: false,
+    lock_checked: None,
     never_succeeds: false,
     server_status: None,
     instance_action: None,

@@ -233,8 +233,9 @@ pub struct OperationInfo {
     pub policy: Policy,
     /// How the request body is formed.
     pub body: BodyKind,
-    /// Whether a locked server refuses it (409) to non-admins.
-    pub lock_checked: bool,
+    /// What Nova answers a non-admin when the server is locked, if it checks the lock: 409,
+    /// or 500 where the controller leaves Nova's lock error unmapped.
+    pub lock_checked: Option<u16>,
     /// Set when the operation exists but always fails.
     pub never_succeeds: bool,
     /// What it does to the server's status.

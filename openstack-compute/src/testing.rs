@@ -1013,8 +1013,18 @@ impl State {
                 &format!("Cannot '{name}' instance {id} while it is in task_state {ts}"),
             );
         }
-        if srv.locked && info.lock_checked {
-            return fault(409, "conflictingRequest", &format!("Instance {id} is locked"));
+        if srv.locked
+            && let Some(status) = info.lock_checked
+        {
+            return match status {
+                409 => fault(409, "conflictingRequest", &format!("Instance {id} is locked")),
+                // Nova's `expected_errors` turns an exception no controller maps into a 500.
+                _ => fault(
+                    500,
+                    "computeFault",
+                    "Unexpected API Error. Please contact the administrator\n<class 'nova.exception.InstanceIsLocked'>",
+                ),
+            };
         }
         if let Some(f) = facts
             && !f.from.is_empty()

@@ -52,6 +52,20 @@ async fn preconditions_codes_and_records_follow_nova() {
         .unwrap_err();
     assert_eq!(raw.api().unwrap().message(), "There is no such action: noSuchAction");
 
+    // Locked: a conflict, or a 500 where Nova's controller leaves the lock error unmapped.
+    server.lock().send().await.unwrap();
+    let err = server.start().send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    let err = server
+        .add_fixed_ip("net-1")
+        .at_microversion(Microversion::new(2, 43))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+    assert!(err.api().unwrap().message().contains("InstanceIsLocked"), "{err}");
+    server.unlock().send().await.unwrap();
+
     // A task in flight is a conflict too.
     let started = server.start().send().await.unwrap();
     let err = server
@@ -79,9 +93,9 @@ async fn preconditions_codes_and_records_follow_nova() {
     let recorded = cloud.recorded_actions(&id);
     assert_eq!(
         recorded.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
-        vec!["stop", "start"]
+        vec!["stop", "lock", "unlock", "start"]
     );
-    assert_eq!(recorded[1].1, started.request_id().unwrap());
+    assert_eq!(recorded[3].1, started.request_id().unwrap());
 }
 
 #[tokio::test]

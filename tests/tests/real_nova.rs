@@ -691,6 +691,15 @@ async fn negative_paths_against_the_real_thing() {
     let err = server.stop().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert!(err.api().unwrap().message().contains("is locked"), "{err}");
+    // Where the controller leaves Nova's lock error unmapped, a 500 (`lock_checked: 500`).
+    let err = server
+        .add_fixed_ip(NETWORK)
+        .at_microversion(v("2.43"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+    assert!(err.api().unwrap().message().contains("InstanceIsLocked"), "{err}");
     as_admin.unlock().send().await.unwrap();
 
     // Outside its microversion: refused before sending...

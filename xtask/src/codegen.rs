@@ -313,8 +313,12 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
             op.errors.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
         ));
     }
-    if op.lock_checked {
-        doc.push("- A locked server refuses it (409) to non-admins.".into());
+    match op.lock_checked {
+        Some(409) => doc.push("- A locked server refuses it (409) to non-admins.".into()),
+        Some(status) => doc.push(format!(
+            "- A locked server refuses it to non-admins with a {status}: Nova's controller leaves its lock error unmapped."
+        )),
+        None => {}
     }
     if let Some(s) = &op.server_status {
         let mut parts = Vec::new();
@@ -419,7 +423,10 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         };
         quote!(server_status(from(#(#from),*), during(#(#during),*), #ends, auto_confirmed(#(#auto),*), task_states(#(#tasks),*)),)
     });
-    let lock = op.lock_checked.then(|| quote!(lock_checked,));
+    let lock = op.lock_checked.map(|status| {
+        let status = proc_macro2::Literal::u16_unsuffixed(status);
+        quote!(lock_checked = #status,)
+    });
     let never = op.never_succeeds.is_some().then(|| quote!(never_succeeds,));
     let action = op.instance_action.as_ref().map(|a| {
         let n = lit(&a.name);

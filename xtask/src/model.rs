@@ -42,7 +42,7 @@ pub struct Op {
     pub never_succeeds: Option<String>,
     pub policy: Policy,
     pub policy_note: Option<String>,
-    pub lock_checked: bool,
+    pub lock_checked: Option<u16>,
     pub client: Client,
     pub server_status: Option<ServerStatus>,
     pub instance_action: Option<InstanceActionSpec>,

@@ -177,9 +177,10 @@ pub struct OpSpec {
     pub policy: Policy,
     #[serde(default)]
     pub policy_note: Option<String>,
-    /// Whether a locked server refuses it (409) to non-admins.
+    /// What Nova answers a non-admin when the server is locked, if it checks the lock: 409,
+    /// or 500 where the controller leaves Nova's lock error unmapped (it declares no 409).
     #[serde(default)]
-    pub lock_checked: bool,
+    pub lock_checked: Option<u16>,
     /// Where the client offers the operation.
     #[serde(default)]
     pub client: Option<ClientSpec>,

@@ -147,6 +147,18 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
                 err("server_status.auto_confirmed is for operations that end in VERIFY_RESIZE".into());
             }
         }
+        match op.lock_checked {
+            Some(409) if !op.errors.contains(&409) => {
+                err("lock_checked is 409, which `errors` does not declare".into())
+            }
+            Some(500) if op.errors.contains(&409) => {
+                err("lock_checked is 500, but `errors` declares the 409 a controller maps the lock error to".into())
+            }
+            Some(409 | 500) | None => {}
+            Some(other) => err(format!(
+                "lock_checked is {other}: Nova refuses a locked server with 409 or 500"
+            )),
+        }
         if op.instance_action.is_some() && op.server_status.is_none() {
             err("an operation with an instance action says where the server ends (`server_status`)".into());
         }

@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(UpdatingPassword)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "changePassword", events = compute),
     policy = member,
     errors(404, 409, 501),

@@ -32,7 +32,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "confirmResize", events = compute),
     policy = member,
     errors(400, 404, 409),

@@ -33,7 +33,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Deleting)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "delete", events = compute),
     policy = member,
     errors(404, 409),

@@ -30,7 +30,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    lock_checked,
+    lock_checked = 409,
     policy = admin,
     errors(404, 409),
     response = none,

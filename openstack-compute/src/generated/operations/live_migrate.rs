@@ -39,7 +39,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Migrating)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "live-migration", events = compute),
     policy = manager,
     errors(400, 403, 404, 409),

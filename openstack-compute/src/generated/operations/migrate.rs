@@ -35,7 +35,7 @@ use crate::types::*;
         auto_confirmed(Active, Shutoff),
         task_states(ResizePrep, ResizeMigrating, ResizeMigrated, ResizeFinish)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "migrate", events = compute),
     policy = manager,
     errors(400, 403, 404, 409),

@@ -39,7 +39,7 @@ use crate::types::*;
             RebootStartedHard
         )
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "reboot", events = compute),
     policy = member,
     errors(404, 409),

@@ -66,7 +66,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "rebuild", events = compute),
     policy = member,
     errors(400, 403, 404, 409),

@@ -5,7 +5,7 @@
 //! - `POST /servers/{server_id}/action` with `{"removeFixedIp": ..}`, microversions 2.1..2.43, success 202; on the client: `compute.server(id).remove_fixed_ip(..)`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 404.
-//! - A locked server refuses it (409) to non-admins.
+//! - A locked server refuses it to non-admins with a 500: Nova's controller leaves its lock error unmapped.
 //! - Server status: the status does not change; the task state returns to null.
 //!
 //! Changes by microversion:
@@ -34,7 +34,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states()
     ),
-    lock_checked,
+    lock_checked = 500,
     policy = member,
     errors(400, 404),
     response = none,

@@ -36,7 +36,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Rescuing)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "rescue", events = compute),
     policy = member,
     errors(400, 404, 409, 501),

@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(Active, Shutoff),
         task_states(ResizePrep, ResizeMigrating, ResizeMigrated, ResizeFinish)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "resize", events = compute),
     policy = member,
     errors(400, 401, 403, 404, 409),

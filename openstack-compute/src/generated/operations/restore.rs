@@ -32,7 +32,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Restoring)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "restore", events = compute),
     policy = member,
     errors(403, 404, 409),

@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Resuming)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "resume", events = compute),
     policy = member,
     errors(404, 409),

@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(ResizeReverting)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "revertResize", events = compute),
     policy = member,
     errors(400, 404, 409),

@@ -37,7 +37,7 @@ use crate::types::*;
             ShelvingOffloading
         )
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "shelve", events = compute),
     policy = member,
     errors(400, 403, 404, 409),

@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(ShelvingOffloading)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "shelveOffload", events = compute),
     policy = admin,
     errors(400, 404, 409),

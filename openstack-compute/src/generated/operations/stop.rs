@@ -32,7 +32,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(PoweringOff)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "stop", events = compute),
     policy = member,
     errors(404, 409),

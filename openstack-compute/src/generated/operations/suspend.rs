@@ -31,7 +31,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Suspending)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "suspend", events = compute),
     policy = member,
     errors(400, 403, 404, 409),

@@ -37,7 +37,7 @@ use crate::types::*;
         auto_confirmed(),
         task_states(Unshelving, Spawning)
     ),
-    lock_checked,
+    lock_checked = 409,
     instance_action(name = "unshelve", events = compute),
     policy = member,
     errors(400, 403, 404, 409),
