@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED, ERROR; during REBOOT, HARD_REBOOT; ends in ACTIVE; task states rebooting, reboot_pending, reboot_started, rebooting_hard, reboot_pending_hard, reboot_started_hard.
-//!   A SOFT reboot needs ACTIVE; HARD accepts the other listed statuses too.
+//!   A SOFT reboot needs ACTIVE; HARD accepts the other listed statuses too. REBOOT and HARD_REBOOT show only from ACTIVE; from another status the server keeps it while the task state says it reboots.
 //! - Recorded as instance action `reboot`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
