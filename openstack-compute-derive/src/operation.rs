@@ -46,6 +46,15 @@ struct Status {
     ends_in: Ends,
     auto_confirmed: Vec<Ident>,
     task_states: Vec<Ident>,
+    while_busy: Busy,
+}
+
+/// `server_status(.., while_busy = accepted)` or `while_busy(refused_in(..), status = N)`;
+/// absent: refused.
+enum Busy {
+    Refused,
+    Accepted,
+    RefusedIn(Vec<Ident>, u16),
 }
 
 struct Client {
@@ -173,6 +182,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                     ends_in: Ends::Unchanged,
                     auto_confirmed: Vec::new(),
                     task_states: Vec::new(),
+                    while_busy: Busy::Refused,
                 };
                 let mut ends = None;
                 m.parse_nested_meta(|c| {
@@ -189,10 +199,38 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                             })
                         }
                         "ends_in" => ends = Some(Ends::Statuses(attrs::idents(&c)?)),
+                        "while_busy" if c.input.peek(syn::Token![=]) => {
+                            attrs::choice(&c, &["accepted"])?;
+                            s.while_busy = Busy::Accepted;
+                        }
+                        "while_busy" => {
+                            let (mut tasks, mut status) = (None, None);
+                            c.parse_nested_meta(|b| {
+                                if b.path.is_ident("refused_in") {
+                                    tasks = Some(attrs::idents(&b)?);
+                                } else if b.path.is_ident("status") {
+                                    status = Some(b.value()?.parse::<syn::LitInt>()?.base10_parse::<u16>()?);
+                                } else {
+                                    return Err(attrs::unknown(&b, &["refused_in", "status"]));
+                                }
+                                Ok(())
+                            })?;
+                            s.while_busy = Busy::RefusedIn(
+                                tasks.ok_or_else(|| c.error("`while_busy` needs `refused_in`"))?,
+                                status.ok_or_else(|| c.error("`while_busy` needs `status`"))?,
+                            );
+                        }
                         _ => {
                             return Err(attrs::unknown(
                                 &c,
-                                &["from", "during", "ends_in", "auto_confirmed", "task_states"],
+                                &[
+                                    "from",
+                                    "during",
+                                    "ends_in",
+                                    "auto_confirmed",
+                                    "task_states",
+                                    "while_busy",
+                                ],
                             ));
                         }
                     }
@@ -610,8 +648,17 @@ fn operation_impl(op: &OpArgs, ident: &Ident, fields: &[Field]) -> Result<TokenS
                 Ends::Unchanged => quote!(::openstack_compute::operation::EndsIn::Unchanged),
                 Ends::Deleted => quote!(::openstack_compute::operation::EndsIn::Deleted),
             };
+            let busy = match &s.while_busy {
+                Busy::Refused => quote!(::openstack_compute::operation::WhileBusy::Refused),
+                Busy::Accepted => quote!(::openstack_compute::operation::WhileBusy::Accepted),
+                Busy::RefusedIn(tasks, status) => {
+                    let tasks = status_list("TaskState", tasks);
+                    quote!(::openstack_compute::operation::WhileBusy::RefusedIn { task_states: #tasks, status: #status })
+                }
+            };
             quote!(::core::option::Option::Some(::openstack_compute::operation::StatusFacts {
                 from: #from, during: #during, ends_in: #ends, auto_confirmed: #auto, task_states: #tasks,
+                while_busy: #busy,
             }))
         }
     };

@@ -84,6 +84,26 @@ pub struct StatusFacts {
     pub auto_confirmed: &'static [ServerStatus],
     /// The task states shown while it runs (empty: it sets none).
     pub task_states: &'static [TaskState],
+    /// What Nova answers while a task is in flight on the server.
+    pub while_busy: WhileBusy,
+}
+
+/// What Nova answers an operation while a task is in flight on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WhileBusy {
+    /// Refused (409) whatever the task: Nova's default (`check_instance_state`).
+    Refused,
+    /// Accepted whatever the task: Nova does not check it (delete, reset state, lock).
+    Accepted,
+    /// Refused only in these task states, with `status` (the consoles: while deleting or
+    /// migrating, a 500 where the controller leaves the error unmapped).
+    RefusedIn {
+        /// The task states that refuse it.
+        task_states: &'static [TaskState],
+        /// What Nova answers then.
+        status: u16,
+    },
 }
 
 /// The instance action Nova records for an operation.

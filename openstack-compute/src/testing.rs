@@ -42,7 +42,7 @@ use wiremock::{Mock, MockServer, Request as HttpRequest, Respond, ResponseTempla
 
 use crate::config::ConfigBuilder;
 use crate::microversion::Microversion;
-use crate::operation::{ActionEvents, EndsIn, Method, Operation, OperationInfo, Page};
+use crate::operation::{ActionEvents, EndsIn, Method, Operation, OperationInfo, Page, WhileBusy};
 use crate::ops;
 use crate::types::{
     CreatedServer, DiskConfig, EmbeddedFlavor, EmptyOr, Fault, Flavor, FlavorRef, ImageRef, InstanceAction,
@@ -433,6 +433,15 @@ impl Respond for Handler {
 
 fn fault(status: u16, name: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({name: {"message": message, "code": status}}))
+}
+
+/// Nova's 500 for an exception the controller neither maps nor declares (`expected_errors`).
+fn unexpected_api_error(exception: &str) -> ResponseTemplate {
+    fault(
+        500,
+        "computeFault",
+        &format!("Unexpected API Error. Please contact the administrator\n<class 'nova.exception.{exception}'>"),
+    )
 }
 
 fn not_found() -> ResponseTemplate {
@@ -1004,26 +1013,13 @@ impl State {
             return fault(404, "itemNotFound", &format!("Instance {id} could not be found."));
         };
         let facts = info.server_status;
-        if let Some(ts) = &srv.task_state
-            && facts.is_some()
-        {
-            return fault(
-                409,
-                "conflictingRequest",
-                &format!("Cannot '{name}' instance {id} while it is in task_state {ts}"),
-            );
-        }
+        // Nova's order: the lock, then the status (vm_state), then the task in flight.
         if srv.locked
             && let Some(status) = info.lock_checked
         {
             return match status {
                 409 => fault(409, "conflictingRequest", &format!("Instance {id} is locked")),
-                // Nova's `expected_errors` turns an exception no controller maps into a 500.
-                _ => fault(
-                    500,
-                    "computeFault",
-                    "Unexpected API Error. Please contact the administrator\n<class 'nova.exception.InstanceIsLocked'>",
-                ),
+                _ => unexpected_api_error("InstanceIsLocked"),
             };
         }
         if let Some(f) = facts
@@ -1039,20 +1035,41 @@ impl State {
                 ),
             );
         }
+        if let (Some(ts), Some(f)) = (&srv.task_state, facts) {
+            let refused = match f.while_busy {
+                WhileBusy::Refused => Some(409),
+                WhileBusy::Accepted => None,
+                WhileBusy::RefusedIn { task_states, status } => task_states.contains(ts).then_some(status),
+            };
+            match refused {
+                None => {}
+                Some(409) => {
+                    return fault(
+                        409,
+                        "conflictingRequest",
+                        &format!("Cannot '{name}' instance {id} while it is in task_state {ts}"),
+                    );
+                }
+                Some(_) => return unexpected_api_error("InstanceInvalidState"),
+            }
+        }
         if info.is_action {
             self.action_posts += 1;
-        }
-        // Nova leaves a server its owner locked before as it is, and records nothing.
-        let already_locked = info.name == "lock" && srv.locked;
-        if let Some(a) = info.instance_action
-            && !already_locked
-        {
-            self.record(id, a.name, request_id, a.events);
         }
         let args: Value = serde_json::from_slice::<Value>(&req.body)
             .ok()
             .and_then(|b| info.key.and_then(|k| b.get(k).cloned()))
             .unwrap_or(Value::Null);
+        // Nova answers, but leaves the server as it is and records nothing, when its owner
+        // locks it again or it is deleted again while deleting.
+        let ignored = (info.name == "lock" && srv.locked)
+            || (facts.is_some_and(|f| f.ends_in == EndsIn::Deleted) && srv.task_state == Some(TaskState::Deleting));
+        if ignored {
+            return self.respond(info, &srv, &args, version);
+        }
+        if let Some(a) = info.instance_action {
+            self.record(id, a.name, request_id, a.events);
+        }
         let transition = self.settings.transition;
         let auto_confirm = self.settings.auto_confirm;
         let failure = if facts.is_some() {
@@ -1064,7 +1081,6 @@ impl State {
         // What the operation changes in the server, beyond its status.
         let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
         match info.name {
-            "lock" if already_locked => {}
             "lock" => {
                 entry.locked = true;
                 entry.locked_reason = text("locked_reason");
@@ -1098,6 +1114,15 @@ impl State {
             let previous = entry.status.clone();
             let start_task = f.task_states.first().cloned();
             match f.ends_in {
+                // Work the API does before it answers (reset state): the status is set above,
+                // and no task is left in flight, the one it replaced included.
+                EndsIn::Statuses(_)
+                    if f.task_states.is_empty()
+                        && info.instance_action.is_some_and(|a| a.events != ActionEvents::Compute) =>
+                {
+                    entry.task_state = None;
+                    entry.pending = None;
+                }
                 EndsIn::Statuses(targets) => {
                     let mut end = targets.iter().find(|s| **s == previous).or(targets.first()).cloned();
                     if auto_confirm && !f.auto_confirmed.is_empty() {
@@ -1108,14 +1133,10 @@ impl State {
                             .or(f.auto_confirmed.first())
                             .cloned();
                     }
-                    if info.name == "reset_state" {
-                        end = None;
-                    } else {
-                        if let Some(during) = f.during.first() {
-                            entry.status = during.clone();
-                        }
-                        entry.task_state = start_task;
+                    if let Some(during) = f.during.first() {
+                        entry.status = during.clone();
                     }
+                    entry.task_state = start_task;
                     entry.pending = Some(Pending {
                         due: Due::new(transition),
                         status: end,

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use crate::error::{Error, ResponseMeta};
 use crate::microversion::Microversion;
-use crate::operation::{ActionEvents, EndsIn, InstanceActionFacts, Operation, StatusFacts};
+use crate::operation::{ActionEvents, EndsIn, InstanceActionFacts, Operation, StatusFacts, WhileBusy};
 use crate::ops::{show_instance_action, show_server};
 use crate::server::{CallCore, Output, ServerHandle};
 use crate::types::{InstanceAction, Server, ServerStatus, TaskState};
@@ -670,6 +670,7 @@ impl ServerHandle {
             ends_in: EndsIn::Statuses(targets),
             auto_confirmed: &[],
             task_states: &[TaskState::Scheduling],
+            while_busy: WhileBusy::Refused,
         };
         self.wait_for_end(facts, None, None, options).await.map(|end| {
             let meta = ResponseMeta::default();

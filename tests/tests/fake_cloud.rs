@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use openstack_compute::testing::{self, FakeCloud};
-use openstack_compute::types::{Networks, ServerStatus};
+use openstack_compute::types::{Networks, ResetStateTarget, ServerStatus, SpiceConsoleType, VncConsoleType};
 use openstack_compute::wait::WaitError;
 use openstack_compute::{Compute, Error, ErrorKind, Microversion, WaitOptions};
 use serde_json::json;
@@ -118,6 +118,77 @@ async fn locking_a_locked_server_records_nothing_and_its_wait_ends_at_once() {
         recorded.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
         vec!["lock"]
     );
+}
+
+#[tokio::test]
+async fn a_task_in_flight_refuses_what_nova_refuses_and_no_more() {
+    // A transition far longer than the test: every task stays in flight.
+    let cloud = FakeCloud::builder()
+        .transition_time(Duration::from_secs(3600))
+        .start()
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let at_2_5 = Microversion::new(2, 5);
+    let id = cloud.add_server("busy");
+    let server = compute.server(&id);
+    server.stop().send().await.unwrap(); // powering-off from here on
+
+    // Nova's default: refused while a task is in flight.
+    let err = server.pause().send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert!(
+        err.api().unwrap().message().contains("task_state powering-off"),
+        "{err}"
+    );
+    // Consoles are refused only while deleting or migrating; lock, console output and the
+    // consoles are accepted during any other task.
+    server.lock().send().await.unwrap();
+    server.unlock().send().await.unwrap();
+    server.get_console_output().send().await.unwrap();
+    server
+        .get_vnc_console(VncConsoleType::Novnc)
+        .at_microversion(at_2_5)
+        .send()
+        .await
+        .unwrap();
+    // Reset state clears the task, at once: a stuck server is what it is for.
+    server.reset_state(ResetStateTarget::Active).send().await.unwrap();
+    let shown = server.show().send().await.unwrap();
+    assert_eq!(
+        (shown.status.clone(), shown.task_state.value()),
+        (ServerStatus::Active, None)
+    );
+    server.pause().send().await.unwrap(); // idle again: accepted
+
+    // Delete is accepted during any task; while deleting, a second delete is answered and
+    // ignored, and the consoles are refused: 409 by the VNC action, 500 by the SPICE one,
+    // whose controller leaves the error unmapped.
+    server.delete().send().await.unwrap();
+    server.delete().send().await.unwrap();
+    let recorded = cloud.recorded_actions(&id);
+    let names: Vec<&str> = recorded.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(names, ["stop", "lock", "unlock", "resetState", "pause", "delete"]);
+    let err = server
+        .get_vnc_console(VncConsoleType::Novnc)
+        .at_microversion(at_2_5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    let err = server
+        .get_spice_console(SpiceConsoleType::SpiceHtml5)
+        .at_microversion(at_2_5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+    assert!(err.api().unwrap().message().contains("InstanceInvalidState"), "{err}");
+
+    // Nova checks the lock before the status: locked and in the wrong status is "locked".
+    let other = compute.server(cloud.add_server("locked"));
+    other.lock().send().await.unwrap();
+    let err = other.unpause().send().await.unwrap_err();
+    assert!(err.api().unwrap().message().contains("is locked"), "{err}");
 }
 
 #[tokio::test]

@@ -78,7 +78,9 @@ async fn ten_thousand_actions_with_faults_and_expiring_tokens() {
             let server = compute.server(&servers[i % servers.len()]);
             let (ok, timeouts, api_errors, other) = (&ok, &timeouts, &api_errors, &other);
             async move {
-                match server.lock().send().await {
+                // Unlock: accepted in any state and recorded every time (a second lock by the
+                // owner is not recorded).
+                match server.unlock().send().await {
                     Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
                     Err(Error::Timeout(_)) => timeouts.fetch_add(1, Ordering::Relaxed),
                     Err(Error::Api(e)) if matches!(e.meta.status(), 429 | 503) => {

@@ -11,7 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::limits;
-use crate::model::{Ends, Field, Model, Op, Shape, Type};
+use crate::model::{Ends, Field, Model, Op, Shape, Type, WhileBusy};
 use crate::spec::{ActionEvents, BodyKind, ClientOn, Limits, Location, OpKind, Range, TypeKind, Version};
 use crate::types::snake_case;
 
@@ -346,6 +346,16 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         if let Some(n) = &s.note {
             doc.push(format!("  {n}"));
         }
+        doc.push(match &s.while_busy {
+            WhileBusy::Refused => "- While a task is in flight: refused (409).".into(),
+            WhileBusy::Accepted => "- While a task is in flight: accepted (Nova does not check the task state).".into(),
+            WhileBusy::RefusedIn(tasks, status) => {
+                format!(
+                    "- While a task is in flight: refused ({status}) in task state {}.",
+                    tasks.join(" or ")
+                )
+            }
+        });
     }
     if let Some(a) = &op.instance_action {
         doc.push(format!(
@@ -421,7 +431,16 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
             Ends::Unchanged => quote!(ends_in = unchanged),
             Ends::Deleted => quote!(ends_in = deleted),
         };
-        quote!(server_status(from(#(#from),*), during(#(#during),*), #ends, auto_confirmed(#(#auto),*), task_states(#(#tasks),*)),)
+        let busy = match &s.while_busy {
+            WhileBusy::Refused => quote!(),
+            WhileBusy::Accepted => quote!(, while_busy = accepted),
+            WhileBusy::RefusedIn(tasks, status) => {
+                let tasks = status_idents(model, "TaskState", tasks);
+                let status = proc_macro2::Literal::u16_unsuffixed(*status);
+                quote!(, while_busy(refused_in(#(#tasks),*), status = #status))
+            }
+        };
+        quote!(server_status(from(#(#from),*), during(#(#during),*), #ends, auto_confirmed(#(#auto),*), task_states(#(#tasks),*) #busy),)
     });
     let lock = op.lock_checked.map(|status| {
         let status = proc_macro2::Literal::u16_unsuffixed(status);

@@ -72,7 +72,16 @@ pub struct ServerStatus {
     pub ends_in: Ends,
     pub auto_confirmed: Vec<String>,
     pub task_states: Vec<String>,
+    pub while_busy: WhileBusy,
     pub note: Option<String>,
+}
+
+/// What Nova answers while a task is in flight (`server_status.while_busy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhileBusy {
+    Refused,
+    Accepted,
+    RefusedIn(Vec<String>, u16),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -404,6 +413,13 @@ fn op(
         },
         auto_confirmed: s.auto_confirmed.clone(),
         task_states: s.task_states.clone(),
+        while_busy: match &s.while_busy {
+            None => WhileBusy::Refused,
+            Some(spec::WhileBusySpec::Word(spec::BusyWord::Accepted)) => WhileBusy::Accepted,
+            Some(spec::WhileBusySpec::RefusedIn { refused_in, status }) => {
+                WhileBusy::RefusedIn(refused_in.clone(), *status)
+            }
+        },
         note: s.note.clone(),
     });
     let on_server = path.starts_with("/servers/{server_id}");

@@ -293,8 +293,26 @@ pub struct ServerStatusSpec {
     /// `types/TaskState.yaml`. Empty: the operation sets no task state.
     #[serde(default)]
     pub task_states: Vec<String>,
+    /// What Nova answers while a task is in flight (absent: refused with 409).
+    #[serde(default)]
+    pub while_busy: Option<WhileBusySpec>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// `server_status.while_busy`: `accepted` (Nova does not check the task state), or
+/// `{refused_in: [task states], status}`.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum WhileBusySpec {
+    Word(BusyWord),
+    RefusedIn { refused_in: Vec<String>, status: u16 },
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BusyWord {
+    Accepted,
 }
 
 #[derive(Debug, Deserialize)]

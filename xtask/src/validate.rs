@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::limits;
-use crate::model::{Ends, Field, Model, Op};
+use crate::model::{Ends, Field, Model, Op, WhileBusy};
 use crate::spec::{BodyKind, ClientOn, Direction, Location, OpKind, Show, SpecError, TypeKind};
 
 /// Every problem found.
@@ -137,10 +137,24 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             named(&s.during, "during", &statuses);
             named(&s.auto_confirmed, "auto_confirmed", &statuses);
             named(&s.task_states, "task_states", &task_states);
+            if let WhileBusy::RefusedIn(refused_in, _) = &s.while_busy {
+                named(refused_in, "task_states", &task_states);
+            }
             if let Ends::Statuses(list) = &s.ends_in {
                 named(list, "ends_in", &statuses);
                 if list.is_empty() {
                     err("server_status.ends_in lists no status".into());
+                }
+            }
+            if let WhileBusy::RefusedIn(_, status) = &s.while_busy {
+                match status {
+                    409 if !op.errors.contains(&409) => {
+                        err("server_status.while_busy: 409, which `errors` does not declare".into())
+                    }
+                    409 | 500 => {}
+                    other => err(format!(
+                        "server_status.while_busy: {other}: Nova refuses with 409 or 500"
+                    )),
                 }
             }
             if !s.auto_confirmed.is_empty() && s.ends_in != Ends::Statuses(vec!["VERIFY_RESIZE".into()]) {

@@ -6,6 +6,7 @@
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 403, 404.
 //! - Server status: the status does not change; the task state returns to null.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //!
 //! Changes by microversion:
 //!
@@ -31,7 +32,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     policy = member,
     errors(400, 403, 404),

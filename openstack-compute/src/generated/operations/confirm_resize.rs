@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from VERIFY_RESIZE; ends in ACTIVE or SHUTOFF.
 //!   Ends in the power state the server had before the resize.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `confirmResize`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_backup, image_pending_upload, image_uploading.
 //!   Volume-backed servers cannot be backed up (400).
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `createBackup`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:

@@ -6,6 +6,7 @@
 //! - Policy: project member or admin by default. Volume-backed servers also need `create_image:allow_volume_backed` (member).
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_snapshot_pending, image_snapshot, image_pending_upload, image_uploading.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `createImage`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:

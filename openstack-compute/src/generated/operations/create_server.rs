@@ -9,6 +9,7 @@
 //! - Errors Nova declares: 400, 403, 409.
 //! - Server status: during BUILD; ends in ACTIVE; task states scheduling, networking, block_device_mapping, spawning.
 //!   A new server; it ends in ERROR instead when the build fails.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `create`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
@@ -48,7 +49,8 @@ use crate::types::*;
         during(Build),
         ends_in(Active),
         auto_confirmed(),
-        task_states(Scheduling, Networking, BlockDeviceMapping, Spawning)
+        task_states(Scheduling, Networking, BlockDeviceMapping, Spawning),
+        while_busy = accepted
     ),
     instance_action(name = "create", events = compute),
     policy = member,

@@ -10,6 +10,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: the server is deleted; task states deleting.
 //!   Status stays what it was while the host deletes; SOFT_DELETED (task state soft-deleting first) where deletes are deferred; ERROR when the host fails.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `delete`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
@@ -31,7 +32,8 @@ use crate::types::*;
         during(),
         ends_in = deleted,
         auto_confirmed(),
-        task_states(Deleting)
+        task_states(Deleting),
+        while_busy = accepted
     ),
     lock_checked = 409,
     instance_action(name = "delete", events = compute),

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF; task states rebuilding, rebuild_block_device_mapping, rebuild_spawning.
 //!   The source compute service must be down (else 400). Before 2.95 the server ends in its previous power state; from 2.95 SHUTOFF; ERROR ends ACTIVE.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `evacuate`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
@@ -36,7 +37,8 @@ use crate::types::*;
         during(Rebuild),
         ends_in(Active, Shutoff),
         auto_confirmed(),
-        task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning)
+        task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning),
+        while_busy = accepted
     ),
     instance_action(name = "evacuate", events = compute),
     policy = admin,

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: the server is deleted; task states deleting.
 //!   Meant for SOFT_DELETED servers; Nova does not check the state.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `delete`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
@@ -30,7 +31,8 @@ use crate::types::*;
         during(),
         ends_in = deleted,
         auto_confirmed(),
-        task_states(Deleting)
+        task_states(Deleting),
+        while_busy = accepted
     ),
     lock_checked = 409,
     instance_action(name = "delete", events = compute),

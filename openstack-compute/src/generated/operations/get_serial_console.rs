@@ -6,7 +6,8 @@
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 404, 409, 501.
 //! - Server status: the status does not change; the task state returns to null.
-//!   The server must have a host and not be deleting or migrating.
+//!   The server must have a host (else 409).
+//! - While a task is in flight: refused (500) in task state deleting or migrating.
 //!
 //! Changes by microversion:
 //!
@@ -32,7 +33,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy(refused_in(Deleting, Migrating), status = 500)
     ),
     policy = member,
     errors(400, 404, 409, 501),

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: the status does not change; the task state returns to null.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //!
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
@@ -28,7 +29,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     lock_checked = 409,
     policy = admin,

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, PAUSED; during MIGRATING; ends in ACTIVE or PAUSED; task states migrating.
 //!   Ends in the status it started from.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `live-migration`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 404.
 //! - Server status: the status does not change; the task state returns to null.
 //!   `locked` becomes true (shown from 2.9), `locked_reason` is shown from 2.73.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `lock`, with events the API finishes before it answers.
 //!
 //! Changes by microversion:
@@ -33,7 +34,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     instance_action(name = "lock", events = api),
     policy = member,

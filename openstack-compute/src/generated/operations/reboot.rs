@@ -7,7 +7,8 @@
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED, ERROR; during REBOOT, HARD_REBOOT; ends in ACTIVE; task states rebooting, reboot_pending, reboot_started, rebooting_hard, reboot_pending_hard, reboot_started_hard.
-//!   A SOFT reboot needs ACTIVE; HARD accepts the other listed statuses too. REBOOT and HARD_REBOOT show only from ACTIVE; from another status the server keeps it while the task state says it reboots.
+//!   A SOFT reboot needs ACTIVE and no task in flight; HARD accepts the other listed statuses too, and a task in flight that is one of rebooting, reboot_pending, reboot_started, rebooting_hard, pausing, unpausing, suspending, resuming. REBOOT and HARD_REBOOT show only from ACTIVE; from another status the server keeps it while the task state says it reboots.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `reboot`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF; task states rebuilding, rebuild_block_device_mapping, rebuild_spawning.
 //!   Ends SHUTOFF when it was SHUTOFF, else ACTIVE.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `rebuild`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 404.
 //! - A locked server refuses it to non-admins with a 500: Nova's controller leaves its lock error unmapped.
 //! - Server status: the status does not change; the task state returns to null.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //!
 //! Changes by microversion:
 //!
@@ -32,7 +33,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     lock_checked = 500,
     policy = member,

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: the status does not change; the task state returns to null.
 //!   409 when the address is not associated with this server.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //!
 //! Changes by microversion:
 //!
@@ -32,7 +33,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     policy = member,
     errors(400, 403, 404, 409),

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; ends in RESCUE; task states rescuing.
 //!   Volume-backed servers only from 2.87.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `rescue`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:

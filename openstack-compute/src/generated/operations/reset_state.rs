@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 404.
 //! - Server status: ends in ACTIVE or ERROR.
 //!   Synchronous; the status is the requested one when the call returns.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `resetState`, without events.
 //!
 //! Per-version requests: [`V2_1`].
@@ -29,7 +30,8 @@ use crate::types::*;
         during(),
         ends_in(Active, Error),
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     instance_action(name = "resetState", events = none),
     policy = admin,

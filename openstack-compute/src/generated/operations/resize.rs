@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 401, 403, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF; during RESIZE; ends in VERIFY_RESIZE; or ACTIVE or SHUTOFF when the cloud confirms it by itself; task states resize_prep, resize_migrating, resize_migrated, resize_finish.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `resize`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SUSPENDED; ends in ACTIVE; task states resuming.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `resume`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

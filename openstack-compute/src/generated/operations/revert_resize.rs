@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from VERIFY_RESIZE; during REVERT_RESIZE; ends in ACTIVE or SHUTOFF; task states resize_reverting.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `revertResize`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; ends in SHELVED or SHELVED_OFFLOADED; task states shelving, shelving_image_pending_upload, shelving_image_uploading, shelving_offloading.
 //!   Volume-backed servers, or a zero shelved_offload_time, go straight to SHELVED_OFFLOADED.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `shelve`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

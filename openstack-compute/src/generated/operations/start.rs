@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SHUTOFF; ends in ACTIVE; task states powering-on.
 //!   The server must have a host.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `start`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, ERROR; ends in SHUTOFF; task states powering-off.
 //!   The server must have a host.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `stop`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE; ends in SUSPENDED; task states suspending.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `suspend`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

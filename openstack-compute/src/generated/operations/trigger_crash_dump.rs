@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, PAUSED, RESCUE, VERIFY_RESIZE, ERROR; the status does not change; the task state returns to null.
 //!   The server must have a host.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `trigger_crash_dump`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:

@@ -6,6 +6,7 @@
 //! - Policy: project member or admin by default. Unlocking a server locked by the other party (admin vs owner) needs the admin rule `unlock_override`.
 //! - Errors Nova declares: 404.
 //! - Server status: the status does not change; the task state returns to null.
+//! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `unlock`, with events the API finishes before it answers.
 //!
 //! Per-version requests: [`V2_1`].
@@ -28,7 +29,8 @@ use crate::types::*;
         during(),
         ends_in = unchanged,
         auto_confirmed(),
-        task_states()
+        task_states(),
+        while_busy = accepted
     ),
     instance_action(name = "unlock", events = api),
     policy = member,

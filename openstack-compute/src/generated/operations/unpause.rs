@@ -7,6 +7,7 @@
 //! - Errors Nova declares: 404, 409, 501.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from PAUSED; ends in ACTIVE; task states unpausing.
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `unpause`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].

@@ -8,6 +8,7 @@
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SHELVED, SHELVED_OFFLOADED; ends in ACTIVE; task states unshelving, spawning.
 //!   Giving `availability_zone` or `host` needs SHELVED_OFFLOADED (else 409).
+//! - While a task is in flight: refused (409).
 //! - Recorded as instance action `unshelve`, with events the conductor or compute host records after the API answered.
 //!
 //! Changes by microversion:
