@@ -202,6 +202,24 @@ fn create_at(call: create_server::Call, version: Microversion, host: &str) -> cr
 }
 
 #[tokio::test]
+async fn a_server_is_deleted_as_soon_as_it_is_created() {
+    // Nova accepts a delete whatever the task in flight (`while_busy: accepted`); sent right
+    // after the create, it usually meets the build.
+    let compute = member();
+    remove_leftovers(&compute, "it-gone").await;
+    let created = compute
+        .servers()
+        .create("it-gone", IMAGE, FLAVOR)
+        .networks(Networks::None)
+        .at_microversion(v("2.37"))
+        .send()
+        .await
+        .unwrap();
+    let id = created.server.as_ref().expect("one server").id.clone();
+    delete(&compute.server(id)).await;
+}
+
+#[tokio::test]
 async fn create_at_every_microversion_where_the_request_changes() {
     let compute = admin();
     remove_leftovers(&compute, "it-create-").await;
