@@ -168,6 +168,11 @@ pub fn strings(meta: &ParseNestedMeta<'_>) -> Result<Vec<LitStr>> {
     Ok(list.into_iter().collect())
 }
 
+/// `key = 409`.
+pub fn integer(meta: &ParseNestedMeta<'_>) -> Result<u16> {
+    meta.value()?.parse::<LitInt>()?.base10_parse()
+}
+
 /// A parenthesized list of integers: `errors(400, 404)`.
 pub fn integers(meta: &ParseNestedMeta<'_>) -> Result<Vec<u16>> {
     let content;

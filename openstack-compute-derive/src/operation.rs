@@ -140,7 +140,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
             "path" => path = Some(attrs::string(&m)?),
             "since" => since = Some(attrs::version(&m)?),
             "until" => until = Some(attrs::version(&m)?),
-            "status" => status = Some(m.value()?.parse::<syn::LitInt>()?.base10_parse()?),
+            "status" => status = Some(attrs::integer(&m)?),
             "body" => {
                 body = Some(
                     match attrs::choice(&m, &["none", "null", "exactly_null", "object", "object_or_null"])? {
@@ -209,7 +209,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                                 if b.path.is_ident("refused_in") {
                                     tasks = Some(attrs::idents(&b)?);
                                 } else if b.path.is_ident("status") {
-                                    status = Some(b.value()?.parse::<syn::LitInt>()?.base10_parse::<u16>()?);
+                                    status = Some(attrs::integer(&b)?);
                                 } else {
                                     return Err(attrs::unknown(&b, &["refused_in", "status"]));
                                 }
@@ -239,7 +239,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                 s.ends_in = ends.ok_or_else(|| m.error("`server_status` needs `ends_in`"))?;
                 server_status = Some(s);
             }
-            "lock_checked" => lock_checked = Some(m.value()?.parse::<syn::LitInt>()?.base10_parse::<u16>()?),
+            "lock_checked" => lock_checked = Some(attrs::integer(&m)?),
             "never_succeeds" => never_succeeds = true,
             "instance_action" => {
                 let mut action = None;
