@@ -236,6 +236,8 @@ struct FakeServer {
     task_state: Option<TaskState>,
     locked: bool,
     locked_reason: Option<String>,
+    /// Whether it has ever run (Nova's `launched_at`): a build that failed has not.
+    launched: bool,
     image: String,
     description: Option<String>,
     metadata: BTreeMap<String, String>,
@@ -485,6 +487,7 @@ impl State {
         FakeServer {
             id: format!("00000000-0000-4000-8000-{:012x}", self.counter),
             name: name.to_string(),
+            launched: status != ServerStatus::Build,
             status,
             task_state: None,
             locked: false,
@@ -524,6 +527,7 @@ impl State {
                 srv.fault = Some((message, 500));
             } else if let Some(status) = p.status {
                 srv.status = status;
+                srv.launched = true;
             }
         }
         for id in &deleted {
@@ -1052,6 +1056,15 @@ impl State {
                 }
                 Some(_) => return unexpected_api_error("InstanceInvalidState"),
             }
+        }
+        // `check_instance_state`, which every operation with a `from` list goes through,
+        // also refuses a server that never ran (delete and force delete have no list).
+        if facts.is_some_and(|f| !f.from.is_empty()) && !srv.launched {
+            return fault(
+                409,
+                "conflictingRequest",
+                &format!("Instance {id} is in an invalid state for '{name}'"),
+            );
         }
         if info.is_action {
             self.action_posts += 1;

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use openstack_compute::testing::{self, FakeCloud};
-use openstack_compute::types::{Networks, ResetStateTarget, ServerStatus, SpiceConsoleType, VncConsoleType};
+use openstack_compute::types::{
+    Networks, RebootType, ResetStateTarget, ServerStatus, SpiceConsoleType, VncConsoleType,
+};
 use openstack_compute::wait::WaitError;
 use openstack_compute::{Compute, Error, ErrorKind, Microversion, WaitOptions};
 use serde_json::json;
@@ -316,6 +318,17 @@ async fn a_failed_build_ends_the_create_wait_with_the_failure() {
     let doomed = compute.servers().find_by_name("doomed").await.unwrap();
     assert_eq!(doomed.status, ServerStatus::Error);
     assert_eq!(doomed.fault.as_ref().unwrap().message, "No valid host was found.");
+
+    // It never ran: Nova refuses what checks the status (a hard reboot accepts ERROR), and
+    // deletes it.
+    let server = compute.server(doomed.id.clone());
+    let err = server.reboot(RebootType::Hard).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Instance {} is in an invalid state for 'reboot'", doomed.id)
+    );
+    server.delete().wait(fast()).await.unwrap();
 }
 
 #[tokio::test]
