@@ -68,6 +68,7 @@ struct OpArgs {
     summary: LitStr,
     kind: Kind,
     key: Option<LitStr>,
+    conflict_name: Option<LitStr>,
     path: LitStr,
     range: Range,
     status: u16,
@@ -99,6 +100,7 @@ const KNOWN: &[&str] = &[
     "lock_checked",
     "instance_action",
     "never_succeeds",
+    "conflict_name",
     "policy",
     "errors",
     "response",
@@ -109,6 +111,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
     let mut summary = None;
     let mut kind = None;
     let mut key = None;
+    let mut conflict_name = None;
     let mut path = None;
     let (mut since, mut until) = (None, None);
     let mut status = None;
@@ -137,6 +140,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                 })
             }
             "key" => key = Some(attrs::string(&m)?),
+            "conflict_name" => conflict_name = Some(attrs::string(&m)?),
             "path" => path = Some(attrs::string(&m)?),
             "since" => since = Some(attrs::version(&m)?),
             "until" => until = Some(attrs::version(&m)?),
@@ -309,6 +313,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
         lock_checked,
         instance_action,
         never_succeeds,
+        conflict_name,
         policy: policy.ok_or_else(|| missing("policy"))?,
         errors,
         response: response.ok_or_else(|| missing("response"))?,
@@ -603,6 +608,7 @@ fn operation_impl(op: &OpArgs, ident: &Ident, fields: &[Field]) -> Result<TokenS
         Some(k) => quote!(::core::option::Option::Some(#k)),
         None => quote!(::core::option::Option::None),
     };
+    let conflict_name = op.conflict_name.as_ref().or(op.key.as_ref()).unwrap_or(name);
     let method = Ident::new(
         match op.kind {
             Kind::Get => "Get",
@@ -730,6 +736,7 @@ fn operation_impl(op: &OpArgs, ident: &Ident, fields: &[Field]) -> Result<TokenS
                 body: ::openstack_compute::operation::BodyKind::#body,
                 lock_checked: #lock_checked,
                 never_succeeds: #never,
+                conflict_name: #conflict_name,
                 server_status: #server_status,
                 instance_action: #instance_action,
                 request: &[#(#table),*],

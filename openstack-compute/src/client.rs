@@ -190,6 +190,7 @@ static RAW_ACTION: crate::operation::OperationInfo = crate::operation::Operation
     body: crate::operation::BodyKind::Object,
     lock_checked: None,
     never_succeeds: false,
+    conflict_name: "raw_action",
     server_status: None,
     instance_action: None,
     request: &[],

@@ -258,6 +258,9 @@ pub struct OperationInfo {
     pub lock_checked: Option<u16>,
     /// Set when the operation exists but always fails.
     pub never_succeeds: bool,
+    /// How Nova's 409 messages name it (`Cannot 'stop' instance ...`): its key, but for a
+    /// few (`os-stop` is `stop`).
+    pub conflict_name: &'static str,
     /// What it does to the server's status.
     pub server_status: Option<StatusFacts>,
     /// The instance action Nova records for it.

@@ -437,6 +437,24 @@ fn fault(status: u16, name: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({name: {"message": message, "code": status}}))
 }
 
+/// The `vm_state` behind a status (Nova's `_STATE_MAP`, read backwards).
+fn vm_state(status: &ServerStatus) -> VmState {
+    match status {
+        ServerStatus::Active => VmState::Active,
+        ServerStatus::Build => VmState::Building,
+        ServerStatus::Shutoff => VmState::Stopped,
+        ServerStatus::Paused => VmState::Paused,
+        ServerStatus::Suspended => VmState::Suspended,
+        ServerStatus::Rescue => VmState::Rescued,
+        ServerStatus::VerifyResize => VmState::Resized,
+        ServerStatus::Shelved => VmState::Shelved,
+        ServerStatus::ShelvedOffloaded => VmState::ShelvedOffloaded,
+        ServerStatus::SoftDeleted => VmState::SoftDeleted,
+        ServerStatus::Error => VmState::Error,
+        _ => VmState::Active,
+    }
+}
+
 /// Nova's 500 for an exception the controller neither maps nor declares (`expected_errors`).
 fn unexpected_api_error(exception: &str) -> ResponseTemplate {
     fault(
@@ -747,20 +765,7 @@ impl State {
             ServerStatus::Build => 0,
             _ => 4,
         };
-        let vm_state = match srv.status {
-            ServerStatus::Active => VmState::Active,
-            ServerStatus::Build => VmState::Building,
-            ServerStatus::Shutoff => VmState::Stopped,
-            ServerStatus::Paused => VmState::Paused,
-            ServerStatus::Suspended => VmState::Suspended,
-            ServerStatus::Rescue => VmState::Rescued,
-            ServerStatus::VerifyResize => VmState::Resized,
-            ServerStatus::Shelved => VmState::Shelved,
-            ServerStatus::ShelvedOffloaded => VmState::ShelvedOffloaded,
-            ServerStatus::SoftDeleted => VmState::SoftDeleted,
-            ServerStatus::Error => VmState::Error,
-            _ => VmState::Active,
-        };
+        let vm_state = vm_state(&srv.status);
         let nullable = |v: Option<String>| v.map_or(Nullable::Null, Nullable::Value);
         Server {
             id: srv.id.clone(),
@@ -1009,7 +1014,7 @@ impl State {
         version: Microversion,
         request_id: &str,
     ) -> ResponseTemplate {
-        let name = info.key.unwrap_or(info.name);
+        let name = info.conflict_name;
         if info.never_succeeds {
             return fault(info.status, "computeFault", "This action is not available.");
         }
@@ -1035,7 +1040,7 @@ impl State {
                 "conflictingRequest",
                 &format!(
                     "Cannot '{name}' instance {id} while it is in vm_state {}",
-                    srv.status.as_str().to_ascii_lowercase()
+                    vm_state(&srv.status).as_str()
                 ),
             );
         }

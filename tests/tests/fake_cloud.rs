@@ -33,7 +33,7 @@ async fn preconditions_codes_and_records_follow_nova() {
     assert_eq!((api.meta.status(), api.fault()), (409, Some("conflictingRequest")));
     assert_eq!(
         api.message(),
-        format!("Cannot 'os-stop' instance {id} while it is in vm_state shutoff")
+        format!("Cannot 'stop' instance {id} while it is in vm_state stopped")
     );
     assert!(err.request_id().is_some());
 

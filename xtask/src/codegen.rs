@@ -447,6 +447,10 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         quote!(lock_checked = #status,)
     });
     let never = op.never_succeeds.is_some().then(|| quote!(never_succeeds,));
+    let conflict = op.conflict_name.as_deref().map(|n| {
+        let n = lit(n);
+        quote!(conflict_name = #n,)
+    });
     let action = op.instance_action.as_ref().map(|a| {
         let n = lit(&a.name);
         let events = ident(&format!("{:?}", a.events).to_lowercase());
@@ -492,7 +496,7 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
             since = #since, until = #until, status = #status, body = #body,
             breakpoints(#(#breakpoints),*),
             client(on = #on, method = #method, args(#(#args),*)),
-            #server_status #lock #never #action
+            #server_status #lock #never #conflict #action
             policy = #policy, errors(#(#errors),*), response = #response_kind,
         )]
         pub struct Request { #(#request_fields)* }

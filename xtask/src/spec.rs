@@ -174,6 +174,10 @@ pub struct OpSpec {
     /// Set when the operation still exists but can no longer succeed: why.
     #[serde(default)]
     pub never_succeeds: Option<String>,
+    /// How Nova's 409 messages name it (`Cannot 'stop' instance ...`), where that is not
+    /// its `key`.
+    #[serde(default)]
+    pub conflict_name: Option<String>,
     pub policy: Policy,
     #[serde(default)]
     pub policy_note: Option<String>,

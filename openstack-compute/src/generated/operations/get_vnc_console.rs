@@ -36,6 +36,7 @@ use crate::types::*;
         task_states(),
         while_busy(refused_in(Deleting, Migrating), status = 409)
     ),
+    conflict_name = "get_vnc_console",
     policy = member,
     errors(400, 404, 409, 501),
     response = single,

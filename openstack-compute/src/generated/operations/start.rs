@@ -34,6 +34,7 @@ use crate::types::*;
         task_states(PoweringOn)
     ),
     lock_checked = 409,
+    conflict_name = "start",
     instance_action(name = "start", events = compute),
     policy = member,
     errors(404, 409),

@@ -34,6 +34,7 @@ use crate::types::*;
         task_states(PoweringOff)
     ),
     lock_checked = 409,
+    conflict_name = "stop",
     instance_action(name = "stop", events = compute),
     policy = member,
     errors(404, 409),
