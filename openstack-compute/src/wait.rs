@@ -511,6 +511,15 @@ impl ServerHandle {
         };
         let v = v?;
         let sets_task_state = !facts.task_states.is_empty();
+        // A status the operation cannot start from, reached with no task in flight, proves
+        // its work is over even before the action shows an event: the API restores a
+        // soft-deleted server that has no host by itself, and no event ever comes.
+        let proves_end = |status: &ServerStatus| {
+            matches!(facts.ends_in, EndsIn::Statuses(targets) if targets.contains(status))
+                && !facts.from.is_empty()
+                && !facts.from.contains(status)
+        };
+        let provable = matches!(facts.ends_in, EndsIn::Statuses(targets) if targets.iter().any(|s| proves_end(s)));
         let mut polls = 0u32;
         let mut round = 0u32;
         let mut last: (Option<ServerStatus>, Option<TaskState>) = (None, None);
@@ -529,6 +538,8 @@ impl ServerHandle {
             let elapsed = budget.elapsed();
             // 1. The call's instance action, while it is running.
             let mut action_done = tracked.is_none();
+            // Recorded, no event yet: the server is shown only for a proof of the end.
+            let mut not_started = false;
             if let Some((facts_a, id)) = tracked {
                 polls += 1;
                 let Some(state) = budget.within(self.action_at(id, v)).await else {
@@ -544,7 +555,10 @@ impl ServerHandle {
                         action = Some(a);
                         action_done = true;
                     }
-                    ActionState::NotStarted(_) => {}
+                    ActionState::NotStarted(a) => {
+                        action = Some(a);
+                        not_started = provable;
+                    }
                     ActionState::Running(a) => action = Some(a),
                     ActionState::Opaque(a) => {
                         // Events unseen: the task state and the status decide.
@@ -556,12 +570,9 @@ impl ServerHandle {
                         action_done = true;
                     }
                 }
-                if facts_a.events == ActionEvents::None && action.is_some() {
-                    action_done = true;
-                }
             }
             // 2. The server, unless a running action already says it is not done.
-            if action_done {
+            if action_done || not_started {
                 polls += 1;
                 let Some(shown) = budget.within(self.show_at(v)).await else {
                     return Err(gave_up(&action, &last));
@@ -577,6 +588,7 @@ impl ServerHandle {
                 last = (Some(status.clone()), task.clone());
                 let idle = task.is_none();
                 let outcome = match facts.ends_in {
+                    _ if !action_done => (idle && proves_end(&status)).then_some(Outcome::Ended),
                     EndsIn::Statuses(targets) if idle && targets.contains(&status) => Some(Outcome::Ended),
                     EndsIn::Statuses(_)
                         if idle
@@ -600,7 +612,7 @@ impl ServerHandle {
                 }
                 // ERROR once the call's own work is over: it did not start from there, or
                 // it failed there.
-                if status == ServerStatus::Error && idle {
+                if action_done && status == ServerStatus::Error && idle {
                     let fault = shown.fault.as_ref();
                     return Err(Error::Wait(Box::new(WaitError::ServerError {
                         server_id: self.id().to_string(),

@@ -320,6 +320,39 @@ async fn an_api_action_never_recorded_is_not_waited_for() {
 }
 
 #[tokio::test]
+async fn a_status_the_operation_cannot_start_from_ends_it_before_any_event() {
+    // Nova restores a soft-deleted server that has no host in the API: ACTIVE, no task, and
+    // the action never gets an event.
+    let c = case("2.100", vec![server("ACTIVE", None)], vec![action("restore", &[])]).await;
+    let done = c
+        .compute
+        .server(SERVER)
+        .restore()
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (1, 1, 2));
+    assert_eq!(done.server.status, ServerStatus::Active);
+
+    // A reboot may start from ACTIVE: ACTIVE and idle before its first event proves
+    // nothing, and the wait goes on until max_wait.
+    let c = case("2.100", vec![server("ACTIVE", None)], vec![action("reboot", &[])]).await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .reboot(RebootType::Soft)
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    match wait_error(err) {
+        WaitError::Timeout { last_status, .. } => assert_eq!(last_status, None, "the server was never shown"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.shows.served(), 0);
+    assert!(c.actions.served() > 2);
+}
+
+#[tokio::test]
 async fn a_resize_ends_in_verify_resize_or_confirmed_by_the_cloud() {
     let events = [
         ("compute_prep_resize", true, Some("Success")),

@@ -7,7 +7,7 @@
 //! - Errors Nova declares: 403, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from SOFT_DELETED; ends in ACTIVE; task states restoring.
-//!   403 when the project is over quota. A server with no host (soft-deleted while shelved offloaded) is made ACTIVE by the API itself, and its action never gets an event: wait for its status rather than for the call.
+//!   403 when the project is over quota. A server with no host (soft-deleted while shelved offloaded) is made ACTIVE by the API itself, and its action never gets an event.
 //! - While a task is in flight: refused (409).
 //! - Recorded as instance action `restore`, with events the conductor or compute host records after the API answered.
 //!
