@@ -519,7 +519,7 @@ impl ServerHandle {
                 && !facts.from.is_empty()
                 && !facts.from.contains(status)
         };
-        let provable = matches!(facts.ends_in, EndsIn::Statuses(targets) if targets.iter().any(|s| proves_end(s)));
+        let provable = matches!(facts.ends_in, EndsIn::Statuses(targets) if targets.iter().any(proves_end));
         let mut polls = 0u32;
         let mut round = 0u32;
         let mut last: (Option<ServerStatus>, Option<TaskState>) = (None, None);
