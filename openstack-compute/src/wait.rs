@@ -14,7 +14,13 @@
 //!   ([`Outcome::AutoConfirmed`]);
 //! - ERROR ends a wait only once the call's own action has ended or one of its events failed:
 //!   an operation may start from ERROR (a hard reboot of a broken server), and while it runs
-//!   the status stays ERROR.
+//!   the status stays ERROR;
+//! - work the API does before it answers (lock, unlock, reset state) is checked at once, and
+//!   is over whether or not Nova recorded an action for it (a second lock by the owner records
+//!   none);
+//! - a status the operation cannot start from, shown with no task in flight, ends it even
+//!   before its action has an event (Nova restores a soft-deleted server with no host in the
+//!   API, and that action never gets one).
 //!
 //! Polls are operations of their own: they go at the highest microversion the server and this
 //! SDK share, whatever microversion the call used, so events (2.51+) and their details (2.84+)
