@@ -2,12 +2,16 @@
 # A/A control for the peers harness: runs it with raw's own code in this crate's slot, to show
 # how far a single run moves a client that *is* the floor. Run `../shared/bench/peers/run.sh .`
 # once first (it creates target/peers-bench). Usage, from the project root:
-#   scripts/peers-aa.sh [RUNS]        # default 10; writes target/peers-bench/target/peers-aaN.json
+#   scripts/peers-aa.sh [RUNS [HARNESS OPTIONS...]]   # default 10 runs of the default harness
 #   scripts/peers-runs.py target/peers-bench/target/peers-aa{1..10}.json
+# Run N writes target/peers-bench/target/peers-${AA_NAME:-aa}N.json; e.g.
+#   AA_NAME=aa30- scripts/peers-aa.sh 2 --reps 30
 # The harness's copy of our client is swapped for a wrapper around `raw::Raw` and put back on
 # exit, whatever happens.
 set -euo pipefail
 runs=${1:-10}
+shift || true
+name=${AA_NAME:-aa}
 adapter=target/peers-bench/src/clients/openstack_compute.rs
 [ -f "$adapter" ] || { echo "no $adapter: run ../shared/bench/peers/run.sh . first" >&2; exit 1; }
 saved=$(mktemp)
@@ -33,6 +37,6 @@ impl BenchClient for OpenstackCompute {
 }
 EOF
 for i in $(seq 1 "$runs"); do
-  ../shared/bench/peers/run.sh . --json "target/peers-aa$i.json" >/dev/null
-  echo "run aa$i: target/peers-bench/target/peers-aa$i.json"
+  ../shared/bench/peers/run.sh . "$@" --json "target/peers-$name$i.json" >/dev/null
+  echo "run $name$i: target/peers-bench/target/peers-$name$i.json"
 done
