@@ -6,8 +6,14 @@ percent, so the verdict is read over many. Usage, from the project root:
     scripts/peers-runs.py target/peers-bench/target/peers-run{21..34}.json
 Prints this crate's ratios to raw per run with `openstack`'s beside them, which targets each
 run meets (at the report's two decimals), and the median ratio of every client over the runs.
+Then each ratio's geometric mean over all the runs with a 95 % interval, which says whether a
+client differs from raw at all and whether a target holds beyond the noise. Latency and
+throughput are paired rep by rep (within a rep the clients run seconds apart, so the ratio to
+raw's figure in the same rep cancels most of the machine's drift); CPU is reported per run
+only, so its ratios are per run.
 """
 import json
+import math
 import os
 import statistics
 import sys
@@ -67,6 +73,48 @@ def main(paths):
         if client != "raw":
             medians = (statistics.median(r[client][c] for _, r in runs) for c in cells)
             print(f"| {client} | {' | '.join(f'{m:.2f}' for m in medians)} |")
+    paired([json.load(open(path)) for path in paths])
+
+
+def paired(docs):
+    """Geometric mean and 95 % interval of the ratios to raw: latency and throughput per rep,
+    CPU per run (the harness reports CPU per run, not per rep)."""
+
+    def cpu(r):
+        return r["cpu_user_us_per_action"] + r["cpu_sys_us_per_action"]
+
+    cells = {
+        "seq. latency (per rep)": lambda d: per_rep(d, "latency", "rep_medians_us"),
+        "seq. CPU (per run)": lambda d: per_run(d, "latency", cpu),
+        "throughput (per rep)": lambda d: per_rep(d, "throughput", "reps_actions_per_s"),
+        "CPU, 64 in flight (per run)": lambda d: per_run(d, "throughput", cpu),
+    }
+
+    def per_rep(d, mode, key):
+        by = {r["client"]: r[key] for r in d[mode]}
+        return lambda client: [a / b for a, b in zip(by[client], by["raw"])]
+
+    def per_run(d, mode, figure):
+        by = {r["client"]: figure(r) for r in d[mode]}
+        return lambda client: [by[client] / by["raw"]]
+
+    reps = sum(len(d["latency"][0]["rep_medians_us"]) for d in docs)
+    print(f"\nRatio to raw within the same rep ({reps} reps) or run ({len(docs)} runs): geometric mean [95 % interval]:\n")
+    print(f"| | {' | '.join(cells)} |")
+    print("|---" * (len(cells) + 1) + "|")
+    for client in (r["client"] for r in docs[0]["latency"]):
+        if client == "raw":
+            continue
+        shown = []
+        for ratios_of in cells.values():
+            logs = [math.log(x) for d in docs for x in ratios_of(d)(client)]
+            if len(logs) < 2:
+                shown.append(f"{math.exp(logs[0]):.3f}")
+                continue
+            mean = statistics.mean(logs)
+            half = 1.96 * statistics.stdev(logs) / math.sqrt(len(logs))
+            shown.append(f"{math.exp(mean):.3f} [{math.exp(mean - half):.3f}, {math.exp(mean + half):.3f}]")
+        print(f"| {client} | {' | '.join(shown)} |")
 
 
 if __name__ == "__main__":
