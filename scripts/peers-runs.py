@@ -73,12 +73,21 @@ def main(paths):
         if client != "raw":
             medians = (statistics.median(r[client][c] for _, r in runs) for c in cells)
             print(f"| {client} | {' | '.join(f'{m:.2f}' for m in medians)} |")
-    paired([json.load(open(path)) for path in paths])
+    intervals([json.load(open(path)) for path in paths])
 
 
-def paired(docs):
-    """Geometric mean and 95 % interval of the ratios to raw: latency and throughput per rep,
-    CPU per run (the harness reports CPU per run, not per rep)."""
+# Two-sided 95 % quantiles of Student's t by degrees of freedom (a smaller df is the safe side).
+T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26,
+       10: 2.23, 12: 2.18, 15: 2.13, 20: 2.09, 25: 2.06, 30: 2.04, 40: 2.02, 60: 2.00, 120: 1.98}
+
+
+def t95(df):
+    return T95[max(k for k in T95 if k <= df)]
+
+
+def intervals(docs):
+    """Geometric mean and 95 % interval (Student's t) of the ratios to raw: latency and
+    throughput per rep, CPU per run (the harness reports CPU per run, not per rep)."""
 
     def cpu(r):
         return r["cpu_user_us_per_action"] + r["cpu_sys_us_per_action"]
@@ -112,7 +121,7 @@ def paired(docs):
                 shown.append(f"{math.exp(logs[0]):.3f}")
                 continue
             mean = statistics.mean(logs)
-            half = 1.96 * statistics.stdev(logs) / math.sqrt(len(logs))
+            half = t95(len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
             shown.append(f"{math.exp(mean):.3f} [{math.exp(mean - half):.3f}, {math.exp(mean + half):.3f}]")
         print(f"| {client} | {' | '.join(shown)} |")
 
