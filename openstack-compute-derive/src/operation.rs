@@ -47,14 +47,102 @@ struct Status {
     auto_confirmed: Vec<Ident>,
     task_states: Vec<Ident>,
     while_busy: Busy,
+    by_request: Option<(LitStr, Vec<Case>)>,
 }
 
-/// `server_status(.., while_busy = accepted)` or `while_busy(refused_in(..), status = N)`;
-/// absent: refused.
+/// `by_request(field = "type", case(value = "SOFT", from(..), during(..), task_states(..),
+/// while_busy..), ..)`: the facts for one value of the field, each given in full.
+struct Case {
+    value: LitStr,
+    from: Vec<Ident>,
+    during: Vec<Ident>,
+    task_states: Vec<Ident>,
+    while_busy: Busy,
+}
+
+/// `server_status(.., while_busy = accepted)`, `while_busy(refused_in(..), status = N)` or
+/// `while_busy(accepted_in(..))`; absent: refused.
 enum Busy {
     Refused,
     Accepted,
     RefusedIn(Vec<Ident>, u16),
+    AcceptedIn(Vec<Ident>),
+}
+
+impl Busy {
+    /// The `while_busy` of a `server_status` or of one of its cases.
+    fn parse(c: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Busy> {
+        if c.input.peek(syn::Token![=]) {
+            attrs::choice(c, &["accepted"])?;
+            return Ok(Busy::Accepted);
+        }
+        let (mut refused, mut accepted, mut status) = (None, None, None);
+        c.parse_nested_meta(|b| {
+            if b.path.is_ident("refused_in") {
+                refused = Some(attrs::idents(&b)?);
+            } else if b.path.is_ident("accepted_in") {
+                accepted = Some(attrs::idents(&b)?);
+            } else if b.path.is_ident("status") {
+                status = Some(attrs::integer(&b)?);
+            } else {
+                return Err(attrs::unknown(&b, &["refused_in", "accepted_in", "status"]));
+            }
+            Ok(())
+        })?;
+        match (refused, accepted, status) {
+            (Some(tasks), None, Some(status)) => Ok(Busy::RefusedIn(tasks, status)),
+            (Some(_), None, None) => Err(c.error("`while_busy(refused_in(..))` needs `status`")),
+            (None, Some(tasks), None) => Ok(Busy::AcceptedIn(tasks)),
+            (None, Some(_), Some(_)) => Err(c.error("`accepted_in` takes no `status`: Nova refuses with 409")),
+            _ => Err(c.error("`while_busy` needs one of `refused_in` or `accepted_in`")),
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        match self {
+            Busy::Refused => quote!(::openstack_compute::operation::WhileBusy::Refused),
+            Busy::Accepted => quote!(::openstack_compute::operation::WhileBusy::Accepted),
+            Busy::RefusedIn(tasks, status) => {
+                let tasks = status_list("TaskState", tasks);
+                quote!(::openstack_compute::operation::WhileBusy::RefusedIn { task_states: #tasks, status: #status })
+            }
+            Busy::AcceptedIn(tasks) => {
+                let tasks = status_list("TaskState", tasks);
+                quote!(::openstack_compute::operation::WhileBusy::AcceptedIn { task_states: #tasks })
+            }
+        }
+    }
+}
+
+impl Case {
+    fn parse(c: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Case> {
+        let mut value = None;
+        let mut case = Case {
+            value: LitStr::new("", Span::call_site()),
+            from: Vec::new(),
+            during: Vec::new(),
+            task_states: Vec::new(),
+            while_busy: Busy::Refused,
+        };
+        c.parse_nested_meta(|f| {
+            match f.path.get_ident().map(ToString::to_string).unwrap_or_default().as_str() {
+                "value" => value = Some(attrs::string(&f)?),
+                "from" => case.from = attrs::idents(&f)?,
+                "during" => case.during = attrs::idents(&f)?,
+                "task_states" => case.task_states = attrs::idents(&f)?,
+                "while_busy" => case.while_busy = Busy::parse(&f)?,
+                _ => {
+                    return Err(attrs::unknown(
+                        &f,
+                        &["value", "from", "during", "task_states", "while_busy"],
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        case.value = value.ok_or_else(|| c.error("`case` needs `value`"))?;
+        Ok(case)
+    }
 }
 
 struct Client {
@@ -187,6 +275,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                     auto_confirmed: Vec::new(),
                     task_states: Vec::new(),
                     while_busy: Busy::Refused,
+                    by_request: None,
                 };
                 let mut ends = None;
                 m.parse_nested_meta(|c| {
@@ -203,26 +292,21 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                             })
                         }
                         "ends_in" => ends = Some(Ends::Statuses(attrs::idents(&c)?)),
-                        "while_busy" if c.input.peek(syn::Token![=]) => {
-                            attrs::choice(&c, &["accepted"])?;
-                            s.while_busy = Busy::Accepted;
-                        }
-                        "while_busy" => {
-                            let (mut tasks, mut status) = (None, None);
+                        "while_busy" => s.while_busy = Busy::parse(&c)?,
+                        "by_request" => {
+                            let (mut field, mut cases) = (None, Vec::new());
                             c.parse_nested_meta(|b| {
-                                if b.path.is_ident("refused_in") {
-                                    tasks = Some(attrs::idents(&b)?);
-                                } else if b.path.is_ident("status") {
-                                    status = Some(attrs::integer(&b)?);
+                                if b.path.is_ident("field") {
+                                    field = Some(attrs::string(&b)?);
+                                } else if b.path.is_ident("case") {
+                                    cases.push(Case::parse(&b)?);
                                 } else {
-                                    return Err(attrs::unknown(&b, &["refused_in", "status"]));
+                                    return Err(attrs::unknown(&b, &["field", "case"]));
                                 }
                                 Ok(())
                             })?;
-                            s.while_busy = Busy::RefusedIn(
-                                tasks.ok_or_else(|| c.error("`while_busy` needs `refused_in`"))?,
-                                status.ok_or_else(|| c.error("`while_busy` needs `status`"))?,
-                            );
+                            let field = field.ok_or_else(|| c.error("`by_request` needs `field`"))?;
+                            s.by_request = Some((field, cases));
                         }
                         _ => {
                             return Err(attrs::unknown(
@@ -234,6 +318,7 @@ fn parse_args(args: TokenStream) -> Result<OpArgs> {
                                     "auto_confirmed",
                                     "task_states",
                                     "while_busy",
+                                    "by_request",
                                 ],
                             ));
                         }
@@ -654,17 +739,27 @@ fn operation_impl(op: &OpArgs, ident: &Ident, fields: &[Field]) -> Result<TokenS
                 Ends::Unchanged => quote!(::openstack_compute::operation::EndsIn::Unchanged),
                 Ends::Deleted => quote!(::openstack_compute::operation::EndsIn::Deleted),
             };
-            let busy = match &s.while_busy {
-                Busy::Refused => quote!(::openstack_compute::operation::WhileBusy::Refused),
-                Busy::Accepted => quote!(::openstack_compute::operation::WhileBusy::Accepted),
-                Busy::RefusedIn(tasks, status) => {
-                    let tasks = status_list("TaskState", tasks);
-                    quote!(::openstack_compute::operation::WhileBusy::RefusedIn { task_states: #tasks, status: #status })
+            let busy = s.while_busy.tokens();
+            let by_request = match &s.by_request {
+                None => quote!(::core::option::Option::None),
+                Some((field, cases)) => {
+                    let cases = cases.iter().map(|c| {
+                        let (value, busy) = (&c.value, c.while_busy.tokens());
+                        let from = status_list("ServerStatus", &c.from);
+                        let during = status_list("ServerStatus", &c.during);
+                        let tasks = status_list("TaskState", &c.task_states);
+                        quote!(::openstack_compute::operation::RequestCase {
+                            value: #value, from: #from, during: #during, task_states: #tasks, while_busy: #busy,
+                        })
+                    });
+                    quote!(::core::option::Option::Some(::openstack_compute::operation::RequestCases {
+                        field: #field, cases: &[#(#cases),*],
+                    }))
                 }
             };
             quote!(::core::option::Option::Some(::openstack_compute::operation::StatusFacts {
                 from: #from, during: #during, ends_in: #ends, auto_confirmed: #auto, task_states: #tasks,
-                while_busy: #busy,
+                while_busy: #busy, by_request: #by_request,
             }))
         }
     };

@@ -86,6 +86,56 @@ pub struct StatusFacts {
     pub task_states: &'static [TaskState],
     /// What Nova answers while a task is in flight on the server.
     pub while_busy: WhileBusy,
+    /// Where the facts above depend on a value of the request (reboot's `type`): each case's
+    /// facts, which narrow these (the lists above are the union of the cases').
+    pub by_request: Option<RequestCases>,
+}
+
+/// The facts of an operation for each value of one request field.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequestCases {
+    /// The field's JSON name inside the request's body (`type`).
+    pub field: &'static str,
+    /// One case per value.
+    pub cases: &'static [RequestCase],
+}
+
+/// An operation's facts when its request field has one value (`"SOFT"`).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequestCase {
+    /// The field's value, as sent.
+    pub value: &'static str,
+    /// The statuses it may start from (empty: any).
+    pub from: &'static [ServerStatus],
+    /// The statuses shown while it runs.
+    pub during: &'static [ServerStatus],
+    /// The task states shown while it runs.
+    pub task_states: &'static [TaskState],
+    /// What Nova answers while a task is in flight on the server.
+    pub while_busy: WhileBusy,
+}
+
+impl StatusFacts {
+    /// These facts for a request whose field (see [`StatusFacts::by_request`]) has `value`:
+    /// its case's, or these when there are no cases or none for `value`.
+    pub fn for_value(&self, value: Option<&str>) -> StatusFacts {
+        let case = self
+            .by_request
+            .and_then(|by| by.cases.iter().find(|c| Some(c.value) == value));
+        match case {
+            Some(c) => StatusFacts {
+                from: c.from,
+                during: c.during,
+                task_states: c.task_states,
+                while_busy: c.while_busy,
+                by_request: None,
+                ..*self
+            },
+            None => *self,
+        }
+    }
 }
 
 /// What Nova answers an operation while a task is in flight on the server.
@@ -103,6 +153,12 @@ pub enum WhileBusy {
         task_states: &'static [TaskState],
         /// What Nova answers then.
         status: u16,
+    },
+    /// Accepted only in these task states, refused (409) in any other (a HARD reboot, while
+    /// another reboot, a pause, a suspend or a resume is in flight).
+    AcceptedIn {
+        /// The task states that accept it.
+        task_states: &'static [TaskState],
     },
 }
 

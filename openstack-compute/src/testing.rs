@@ -455,6 +455,34 @@ fn vm_state(status: &ServerStatus) -> VmState {
     }
 }
 
+/// The status Nova shows for a server of `status` while `task` is in flight, where it is not
+/// the vm_state's own (`_STATE_MAP` in `nova/api/openstack/common.py`): a reboot shows REBOOT
+/// only from ACTIVE, a rebuild REBUILD from ACTIVE, SHUTOFF or ERROR, and so on.
+fn shown_status(status: &ServerStatus, task: &TaskState) -> Option<ServerStatus> {
+    use TaskState as T;
+    let vm = vm_state(status);
+    Some(match task {
+        T::Rebooting | T::RebootPending | T::RebootStarted if vm == VmState::Active => ServerStatus::Reboot,
+        T::RebootingHard | T::RebootPendingHard | T::RebootStartedHard if vm == VmState::Active => {
+            ServerStatus::HardReboot
+        }
+        T::UpdatingPassword if vm == VmState::Active => ServerStatus::Password,
+        T::Rebuilding | T::RebuildBlockDeviceMapping | T::RebuildSpawning
+            if matches!(vm, VmState::Active | VmState::Stopped | VmState::Error) =>
+        {
+            ServerStatus::Rebuild
+        }
+        T::Migrating if matches!(vm, VmState::Active | VmState::Paused) => ServerStatus::Migrating,
+        T::ResizePrep | T::ResizeMigrating | T::ResizeMigrated | T::ResizeFinish
+            if matches!(vm, VmState::Active | VmState::Stopped) =>
+        {
+            ServerStatus::Resize
+        }
+        T::ResizeReverting if vm == VmState::Resized => ServerStatus::RevertResize,
+        _ => return None,
+    })
+}
+
 /// Nova's 500 for an exception the controller neither maps nor declares (`expected_errors`).
 fn unexpected_api_error(exception: &str) -> ResponseTemplate {
     fault(
@@ -1021,7 +1049,15 @@ impl State {
         let Some(srv) = self.servers.get(id).cloned() else {
             return fault(404, "itemNotFound", &format!("Instance {id} could not be found."));
         };
-        let facts = info.server_status;
+        let args: Value = serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .and_then(|b| info.key.and_then(|k| b.get(k).cloned()))
+            .unwrap_or(Value::Null);
+        // The facts of this request (a SOFT reboot's, not a HARD one's).
+        let facts = info.server_status.map(|f| {
+            let value = f.by_request.and_then(|by| args.get(by.field)).and_then(Value::as_str);
+            f.for_value(value)
+        });
         // Nova's order: the lock, then the status (vm_state), then the task in flight.
         if srv.locked
             && let Some(status) = info.lock_checked
@@ -1031,9 +1067,10 @@ impl State {
                 _ => unexpected_api_error("InstanceIsLocked"),
             };
         }
+        // Nova checks the vm_state: a server showing REBOOT is ACTIVE to it.
         if let Some(f) = facts
             && !f.from.is_empty()
-            && !f.from.contains(&srv.status)
+            && !f.from.iter().any(|s| vm_state(s) == vm_state(&srv.status))
         {
             return fault(
                 409,
@@ -1049,6 +1086,7 @@ impl State {
                 WhileBusy::Refused => Some(409),
                 WhileBusy::Accepted => None,
                 WhileBusy::RefusedIn { task_states, status } => task_states.contains(ts).then_some(status),
+                WhileBusy::AcceptedIn { task_states } => (!task_states.contains(ts)).then_some(409),
             };
             match refused {
                 None => {}
@@ -1074,10 +1112,6 @@ impl State {
         if info.is_action {
             self.action_posts += 1;
         }
-        let args: Value = serde_json::from_slice::<Value>(&req.body)
-            .ok()
-            .and_then(|b| info.key.and_then(|k| b.get(k).cloned()))
-            .unwrap_or(Value::Null);
         // Nova answers, but leaves the server as it is and records nothing, when its owner
         // locks it again or it is deleted again while deleting.
         let ignored = (info.name == "lock" && srv.locked)
@@ -1152,7 +1186,10 @@ impl State {
                             .cloned();
                     }
                     if let Some(during) = f.during.first() {
-                        entry.status = during.clone();
+                        entry.status = match &start_task {
+                            Some(task) => shown_status(&previous, task).unwrap_or(previous.clone()),
+                            None => during.clone(),
+                        };
                     }
                     entry.task_state = start_task;
                     entry.pending = Some(Pending {

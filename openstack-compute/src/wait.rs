@@ -689,6 +689,7 @@ impl ServerHandle {
             auto_confirmed: &[],
             task_states: &[TaskState::Scheduling],
             while_busy: WhileBusy::Refused,
+            by_request: None,
         };
         self.wait_for_end(facts, None, None, options).await.map(|end| {
             let meta = ResponseMeta::default();

@@ -346,16 +346,27 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         if let Some(n) = &s.note {
             doc.push(format!("  {n}"));
         }
-        doc.push(match &s.while_busy {
-            WhileBusy::Refused => "- While a task is in flight: refused (409).".into(),
-            WhileBusy::Accepted => "- While a task is in flight: accepted (Nova does not check the task state).".into(),
-            WhileBusy::RefusedIn(tasks, status) => {
-                format!(
-                    "- While a task is in flight: refused ({status}) in task state {}.",
-                    tasks.join(" or ")
-                )
+        doc.push(format!("- While a task is in flight: {}.", busy_doc(&s.while_busy)));
+        if let Some((field, cases)) = &s.by_request {
+            for c in cases {
+                doc.push(format!(
+                    "- With `{field}` `{}`: from {}; shows {}; task states {}; while a task is in flight, {}.",
+                    c.value,
+                    if c.from.is_empty() {
+                        "any status".into()
+                    } else {
+                        c.from.join(", ")
+                    },
+                    if c.during.is_empty() {
+                        "no status of its own".into()
+                    } else {
+                        c.during.join(" or ")
+                    },
+                    c.task_states.join(", "),
+                    busy_doc(&c.while_busy)
+                ));
             }
-        });
+        }
     }
     if let Some(a) = &op.instance_action {
         doc.push(format!(
@@ -431,16 +442,19 @@ fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
             Ends::Unchanged => quote!(ends_in = unchanged),
             Ends::Deleted => quote!(ends_in = deleted),
         };
-        let busy = match &s.while_busy {
-            WhileBusy::Refused => quote!(),
-            WhileBusy::Accepted => quote!(, while_busy = accepted),
-            WhileBusy::RefusedIn(tasks, status) => {
-                let tasks = status_idents(model, "TaskState", tasks);
-                let status = proc_macro2::Literal::u16_unsuffixed(*status);
-                quote!(, while_busy(refused_in(#(#tasks),*), status = #status))
-            }
-        };
-        quote!(server_status(from(#(#from),*), during(#(#during),*), #ends, auto_confirmed(#(#auto),*), task_states(#(#tasks),*) #busy),)
+        let busy = busy_attr(model, &s.while_busy);
+        let by_request = s.by_request.as_ref().map(|(field, cases)| {
+            let cases = cases.iter().map(|c| {
+                let value = &c.value;
+                let from = status_idents(model, "ServerStatus", &c.from);
+                let during = status_idents(model, "ServerStatus", &c.during);
+                let tasks = status_idents(model, "TaskState", &c.task_states);
+                let busy = busy_attr(model, &c.while_busy);
+                quote!(case(value = #value, from(#(#from),*), during(#(#during),*), task_states(#(#tasks),*) #busy))
+            });
+            quote!(, by_request(field = #field, #(#cases),*))
+        });
+        quote!(server_status(from(#(#from),*), during(#(#during),*), #ends, auto_confirmed(#(#auto),*), task_states(#(#tasks),*) #busy #by_request),)
     });
     let lock = op.lock_checked.map(|status| {
         let status = proc_macro2::Literal::u16_unsuffixed(status);
@@ -784,4 +798,34 @@ fn tests_table(model: &Model) -> TokenStream {
         /// Every operation of the spec.
         pub static OPERATIONS: &[crate::glue::OperationGlue] = &[#(#entries),*];
     )
+}
+
+/// What Nova answers while a task is in flight, for the operation docs.
+fn busy_doc(busy: &WhileBusy) -> String {
+    match busy {
+        WhileBusy::Refused => "refused (409)".into(),
+        WhileBusy::Accepted => "accepted (Nova does not check the task state)".into(),
+        WhileBusy::RefusedIn(tasks, status) => format!("refused ({status}) in task state {}", tasks.join(" or ")),
+        WhileBusy::AcceptedIn(tasks) => format!(
+            "accepted in task state {}, refused (409) in any other",
+            tasks.join(", ")
+        ),
+    }
+}
+
+/// `while_busy` in the derive's attribute (with its leading comma; nothing when refused).
+fn busy_attr(model: &Model, busy: &WhileBusy) -> TokenStream {
+    match busy {
+        WhileBusy::Refused => quote!(),
+        WhileBusy::Accepted => quote!(, while_busy = accepted),
+        WhileBusy::RefusedIn(tasks, status) => {
+            let tasks = status_idents(model, "TaskState", tasks);
+            let status = proc_macro2::Literal::u16_unsuffixed(*status);
+            quote!(, while_busy(refused_in(#(#tasks),*), status = #status))
+        }
+        WhileBusy::AcceptedIn(tasks) => {
+            let tasks = status_idents(model, "TaskState", tasks);
+            quote!(, while_busy(accepted_in(#(#tasks),*)))
+        }
+    }
 }

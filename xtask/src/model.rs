@@ -74,7 +74,19 @@ pub struct ServerStatus {
     pub auto_confirmed: Vec<String>,
     pub task_states: Vec<String>,
     pub while_busy: WhileBusy,
+    /// `server_status.by_request`: the field's JSON name, and each value's facts in full.
+    pub by_request: Option<(String, Vec<Case>)>,
     pub note: Option<String>,
+}
+
+/// The facts for one value of a request field, the `server_status`'s own where the spec
+/// gives none.
+pub struct Case {
+    pub value: String,
+    pub from: Vec<String>,
+    pub during: Vec<String>,
+    pub task_states: Vec<String>,
+    pub while_busy: WhileBusy,
 }
 
 /// What Nova answers while a task is in flight (`server_status.while_busy`).
@@ -83,6 +95,20 @@ pub enum WhileBusy {
     Refused,
     Accepted,
     RefusedIn(Vec<String>, u16),
+    AcceptedIn(Vec<String>),
+}
+
+impl WhileBusy {
+    fn of(spec: &Option<spec::WhileBusySpec>) -> WhileBusy {
+        match spec {
+            None => WhileBusy::Refused,
+            Some(spec::WhileBusySpec::Word(spec::BusyWord::Accepted)) => WhileBusy::Accepted,
+            Some(spec::WhileBusySpec::RefusedIn { refused_in, status }) => {
+                WhileBusy::RefusedIn(refused_in.clone(), *status)
+            }
+            Some(spec::WhileBusySpec::AcceptedIn { accepted_in }) => WhileBusy::AcceptedIn(accepted_in.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -414,13 +440,21 @@ fn op(
         },
         auto_confirmed: s.auto_confirmed.clone(),
         task_states: s.task_states.clone(),
-        while_busy: match &s.while_busy {
-            None => WhileBusy::Refused,
-            Some(spec::WhileBusySpec::Word(spec::BusyWord::Accepted)) => WhileBusy::Accepted,
-            Some(spec::WhileBusySpec::RefusedIn { refused_in, status }) => {
-                WhileBusy::RefusedIn(refused_in.clone(), *status)
-            }
-        },
+        while_busy: WhileBusy::of(&s.while_busy),
+        by_request: s.by_request.as_ref().map(|by| {
+            let cases = by.cases.iter().map(|c| Case {
+                value: c.value.clone(),
+                from: c.from.clone().unwrap_or_else(|| s.from.clone()),
+                during: c.during.clone().unwrap_or_else(|| s.during.clone()),
+                task_states: c.task_states.clone().unwrap_or_else(|| s.task_states.clone()),
+                while_busy: WhileBusy::of(if c.while_busy.is_some() {
+                    &c.while_busy
+                } else {
+                    &s.while_busy
+                }),
+            });
+            (by.field.clone(), cases.collect())
+        }),
         note: s.note.clone(),
     });
     let on_server = path.starts_with("/servers/{server_id}");

@@ -300,17 +300,45 @@ pub struct ServerStatusSpec {
     /// What Nova answers while a task is in flight (absent: refused with 409).
     #[serde(default)]
     pub while_busy: Option<WhileBusySpec>,
+    /// Where the facts above depend on a value of the request: the facts for each value.
+    #[serde(default)]
+    pub by_request: Option<ByRequestSpec>,
     #[serde(default)]
     pub note: Option<String>,
 }
 
-/// `server_status.while_busy`: `accepted` (Nova does not check the task state), or
-/// `{refused_in: [task states], status}`.
+/// `server_status.by_request`: `{field: <JSON name of a request field>, cases: [..]}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByRequestSpec {
+    pub field: String,
+    pub cases: Vec<CaseSpec>,
+}
+
+/// One value's facts; each one absent is the `server_status`'s own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSpec {
+    pub value: String,
+    #[serde(default)]
+    pub from: Option<Vec<String>>,
+    #[serde(default)]
+    pub during: Option<Vec<String>>,
+    #[serde(default)]
+    pub task_states: Option<Vec<String>>,
+    #[serde(default)]
+    pub while_busy: Option<WhileBusySpec>,
+}
+
+/// `server_status.while_busy`: `accepted` (Nova does not check the task state),
+/// `{refused_in: [task states], status}`, or `{accepted_in: [task states]}` (refused, 409, in
+/// any other).
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum WhileBusySpec {
     Word(BusyWord),
     RefusedIn { refused_in: Vec<String>, status: u16 },
+    AcceptedIn { accepted_in: Vec<String> },
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -137,8 +137,13 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             named(&s.during, "during", &statuses);
             named(&s.auto_confirmed, "auto_confirmed", &statuses);
             named(&s.task_states, "task_states", &task_states);
-            if let WhileBusy::RefusedIn(refused_in, _) = &s.while_busy {
-                named(refused_in, "task_states", &task_states);
+            let busy_tasks = |busy: &WhileBusy| match busy {
+                WhileBusy::RefusedIn(tasks, _) | WhileBusy::AcceptedIn(tasks) => tasks.clone(),
+                WhileBusy::Refused | WhileBusy::Accepted => Vec::new(),
+            };
+            named(&busy_tasks(&s.while_busy), "task_states", &task_states);
+            for c in s.by_request.iter().flat_map(|(_, cases)| cases) {
+                named(&busy_tasks(&c.while_busy), "task_states", &task_states);
             }
             if let Ends::Statuses(list) = &s.ends_in {
                 named(list, "ends_in", &statuses);
@@ -155,6 +160,32 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
                     other => err(format!(
                         "server_status.while_busy: {other}: Nova refuses with 409 or 500"
                     )),
+                }
+            }
+            if let Some((field, cases)) = &s.by_request {
+                if !op.request.iter().any(|f| &f.json == field) {
+                    err(format!(
+                        "server_status.by_request.field: `{field}` is not a field of the request"
+                    ));
+                }
+                let mut values = BTreeSet::new();
+                for c in cases {
+                    if !values.insert(&c.value) {
+                        err(format!("server_status.by_request: `{}` has two cases", c.value));
+                    }
+                    // The operation's own lists are the union of its cases' (waits read them).
+                    for (what, list, all) in [
+                        ("from", &c.from, &s.from),
+                        ("during", &c.during, &s.during),
+                        ("task_states", &c.task_states, &s.task_states),
+                    ] {
+                        for name in list.iter().filter(|n| !all.contains(n)) {
+                            err(format!(
+                                "server_status.by_request `{}`: {what} `{name}` is not in server_status.{what}",
+                                c.value
+                            ));
+                        }
+                    }
                 }
             }
             if !s.auto_confirmed.is_empty() && s.ends_in != Ends::Statuses(vec!["VERIFY_RESIZE".into()]) {

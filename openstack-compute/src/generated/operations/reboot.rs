@@ -7,8 +7,10 @@
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED, ERROR; during REBOOT, HARD_REBOOT; ends in ACTIVE; task states rebooting, reboot_pending, reboot_started, rebooting_hard, reboot_pending_hard, reboot_started_hard.
-//!   A SOFT reboot needs ACTIVE and no task in flight; HARD accepts the other listed statuses too, and a task in flight that is one of rebooting, reboot_pending, reboot_started, rebooting_hard, pausing, unpausing, suspending, resuming. REBOOT and HARD_REBOOT show only from ACTIVE; from another status the server keeps it while the task state says it reboots.
+//!   REBOOT and HARD_REBOOT show only from ACTIVE; from another status the server keeps it while the task state says it reboots.
 //! - While a task is in flight: refused (409).
+//! - With `type` `SOFT`: from ACTIVE; shows REBOOT; task states rebooting, reboot_pending, reboot_started; while a task is in flight, refused (409).
+//! - With `type` `HARD`: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED, ERROR; shows HARD_REBOOT; task states rebooting_hard, reboot_pending_hard, reboot_started_hard; while a task is in flight, accepted in task state rebooting, reboot_pending, reboot_started, resuming, rebooting_hard, unpausing, pausing, suspending, refused (409) in any other.
 //! - Recorded as instance action `reboot`, with events the conductor or compute host records after the API answered.
 //!
 //! Per-version requests: [`V2_1`].
@@ -38,6 +40,33 @@ use crate::types::*;
             RebootingHard,
             RebootPendingHard,
             RebootStartedHard
+        ),
+        by_request(
+            field = "type",
+            case(
+                value = "SOFT",
+                from(Active),
+                during(Reboot),
+                task_states(Rebooting, RebootPending, RebootStarted)
+            ),
+            case(
+                value = "HARD",
+                from(Active, Shutoff, Paused, Suspended, Error),
+                during(HardReboot),
+                task_states(RebootingHard, RebootPendingHard, RebootStartedHard),
+                while_busy(
+                    accepted_in(
+                        Rebooting,
+                        RebootPending,
+                        RebootStarted,
+                        Resuming,
+                        RebootingHard,
+                        Unpausing,
+                        Pausing,
+                        Suspending
+                    )
+                )
+            )
         )
     ),
     lock_checked = 409,
