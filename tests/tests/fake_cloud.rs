@@ -194,6 +194,65 @@ async fn a_task_in_flight_refuses_what_nova_refuses_and_no_more() {
 }
 
 #[tokio::test]
+async fn reboot_follows_its_type_as_nova_does() {
+    // A transition far longer than the test: every task stays in flight.
+    let cloud = FakeCloud::builder()
+        .transition_time(Duration::from_secs(3600))
+        .start()
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let task = |server: &openstack_compute::types::Server| {
+        (
+            server.status.clone(),
+            server.task_state.value().map(|t| t.as_str().to_owned()),
+        )
+    };
+
+    // SHUTOFF: a SOFT reboot is refused by its status, a HARD one starts and, from a status
+    // other than ACTIVE, the server shows its status with the task (Nova's `_STATE_MAP`).
+    // Here each task ends at the second read of the server.
+    let by_reads = FakeCloud::builder().transition_polls(2).start().await;
+    let id = by_reads.add_server("stopped");
+    let stopped = Compute::new(by_reads.config().build().unwrap()).unwrap().server(&id);
+    stopped.stop().send().await.unwrap();
+    stopped.show().send().await.unwrap();
+    assert_eq!(stopped.show().send().await.unwrap().status, ServerStatus::Shutoff);
+    let err = stopped.reboot(RebootType::Soft).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Cannot 'reboot' instance {id} while it is in vm_state stopped")
+    );
+    stopped.reboot(RebootType::Hard).send().await.unwrap();
+    let shown = stopped.show().send().await.unwrap();
+    assert_eq!(task(&shown), (ServerStatus::Shutoff, Some("rebooting_hard".into())));
+
+    // ACTIVE: each type shows its own status and task.
+    let soft = compute.server(cloud.add_server("soft"));
+    soft.reboot(RebootType::Soft).send().await.unwrap();
+    let shown = soft.show().send().await.unwrap();
+    assert_eq!(task(&shown), (ServerStatus::Reboot, Some("rebooting".into())));
+
+    // While a pause (or a soft reboot) is in flight, a HARD reboot is accepted and a SOFT one
+    // refused; while powering off, both are refused.
+    let pausing = compute.server(cloud.add_server("pausing"));
+    pausing.pause().send().await.unwrap();
+    let err = pausing.reboot(RebootType::Soft).send().await.unwrap_err();
+    assert!(err.api().unwrap().message().contains("task_state pausing"), "{err}");
+    pausing.reboot(RebootType::Hard).send().await.unwrap();
+    let shown = pausing.show().send().await.unwrap();
+    assert_eq!(task(&shown), (ServerStatus::HardReboot, Some("rebooting_hard".into())));
+    soft.reboot(RebootType::Hard).send().await.unwrap();
+    let stopping = compute.server(cloud.add_server("stopping"));
+    stopping.stop().send().await.unwrap();
+    let err = stopping.reboot(RebootType::Hard).send().await.unwrap_err();
+    assert!(
+        err.api().unwrap().message().contains("task_state powering-off"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn injected_faults_reach_the_client_typed() {
     let cloud = FakeCloud::start().await;
     let id = cloud.add_server("f-2");

@@ -538,6 +538,20 @@ async fn member_lifecycle_of_every_state_action() {
         format!("Cannot 'stop' instance {} while it is in vm_state stopped", server.id())
     );
     assert!(err.request_id().is_some_and(|id| id.starts_with("req-")));
+    // A SOFT reboot needs ACTIVE (the spec's `by_request` case; the fake answers the same).
+    let err = server.reboot(RebootType::Soft).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!(
+            "Cannot 'reboot' instance {} while it is in vm_state stopped",
+            server.id()
+        )
+    );
+    // A HARD one starts from SHUTOFF, and its wait ends in ACTIVE.
+    let hard = act!(server.reboot(RebootType::Hard), ServerStatus::Active);
+    assert_recorded(&server, hard.output.request_id(), "reboot").await;
+    act!(server.stop(), ServerStatus::Shutoff);
 
     let start = act!(server.start(), ServerStatus::Active);
     assert_recorded(&server, start.output.request_id(), "start").await;
