@@ -122,14 +122,19 @@ async fn locking_a_locked_server_records_nothing_and_its_wait_ends_at_once() {
     );
 }
 
-#[tokio::test]
-async fn a_task_in_flight_refuses_what_nova_refuses_and_no_more() {
-    // A transition far longer than the test: every task stays in flight.
+/// A fake cloud whose transitions last far longer than a test: every task stays in flight.
+async fn cloud_where_tasks_stay_in_flight() -> (FakeCloud, Compute) {
     let cloud = FakeCloud::builder()
         .transition_time(Duration::from_secs(3600))
         .start()
         .await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    (cloud, compute)
+}
+
+#[tokio::test]
+async fn a_task_in_flight_refuses_what_nova_refuses_and_no_more() {
+    let (cloud, compute) = cloud_where_tasks_stay_in_flight().await;
     let at_2_5 = Microversion::new(2, 5);
     let id = cloud.add_server("busy");
     let server = compute.server(&id);
@@ -195,12 +200,7 @@ async fn a_task_in_flight_refuses_what_nova_refuses_and_no_more() {
 
 #[tokio::test]
 async fn reboot_follows_its_type_as_nova_does() {
-    // A transition far longer than the test: every task stays in flight.
-    let cloud = FakeCloud::builder()
-        .transition_time(Duration::from_secs(3600))
-        .start()
-        .await;
-    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let (cloud, compute) = cloud_where_tasks_stay_in_flight().await;
     let task = |server: &openstack_compute::types::Server| {
         (
             server.status.clone(),
