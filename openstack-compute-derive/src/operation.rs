@@ -116,21 +116,15 @@ impl Busy {
 
 impl Case {
     fn parse(c: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Case> {
-        let mut value = None;
-        let mut case = Case {
-            value: LitStr::new("", Span::call_site()),
-            from: Vec::new(),
-            during: Vec::new(),
-            task_states: Vec::new(),
-            while_busy: Busy::Refused,
-        };
+        let (mut value, mut from, mut during, mut task_states) = (None, Vec::new(), Vec::new(), Vec::new());
+        let mut while_busy = Busy::Refused;
         c.parse_nested_meta(|f| {
             match f.path.get_ident().map(ToString::to_string).unwrap_or_default().as_str() {
                 "value" => value = Some(attrs::string(&f)?),
-                "from" => case.from = attrs::idents(&f)?,
-                "during" => case.during = attrs::idents(&f)?,
-                "task_states" => case.task_states = attrs::idents(&f)?,
-                "while_busy" => case.while_busy = Busy::parse(&f)?,
+                "from" => from = attrs::idents(&f)?,
+                "during" => during = attrs::idents(&f)?,
+                "task_states" => task_states = attrs::idents(&f)?,
+                "while_busy" => while_busy = Busy::parse(&f)?,
                 _ => {
                     return Err(attrs::unknown(
                         &f,
@@ -140,8 +134,13 @@ impl Case {
             }
             Ok(())
         })?;
-        case.value = value.ok_or_else(|| c.error("`case` needs `value`"))?;
-        Ok(case)
+        Ok(Case {
+            value: value.ok_or_else(|| c.error("`case` needs `value`"))?,
+            from,
+            during,
+            task_states,
+            while_busy,
+        })
     }
 }
 

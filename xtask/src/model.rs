@@ -99,7 +99,7 @@ pub enum WhileBusy {
 }
 
 impl WhileBusy {
-    fn of(spec: &Option<spec::WhileBusySpec>) -> WhileBusy {
+    fn of(spec: Option<&spec::WhileBusySpec>) -> WhileBusy {
         match spec {
             None => WhileBusy::Refused,
             Some(spec::WhileBusySpec::Word(spec::BusyWord::Accepted)) => WhileBusy::Accepted,
@@ -440,18 +440,14 @@ fn op(
         },
         auto_confirmed: s.auto_confirmed.clone(),
         task_states: s.task_states.clone(),
-        while_busy: WhileBusy::of(&s.while_busy),
+        while_busy: WhileBusy::of(s.while_busy.as_ref()),
         by_request: s.by_request.as_ref().map(|by| {
             let cases = by.cases.iter().map(|c| Case {
                 value: c.value.clone(),
                 from: c.from.clone().unwrap_or_else(|| s.from.clone()),
                 during: c.during.clone().unwrap_or_else(|| s.during.clone()),
                 task_states: c.task_states.clone().unwrap_or_else(|| s.task_states.clone()),
-                while_busy: WhileBusy::of(if c.while_busy.is_some() {
-                    &c.while_busy
-                } else {
-                    &s.while_busy
-                }),
+                while_busy: WhileBusy::of(c.while_busy.as_ref().or(s.while_busy.as_ref())),
             });
             (by.field.clone(), cases.collect())
         }),
