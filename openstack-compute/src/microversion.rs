@@ -17,8 +17,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::config::VersionStrategy;
-
 /// A compute microversion, `major.minor` (always `2.N` today).
 ///
 /// Ordered numerically: `2.9 < 2.10`.
@@ -156,6 +154,21 @@ impl fmt::Display for VersionRange {
             write!(f, "{}..{}", self.min, self.max)
         }
     }
+}
+
+/// How the microversion of each call is chosen (the `compute_api_version` setting of
+/// [`crate::config`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VersionStrategy {
+    /// Exactly this version; an error if the server cannot do it.
+    Pinned(Microversion),
+    /// The highest version both this SDK and the server support (the default: see the
+    /// [configuration's defaults](crate::config#defaults) for why).
+    #[default]
+    HighestCommon,
+    /// The lowest version that every field set on the request needs (at least the
+    /// operation's first version).
+    LowestRequired,
 }
 
 /// Picks the microversion of one call: `strategy` inside what the server supports
