@@ -20,10 +20,6 @@ impl Version {
         Ok(Version(a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
     }
 
-    pub fn prev(self) -> Version {
-        Version(self.0, self.1 - 1)
-    }
-
     /// `V2_19`.
     pub fn ident(self) -> Ident {
         Ident::new(&format!("V{}_{}", self.0, self.1), Span::call_site())
@@ -144,22 +140,6 @@ pub fn choice<'a>(meta: &ParseNestedMeta<'_>, allowed: &[&'a str]) -> Result<&'a
     })
 }
 
-/// `key = value` with `value` one of `allowed`, as the enum variant it names (`member` is
-/// `Member`).
-pub fn variant(meta: &ParseNestedMeta<'_>, allowed: &[&str]) -> Result<Ident> {
-    let mut name = choice(meta, allowed)?.to_string();
-    name[..1].make_ascii_uppercase();
-    Ok(Ident::new(&name, Span::call_site()))
-}
-
-/// A parenthesized list of identifiers: `from(Active, Shutoff)`.
-pub fn idents(meta: &ParseNestedMeta<'_>) -> Result<Vec<Ident>> {
-    let content;
-    syn::parenthesized!(content in meta.input);
-    let list = content.parse_terminated(<Ident as syn::parse::Parse>::parse, syn::Token![,])?;
-    Ok(list.into_iter().collect())
-}
-
 /// A parenthesized list of string literals: `breakpoints("2.1", "2.19")`.
 pub fn strings(meta: &ParseNestedMeta<'_>) -> Result<Vec<LitStr>> {
     let content;
@@ -168,37 +148,24 @@ pub fn strings(meta: &ParseNestedMeta<'_>) -> Result<Vec<LitStr>> {
     Ok(list.into_iter().collect())
 }
 
-/// `key = 409`.
-pub fn integer(meta: &ParseNestedMeta<'_>) -> Result<u16> {
-    meta.value()?.parse::<LitInt>()?.base10_parse()
-}
-
-/// A parenthesized list of integers: `errors(400, 404)`.
-pub fn integers(meta: &ParseNestedMeta<'_>) -> Result<Vec<u16>> {
-    let content;
-    syn::parenthesized!(content in meta.input);
-    let list = content.parse_terminated(<LitInt as syn::parse::Parse>::parse, syn::Token![,])?;
-    list.iter().map(LitInt::base10_parse).collect()
-}
-
 /// Where a field lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     Body,
     Top,
+    Entries,
     Query,
-    Path,
     Header,
 }
 
 impl ToTokens for Location {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend(match self {
-            Location::Body => quote!(::openstack_compute::operation::Location::Body),
-            Location::Top => quote!(::openstack_compute::operation::Location::Top),
-            Location::Query => quote!(::openstack_compute::operation::Location::Query),
-            Location::Path => quote!(::openstack_compute::operation::Location::Path),
-            Location::Header => quote!(::openstack_compute::operation::Location::Header),
+            Location::Body => quote!(::openstack_compute::codec::Location::Body),
+            Location::Top => quote!(::openstack_compute::codec::Location::Top),
+            Location::Entries => quote!(::openstack_compute::codec::Location::Entries),
+            Location::Query => quote!(::openstack_compute::codec::Location::Query),
+            Location::Header => quote!(::openstack_compute::codec::Location::Header),
         });
     }
 }
@@ -363,11 +330,11 @@ impl FieldAttrs {
                     "nullable" if m.input.peek(syn::Token![=]) => nullable = Some(Range::parse(&string(&m)?)?),
                     "nullable" => nullable_whole = true,
                     "location" => {
-                        location = match choice(&m, &["body", "top", "query", "path", "location_header"])? {
+                        location = match choice(&m, &["body", "top", "entries", "query", "location_header"])? {
                             "body" => Location::Body,
                             "top" => Location::Top,
+                            "entries" => Location::Entries,
                             "query" => Location::Query,
-                            "path" => Location::Path,
                             _ => Location::Header,
                         }
                     }
@@ -437,32 +404,6 @@ impl FieldAttrs {
     pub fn json(&self) -> &LitStr {
         self.json.as_ref().expect("checked in parse")
     }
-}
-
-/// Splits `breakpoints` into per-version ranges ending at `until`.
-pub fn stretches(breakpoints: &[Version], until: Version) -> Vec<Range> {
-    breakpoints
-        .iter()
-        .enumerate()
-        .map(|(i, &since)| Range {
-            since,
-            until: breakpoints.get(i + 1).map(|n| n.prev()).unwrap_or(until),
-        })
-        .collect()
-}
-
-/// Parses `breakpoints("2.1", ...)`, which must start at `since` and increase.
-pub fn breakpoints(meta: &ParseNestedMeta<'_>) -> Result<Vec<Version>> {
-    let lits = strings(meta)?;
-    let mut out = Vec::new();
-    for lit in &lits {
-        let v = Version::parse(lit)?;
-        if out.last().is_some_and(|p| *p >= v) {
-            return Err(syn::Error::new(lit.span(), "breakpoints must increase"));
-        }
-        out.push(v);
-    }
-    Ok(out)
 }
 
 /// The doc comments of an item or field.

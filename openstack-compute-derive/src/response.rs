@@ -18,19 +18,31 @@ struct ViewArgs {
     of: Option<syn::Path>,
     wrap: Option<LitStr>,
     list: bool,
+    item_wrap: Option<LitStr>,
     links: Option<LitStr>,
     range: Range,
-    breakpoints: Vec<Version>,
+    stretches: Vec<Range>,
 }
 
 fn parse_args(args: TokenStream) -> Result<ViewArgs> {
+    const KNOWN: &[&str] = &[
+        "operation",
+        "of",
+        "wrap",
+        "list",
+        "item_wrap",
+        "links",
+        "range",
+        "stretch",
+    ];
     let mut operation = None;
     let mut of = None;
     let mut wrap = None;
     let mut list = false;
+    let mut item_wrap = None;
     let mut links = None;
-    let (mut since, mut until) = (None, None);
-    let mut breakpoints = Vec::new();
+    let mut range = None;
+    let mut stretches = Vec::new();
     let parser = syn::meta::parser(|m| {
         let id = m.path.get_ident().map(ToString::to_string).unwrap_or_default();
         match id.as_str() {
@@ -38,25 +50,15 @@ fn parse_args(args: TokenStream) -> Result<ViewArgs> {
             "of" => of = Some(m.value()?.parse::<syn::Path>()?),
             "wrap" => wrap = Some(attrs::string(&m)?),
             "list" => list = true,
+            "item_wrap" => item_wrap = Some(attrs::string(&m)?),
             "links" => links = Some(attrs::string(&m)?),
-            "since" => since = Some(attrs::version(&m)?),
-            "until" => until = Some(attrs::version(&m)?),
-            "breakpoints" => breakpoints = attrs::breakpoints(&m)?,
-            _ => {
-                return Err(attrs::unknown(
-                    &m,
-                    &[
-                        "operation",
-                        "of",
-                        "wrap",
-                        "list",
-                        "links",
-                        "since",
-                        "until",
-                        "breakpoints",
-                    ],
-                ));
+            "range" => range = Some(Range::parse(&attrs::string(&m)?)?),
+            "stretch" => {
+                let content;
+                syn::parenthesized!(content in m.input);
+                stretches.push(Range::parse(&content.parse::<LitStr>()?)?);
             }
+            _ => return Err(attrs::unknown(&m, KNOWN)),
         }
         Ok(())
     });
@@ -68,17 +70,18 @@ fn parse_args(args: TokenStream) -> Result<ViewArgs> {
             "a `list` response names its `wrap` key and item type (`of`)",
         ));
     }
+    if stretches.is_empty() {
+        return Err(missing("stretch"));
+    }
     Ok(ViewArgs {
         operation: operation.ok_or_else(|| missing("operation"))?,
         of,
         wrap,
         list,
+        item_wrap,
         links,
-        range: Range {
-            since: since.ok_or_else(|| missing("since"))?,
-            until: until.ok_or_else(|| missing("until"))?,
-        },
-        breakpoints,
+        range: range.ok_or_else(|| missing("range"))?,
+        stretches,
     })
 }
 
@@ -110,18 +113,7 @@ fn inner(f: &ObjField) -> Type {
 pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     let view = parse_args(args)?;
     let fields = view_fields(&item, view.range)?;
-    let stretches = attrs::stretches(&view.breakpoints, view.range.until);
     for f in &fields {
-        for s in &stretches {
-            if at(f, s.since) != at(f, s.until)
-                || f.attrs.at(s.since).map(|e| e.location) != f.attrs.at(s.until).map(|e| e.location)
-            {
-                return Err(syn::Error::new_spanned(
-                    &f.ident,
-                    format!("`{}` changes inside {}: a breakpoint is missing", f.ident, s.text()),
-                ));
-            }
-        }
         if f.attrs.omitted && f.shape == Shape::Plain {
             return Err(syn::Error::new_spanned(
                 &f.ident,
@@ -160,10 +152,18 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
         Some(x) => quote!(::core::option::Option::Some(#x)),
         None => quote!(::core::option::Option::None),
     };
-    let (wrap, links, list) = (opt(&view.wrap), opt(&view.links), view.list);
+    let (wrap, item_wrap, links, list) = (opt(&view.wrap), opt(&view.item_wrap), opt(&view.links), view.list);
+    let of = match view.of.as_ref().and_then(|p| p.segments.last()) {
+        Some(last) => {
+            let name = LitStr::new(&last.ident.to_string(), Span::call_site());
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let parse = parse_fn(&view, &fields, &unified);
-    let write = write_fn(&view);
-    let versions = stretches
+    let write = write_fn(&view, &fields)?;
+    let versions = view
+        .stretches
         .iter()
         .map(|s| versioned(&view, &fields, &unified, *s))
         .collect::<Result<Vec<_>>>()?;
@@ -175,12 +175,9 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
         #declaration
 
         /// The response's shape, by microversion.
-        const RESPONSE: ::openstack_compute::operation::ResponseInfo = ::openstack_compute::operation::ResponseInfo {
-            wrap: #wrap,
-            list: #list,
-            links: #links,
-            fields: &[#(#table),*],
-        };
+        const RESPONSE: ::openstack_compute::codec::ResponseShape = ::openstack_compute::codec::ResponseShape::new(
+            #of, #wrap, #list, #item_wrap, #links, &[#(#table),*],
+        );
 
         #parse
         #write
@@ -257,18 +254,31 @@ fn parse_fn(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream) -> Toke
         quote!()
     };
     let _ = any_header;
+    let entries = fields
+        .iter()
+        .find(|f| f.attrs.entries.iter().any(|e| e.location == Location::Entries));
     let read = if view.list {
         let wrap = view.wrap.as_ref().expect("a list has a wrap key");
-        let links = match &view.links {
-            Some(l) => quote!(::core::option::Option::Some(#l)),
-            None => quote!(::core::option::Option::None),
-        };
         quote!(
-            let page = ::openstack_compute::codec::parse_page::<#unified>(body, #wrap, #links, &context)?;
-            for item in &page.items {
+            let (items, links) = ::openstack_compute::codec::parse_page::<#unified, ::openstack_compute::types::Link>(
+                body, #wrap, RESPONSE.item_wrap, RESPONSE.links, &context,
+            )?;
+            for item in &items {
                 ::openstack_compute::codec::check_response(RESPONSE.fields, item, version, &context)?;
             }
-            ::core::result::Result::Ok(page)
+            ::core::result::Result::Ok(::openstack_compute::operation::Page::new(items, links))
+        )
+    } else if let Some(f) = entries {
+        // The body is the map: it is read whole into its one field.
+        let n = &f.ident;
+        let ty = &f.ty;
+        quote!(
+            #[allow(clippy::needless_update)]
+            let body = #unified {
+                #n: ::openstack_compute::codec::parse::<#ty>(body, &context)?,
+                ..::core::default::Default::default()
+            };
+            ::core::result::Result::Ok(body)
         )
     } else {
         let parse = match &view.wrap {
@@ -300,25 +310,50 @@ fn parse_fn(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream) -> Toke
     )
 }
 
-fn write_fn(view: &ViewArgs) -> TokenStream {
+fn write_fn(view: &ViewArgs, fields: &[ObjField]) -> Result<TokenStream> {
+    let entries = fields
+        .iter()
+        .find(|f| f.attrs.entries.iter().any(|e| e.location == Location::Entries));
     let body = if view.list {
         let wrap = view.wrap.as_ref().expect("a list has a wrap key");
         let links = view
             .links
             .as_ref()
             .map(|l| quote!(if let ::core::option::Option::Some(links) = &response.links { w.value(#l, links); }));
+        let item = match &view.item_wrap {
+            None => quote!(
+                let mut o = items.object();
+                ::openstack_compute::codec::write_response_fields(RESPONSE.fields, item, version, &mut o);
+                o.end();
+            ),
+            Some(key) => quote!(
+                let mut outer = items.object();
+                let mut o = outer.object(#key);
+                ::openstack_compute::codec::write_response_fields(RESPONSE.fields, item, version, &mut o);
+                o.end();
+                outer.end();
+            ),
+        };
         quote!(
             {
                 let mut items = w.array(#wrap);
                 for item in &response.items {
-                    let mut o = items.object();
-                    ::openstack_compute::codec::write_response_fields(RESPONSE.fields, item, version, &mut o);
-                    o.end();
+                    #item
                 }
                 items.end();
             }
             #links
         )
+    } else if let Some(f) = entries {
+        let n = &f.ident;
+        return Ok(quote!(
+            /// Writes the response as Nova sends it at `version` (`testing`).
+            #[cfg(feature = "testing")]
+            fn write_response(response: &Response, version: ::openstack_compute::Microversion) -> ::std::vec::Vec<u8> {
+                let _ = version;
+                ::serde_json::to_vec(&response.#n).unwrap_or_default()
+            }
+        ));
     } else {
         match &view.wrap {
             Some(wrap) => quote!({
@@ -336,7 +371,7 @@ fn write_fn(view: &ViewArgs) -> TokenStream {
             }
         }
     };
-    quote!(
+    Ok(quote!(
         /// Writes the response as Nova sends it at `version` (`testing`).
         #[cfg(feature = "testing")]
         fn write_response(response: &Response, version: ::openstack_compute::Microversion) -> ::std::vec::Vec<u8> {
@@ -346,7 +381,7 @@ fn write_fn(view: &ViewArgs) -> TokenStream {
             w.end();
             out
         }
-    )
+    ))
 }
 
 fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Range) -> Result<TokenStream> {

@@ -24,7 +24,7 @@ pub fn field_table<'a>(fields: impl Iterator<Item = (u16, &'a FieldAttrs)>) -> R
             let nullable = opt_range(e.nullable);
             let location = e.location;
             let limits = &e.limits.items;
-            out.push(quote!(::openstack_compute::operation::FieldInfo::new(
+            out.push(quote!(::openstack_compute::codec::FieldInfo::new(
                 #json, #slot, #range, #required, #nullable, #location, &[#(#limits),*]
             )));
         }

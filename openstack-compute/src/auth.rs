@@ -10,7 +10,8 @@ use tracing::Instrument;
 use crate::config::{AuthMethod, Config, Domain, Interface, NameOrId, NameOrIdWithUser};
 use crate::error::Error;
 use crate::primitive::{Password, Timestamp};
-use crate::transport::{Endpoint, Http, TokenHeader};
+use crate::transport::http::{Http, TokenHeader};
+use crate::transport::url::Endpoint;
 
 /// Refresh a token when less than this is left (keystoneauth uses the same margin), or a
 /// quarter of its lifetime for short-lived tokens, so that a token living a few seconds is

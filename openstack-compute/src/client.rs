@@ -7,9 +7,7 @@ use crate::config::{Config, VersionStrategy};
 use crate::error::{ActionError, Error};
 use crate::microversion::{self, Microversion, VersionRange};
 use crate::operation::Operation;
-use crate::server::ServerHandle;
-use crate::servers::Servers;
-use crate::transport::{ServerId, Transport};
+use crate::transport::{Destination, ResourcePath, Transport};
 
 /// A Compute API client. Cheap to clone; clones share the token cache and the discovered
 /// microversions.
@@ -32,6 +30,8 @@ struct Inner {
     config: Config,
     transport: Transport,
     versions: tokio::sync::OnceCell<VersionRange>,
+    /// The endpoint's own path, which every top-level collection's handle shares.
+    root: Arc<ResourcePath>,
 }
 
 impl std::fmt::Debug for Compute {
@@ -51,6 +51,7 @@ impl Compute {
                 config,
                 transport,
                 versions: tokio::sync::OnceCell::new(),
+                root: Arc::new(ResourcePath::root()),
             }),
         })
     }
@@ -66,14 +67,9 @@ impl Compute {
         &self.inner.config
     }
 
-    /// One server, by ID.
-    pub fn server(&self, id: impl Into<String>) -> ServerHandle {
-        ServerHandle::new(self.clone(), id.into())
-    }
-
-    /// The servers: create, list, find.
-    pub fn servers(&self) -> Servers {
-        Servers::new(self.clone())
+    /// The endpoint's own path, where the top-level collections are.
+    pub(crate) fn root_path(&self) -> Arc<ResourcePath> {
+        self.inner.root.clone()
     }
 
     /// The microversions the server supports (discovered once per client, then cached).
@@ -147,17 +143,17 @@ impl Compute {
             });
         }
         let bytes = serde_json::to_vec(body).unwrap_or_default();
-        let target = crate::operation::Target::default();
+        let server = ResourcePath::root().item(&["servers"], "server_id", server_id.to_owned());
+        let to = Destination {
+            resource: &server,
+            template: "/servers/{server_id}/action",
+            params: &[],
+            query: Vec::new(),
+        };
         let raw = self
             .inner
             .transport
-            .send(
-                &RAW_ACTION,
-                Some(&ServerId::new(server_id.to_owned())),
-                &target,
-                version,
-                Some(bytes),
-            )
+            .send(&RAW_ACTION, &to, version, Some(bytes))
             .await?;
         let value = if raw.body.iter().all(u8::is_ascii_whitespace) {
             serde_json::Value::Null
@@ -179,21 +175,32 @@ impl Compute {
 /// The facts the transport needs for a raw action: where it goes, and that it is a POST.
 static RAW_ACTION: crate::operation::OperationInfo = crate::operation::OperationInfo {
     name: "raw_action",
-    key: None,
+    resource: &crate::operation::ResourceInfo {
+        name: "server",
+        collection: "/servers",
+        id: Some("server_id"),
+        id_field: "id",
+        kind: crate::operation::ResourceKind::Collection,
+        parent: None,
+        defaults: &[],
+    },
     method: crate::operation::Method::Post,
-    is_action: true,
-    path: "/servers/{server_id}/action",
+    paths: &[crate::operation::PathAt::new(
+        VersionRange::ALL,
+        "/servers/{server_id}/action",
+    )],
+    action: None,
     range: VersionRange::ALL,
-    status: 202,
+    status: &[],
     errors: &[],
     policy: crate::operation::Policy::None,
-    body: crate::operation::BodyKind::Object,
-    lock_checked: None,
     never_succeeds: false,
-    conflict_name: "raw_action",
-    server_status: None,
-    instance_action: None,
-    request: &[],
-    response: None,
+    request: &crate::codec::RequestShape::new("raw_action", None, crate::codec::BodyKind::Fields, &[]),
+    answer: crate::operation::Answer::Nothing,
+    paging: None,
     breakpoints: &[],
+    server: None,
+    instance_action: None,
+    references: &[],
+    store: None,
 };

@@ -7,7 +7,6 @@ use std::fmt;
 
 use crate::limits::Limit;
 use crate::microversion::{Microversion, ParseMicroversionError, VersionRange};
-use crate::transport::HeaderText;
 
 /// A request Nova would refuse at the microversion in effect, caught before sending. Field
 /// names are paths into the body (`networks[1].tag`); values are never quoted (they may be
@@ -129,6 +128,21 @@ impl DecodeError {
     /// our types it never holds the value (secrets refuse to be quoted).
     pub fn json(context: impl Into<String>, e: &serde_json::Error) -> DecodeError {
         DecodeError::new(context, e.to_string())
+    }
+}
+
+/// A header value kept as the response sent it (no copy): the request ID, the `Location`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct HeaderText(http::HeaderValue);
+
+impl HeaderText {
+    /// Only visible ASCII is kept (what `to_str` accepts), so `as_str` never fails.
+    pub(crate) fn new(value: &http::HeaderValue) -> Option<HeaderText> {
+        value.to_str().ok().map(|_| HeaderText(value.clone()))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
     }
 }
 
@@ -462,19 +476,35 @@ pub enum Error {
         /// The response.
         meta: ResponseMeta,
     },
-    /// A wait ended without reaching its target (see [`crate::wait`]).
-    #[error(transparent)]
-    Wait(Box<crate::wait::WaitError>),
-    /// A lookup by name found no server, or more than one.
-    #[error("{} server named {name:?}", if *found == 0 { "no".to_string() } else { format!("{found} servers match: no single") })]
+    /// A wait ended without reaching its target: [`Error::as_wait`] tells why
+    /// ([`WaitError`](crate::wait::WaitError)).
+    #[error("{error}")]
+    Wait {
+        /// Why, defined with the waiters ([`crate::wait::WaitError`]).
+        #[source]
+        error: Box<dyn std::error::Error + Send + Sync>,
+        /// The response that ended it, when one did.
+        meta: Option<ResponseMeta>,
+    },
+    /// A lookup by name found none, or more than one.
+    #[error("{}", name_lookup_text(what, name, *found))]
     NameLookup {
+        /// What was looked up (`server`, `flavor`).
+        what: &'static str,
         /// The name looked up.
         name: String,
-        /// How many servers have it.
+        /// How many have it.
         found: usize,
         /// [`ErrorKind::NotFound`] or [`ErrorKind::Ambiguous`].
         kind: ErrorKind,
     },
+}
+
+fn name_lookup_text(what: &str, name: &str, found: usize) -> String {
+    match found {
+        0 => format!("no {what} named {name:?}"),
+        n => format!("{n} {what}s named {name:?}: a lookup by name needs exactly one"),
+    }
 }
 
 fn ours(wanted: Microversion) -> String {
@@ -504,7 +534,7 @@ impl Error {
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Decode { .. } | Error::BodyTooLarge { .. } => ErrorKind::Decode,
-            Error::Wait(_) => ErrorKind::Wait,
+            Error::Wait { .. } => ErrorKind::Wait,
             Error::NameLookup { kind, .. } => *kind,
         }
     }
@@ -523,7 +553,7 @@ impl Error {
             Error::Api(e) => Some(&e.meta),
             Error::Auth { meta, .. } => meta.as_ref(),
             Error::Decode { meta, .. } | Error::BodyTooLarge { meta, .. } => Some(meta),
-            Error::Wait(w) => w.meta(),
+            Error::Wait { meta, .. } => meta.as_ref(),
             _ => None,
         }
     }

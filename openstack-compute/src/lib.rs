@@ -30,6 +30,7 @@
 extern crate self as openstack_compute;
 
 mod auth;
+pub mod call;
 mod client;
 #[doc(hidden)]
 pub mod codec;
@@ -37,28 +38,25 @@ pub mod config;
 mod error;
 #[rustfmt::skip] // formatted by prettyplease in `cargo xtask codegen`
 mod generated;
-mod instance_actions;
 pub mod limits;
 pub mod microversion;
 pub mod operation;
+pub mod paging;
 mod primitive;
-pub mod server;
-mod servers;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
 pub mod wait;
 
+pub use call::{Base, Output};
 pub use client::Compute;
 pub use config::{Config, VersionStrategy};
 pub use error::{ActionError, ApiError, DecodeError, Error, ErrorKind, RequestId, ResponseMeta};
 pub use generated::operations as ops;
-pub use instance_actions::{InstanceActions, ItemStream};
+pub use generated::resources::*;
 pub use microversion::{Microversion, VersionRange};
-pub use server::{Output, ServerHandle};
-pub use servers::Created;
-pub use servers::Servers;
-pub use wait::{WaitOptions, Waited};
+pub use paging::ItemStream;
+pub use wait::{Created, WaitOptions, Waited};
 
 /// Value types: Nova's loose scalars, secrets, and every named type of the spec.
 pub mod types {

@@ -1,14 +1,15 @@
-//! What every operation is: its static facts ([`OperationInfo`], from `spec/`), the traits the
-//! generated requests implement, and the types they share ([`Page`], [`NoContent`]).
+//! What every operation is: its static facts ([`OperationInfo`], written from `spec/` by
+//! `cargo xtask codegen`), the traits the generated requests implement, and the types they
+//! share ([`Page`], [`NoContent`]).
 //!
 //! The operations themselves are the modules of [`crate::ops`], one per operation
-//! (`ops::rebuild`, `ops::create_server`, ...), generated from `spec/operations/`.
+//! (`ops::rebuild`, `ops::create_flavor`, ...), generated from `spec/operations/`.
 
 use std::borrow::Cow;
 use std::fmt;
 
+pub use crate::codec::{BodyKind, FieldInfo, Location, RequestShape, ResponseShape};
 use crate::error::{ActionError, DecodeError};
-use crate::limits::Limit;
 use crate::microversion::{Microversion, VersionRange};
 use crate::types::{Link, ServerStatus, TaskState};
 
@@ -43,19 +44,161 @@ impl Method {
     }
 }
 
-/// How the body of a request is formed.
+/// The path template of an operation over a stretch of microversions
+/// (`/servers/{server_id}/action`): one for nearly every operation; a few routes moved.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct PathAt {
+    /// Where this template is in effect.
+    pub range: VersionRange,
+    /// The template, under the compute endpoint.
+    pub template: &'static str,
+}
+
+impl PathAt {
+    /// A template in effect over `range` (the generated facts use it).
+    pub const fn new(range: VersionRange, template: &'static str) -> PathAt {
+        PathAt { range, template }
+    }
+}
+
+/// A success status code over a stretch of microversions. Where one stretch has several, each
+/// says which outcome it answers (a tag added, or already there).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct StatusAt {
+    /// Where this code is in effect.
+    pub range: VersionRange,
+    /// The code.
+    pub code: u16,
+    /// The outcome it answers, when the stretch has several codes.
+    pub outcome: Option<&'static str>,
+}
+
+impl StatusAt {
+    /// A code in effect over `range` (the generated facts use it).
+    pub const fn new(range: VersionRange, code: u16, outcome: Option<&'static str>) -> StatusAt {
+        StatusAt { range, code, outcome }
+    }
+}
+
+/// How a list pages, which says how its pager asks for the next page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
+#[non_exhaustive]
+pub enum Paging {
+    /// `limit` and `marker`, and a `next` link in the page's links while there is more (from
+    /// `since`; before it the list comes whole).
+    Marker {
+        /// The first microversion that pages.
+        since: Microversion,
+    },
+    /// `limit` and `offset`, with no links: the next page starts after the items seen, and an
+    /// empty page (or one shorter than `limit`) is the last.
+    Offset,
+}
+
+/// What a successful response carries.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Answer {
     /// No body.
-    None,
-    /// Value-less: `{key: null}` (Nova ignores the value).
-    Null,
-    /// `{key: null}`, and Nova accepts nothing else.
-    ExactlyNull,
-    /// `{key: {fields}}`.
-    Object,
-    /// `{key: {fields}}` when any field is set, else `{key: null}`.
-    ObjectOrNull,
+    Nothing,
+    /// A body of this shape.
+    Body(&'static ResponseShape),
+    /// Yes or no: a success status is yes, a 404 is no (a tag check). No body.
+    Exists,
+}
+
+/// What an operation means for a server: the facts Nova's server state machine adds to it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ServerFacts {
+    /// What Nova answers a non-admin when the server is locked, if it checks the lock: 409,
+    /// or 500 where the controller leaves Nova's lock error unmapped.
+    pub lock_checked: Option<u16>,
+    /// How Nova's 409 messages name the operation (`Cannot 'stop' instance ...`).
+    pub conflict_name: &'static str,
+    /// What it does to the server's status, where it checks or moves it.
+    pub status: Option<StatusFacts>,
+    /// What it writes into the server besides its status (`locked`, `name`, the image).
+    pub sets: &'static [(&'static str, Source)],
+    /// Where Nova answers but changes and records nothing: a server field and the JSON
+    /// value it has then (a second `lock` of a locked server).
+    pub noop_when: &'static [(&'static str, &'static str)],
+}
+
+/// Where a value comes from: a field of the request (by JSON name, under the body key), a
+/// parameter of the path, or a JSON literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// The request's field of this JSON name.
+    Request(&'static str),
+    /// The path parameter of this name.
+    Param(&'static str),
+    /// This JSON value.
+    Json(&'static str),
+}
+
+/// How a resource keeps its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResourceKind {
+    /// Items, each with an ID.
+    Collection,
+    /// Keys and values (metadata, extra specs).
+    Map,
+    /// Values (tags).
+    Set,
+}
+
+/// The facts of a resource, from its file under `spec/resources/`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ResourceInfo {
+    /// The name (`flavor`).
+    pub name: &'static str,
+    /// The collection's path template (`/flavors`).
+    pub collection: &'static str,
+    /// The path parameter naming one item (`flavor_id`), when it has items of its own.
+    pub id: Option<&'static str>,
+    /// The field of an item that holds its ID (`id`; a keypair's `name`).
+    pub id_field: &'static str,
+    /// How it keeps its items.
+    pub kind: ResourceKind,
+    /// The resource it lives under.
+    pub parent: Option<&'static str>,
+    /// What Nova gives an item it creates where the request leaves a field out, as JSON
+    /// templates (`{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}` are filled in).
+    pub defaults: &'static [(&'static str, &'static str)],
+}
+
+/// A request field whose value names an item of another resource (a server's `flavorRef`):
+/// what Nova answers when there is none.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Reference {
+    /// The request field, by JSON name.
+    pub field: &'static str,
+    /// The resource whose item it names.
+    pub resource: &'static str,
+    /// What Nova answers when that item does not exist...
+    pub status: u16,
+    /// ...and its message, `{}` standing for the value.
+    pub message: &'static str,
+}
+
+/// What an operation on one resource does to another's items (adding a tenant to a flavor's
+/// access list is an action on the flavor).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct StoreEffect {
+    /// The resource whose items change.
+    pub resource: &'static str,
+    /// Whether it adds the item (else it removes the item that matches).
+    pub adds: bool,
+    /// The item's fields.
+    pub item: &'static [(&'static str, Source)],
 }
 
 /// Where a server ends after an operation.
@@ -107,6 +250,8 @@ pub struct RequestCases {
 pub struct RequestCase {
     /// The field's value, as sent.
     pub value: &'static str,
+    /// Where it ends, when that depends on the value (reset state's `active`).
+    pub ends_in: Option<EndsIn>,
     /// The statuses it may start from (empty: any).
     pub from: &'static [ServerStatus],
     /// The statuses shown while it runs.
@@ -128,6 +273,7 @@ impl StatusFacts {
             Some(c) => StatusFacts {
                 from: c.from,
                 during: c.during,
+                ends_in: c.ends_in.unwrap_or(self.ends_in),
                 task_states: c.task_states,
                 while_busy: c.while_busy,
                 by_request: None,
@@ -202,160 +348,116 @@ pub enum Policy {
     Admin,
 }
 
-/// Where a field lives in a request or response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    /// In the JSON body, under the body key.
-    Body,
-    /// In the JSON body, beside the body key.
-    Top,
-    /// A query parameter.
-    Query,
-    /// A path parameter.
-    Path,
-    /// The last segment of the response's `Location` header.
-    Header,
-}
-
-/// One field of a request or response in one stretch of microversions.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct FieldInfo {
-    /// The name on the wire.
-    pub json: &'static str,
-    /// Which field of the Rust type holds it.
-    pub slot: u16,
-    /// Where the field exists.
-    pub range: VersionRange,
-    /// Where it must be present.
-    pub required: Option<VersionRange>,
-    /// Where it may be `null`.
-    pub nullable: Option<VersionRange>,
-    /// Where it lives.
-    pub location: Location,
-    /// What Nova's request schema enforces on its value.
-    pub limits: &'static [Limit],
-}
-
-impl FieldInfo {
-    /// The facts of one field entry (the generated tables use it).
-    #[allow(clippy::too_many_arguments)]
-    pub const fn new(
-        json: &'static str,
-        slot: u16,
-        range: VersionRange,
-        required: Option<VersionRange>,
-        nullable: Option<VersionRange>,
-        location: Location,
-        limits: &'static [Limit],
-    ) -> FieldInfo {
-        FieldInfo {
-            json,
-            slot,
-            range,
-            required,
-            nullable,
-            location,
-            limits,
-        }
-    }
-
-    /// Whether the field must be present at `v`.
-    pub fn required_at(&self, v: Microversion) -> bool {
-        self.required.is_some_and(|r| r.contains(v))
-    }
-
-    /// Whether the field may be `null` at `v`.
-    pub fn nullable_at(&self, v: Microversion) -> bool {
-        self.nullable.is_some_and(|r| r.contains(v))
-    }
-}
-
-/// The shape of an operation's response body.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct ResponseInfo {
-    /// The key the body sits under (`server`).
-    pub wrap: Option<&'static str>,
-    /// `body[wrap]` is a list.
-    pub list: bool,
-    /// The sibling key holding paging links (`servers_links`).
-    pub links: Option<&'static str>,
-    /// The fields of the body (the items, for a list), by microversion.
-    pub fields: &'static [FieldInfo],
-}
-
 /// The static facts of one operation, from its file under `spec/operations/`.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct OperationInfo {
     /// The module name (`rebuild`).
     pub name: &'static str,
-    /// The body key (`os-stop`), for actions and bodies.
-    pub key: Option<&'static str>,
+    /// The resource it is on.
+    pub resource: &'static ResourceInfo,
     /// The HTTP method.
     pub method: Method,
-    /// Whether it is a server action (`POST /servers/{server_id}/action`).
-    pub is_action: bool,
-    /// Path template under the compute endpoint, e.g. `/servers/{server_id}/action`.
-    pub path: &'static str,
+    /// The path template, by microversion.
+    pub paths: &'static [PathAt],
+    /// The action key of an operation on a resource's `/action` (`os-stop`, `addTenantAccess`).
+    pub action: Option<&'static str>,
     /// Where the operation exists; outside it Nova answers 404.
     pub range: VersionRange,
-    /// The success status code.
-    pub status: u16,
+    /// The success codes, by microversion.
+    pub status: &'static [StatusAt],
     /// The error codes Nova's controller declares.
     pub errors: &'static [u16],
     /// The default policy.
     pub policy: Policy,
-    /// How the request body is formed.
-    pub body: BodyKind,
-    /// What Nova answers a non-admin when the server is locked, if it checks the lock: 409,
-    /// or 500 where the controller leaves Nova's lock error unmapped.
-    pub lock_checked: Option<u16>,
     /// Set when the operation exists but always fails.
     pub never_succeeds: bool,
-    /// How Nova's 409 messages name it (`Cannot 'stop' instance ...`): its key, but for a
-    /// few (`os-stop` is `stop`).
-    pub conflict_name: &'static str,
-    /// What it does to the server's status.
-    pub server_status: Option<StatusFacts>,
-    /// The instance action Nova records for it.
-    pub instance_action: Option<InstanceActionFacts>,
-    /// The request's fields, by microversion.
-    pub request: &'static [FieldInfo],
-    /// The response's shape, when it has a body.
-    pub response: Option<&'static ResponseInfo>,
+    /// The request's body and fields.
+    pub request: &'static RequestShape,
+    /// What a successful response carries.
+    pub answer: Answer,
+    /// How a list pages, for lists that do.
+    pub paging: Option<Paging>,
     /// The microversions at which the request or the response changes shape.
     pub breakpoints: &'static [Microversion],
+    /// What the operation means for a server, for operations on one.
+    pub server: Option<&'static ServerFacts>,
+    /// The instance action Nova records for it, if any.
+    pub instance_action: Option<InstanceActionFacts>,
+    /// The request fields that name items of other resources.
+    pub references: &'static [Reference],
+    /// What it does to another resource's items, beyond its own.
+    pub store: Option<StoreEffect>,
 }
 
-/// Where a request goes besides the server: a path parameter and the query string.
-#[derive(Debug, Default)]
-#[non_exhaustive]
-pub struct Target<'a> {
-    /// A path parameter besides `{server_id}` (`{request_id}`).
-    pub path_param: Option<(&'static str, &'a str)>,
-    /// Query pairs, in order.
-    pub query: Vec<(&'static str, Cow<'a, str>)>,
+impl OperationInfo {
+    /// The path template at `v` (the first one outside every stretch, which a checked call
+    /// never asks for).
+    pub fn path_at(&self, v: Microversion) -> &'static str {
+        self.paths
+            .iter()
+            .find(|p| p.range.contains(v))
+            .unwrap_or(&self.paths[0])
+            .template
+    }
+
+    /// The success code at `v` (the first, where several tell outcomes apart).
+    pub fn status_at(&self, v: Microversion) -> u16 {
+        self.status
+            .iter()
+            .find(|s| s.range.contains(v))
+            .unwrap_or(&self.status[0])
+            .code
+    }
+
+    /// The response's shape, when it has a body.
+    pub fn response(&self) -> Option<&'static ResponseShape> {
+        match self.answer {
+            Answer::Body(shape) => Some(shape),
+            Answer::Nothing | Answer::Exists => None,
+        }
+    }
+
+    /// The facts of its effect on a server's status, for operations that check or move it.
+    pub fn server_status(&self) -> Option<&'static StatusFacts> {
+        self.server.and_then(|s| s.status.as_ref())
+    }
 }
 
-/// A version-agnostic request (`ops::rebuild::Request`): checks every field it has set
-/// against a microversion and writes the body Nova accepts there.
-pub trait Operation: Sized + Send + Sync + fmt::Debug + 'static {
+/// The query string of a request: `(name, value)` pairs, in order.
+pub type Query<'a> = Vec<(&'static str, Cow<'a, str>)>;
+
+/// What the derive generates for every request type: its shape, its value checks and its
+/// query string, and (with the `testing` feature) how Nova reads it.
+pub trait RequestFields: crate::codec::Fields + Sized + Send + Sync + fmt::Debug + Default + 'static {
+    /// The body and the fields, by microversion.
+    const SHAPE: &'static RequestShape;
+
+    /// Checks each value set against the limits of its field at `version`.
+    fn check_values(&self, version: Microversion) -> Result<(), ActionError>;
+
+    /// The query string at `version`.
+    fn query(&self, version: Microversion) -> Query<'_>;
+
+    /// Reads a request body as Nova would receive it (unknown fields are refused). With the
+    /// `testing` feature.
+    #[cfg(feature = "testing")]
+    fn read_body(body: &[u8]) -> Result<Self, DecodeError>;
+
+    /// Reads a query string as Nova would receive it (an unknown parameter is refused). With
+    /// the `testing` feature.
+    #[cfg(feature = "testing")]
+    fn read_query(&mut self, query: &[(String, String)]) -> Result<(), String>;
+}
+
+/// An operation: a version-agnostic request (`ops::rebuild::Request`) with the operation's
+/// facts and response. What every call, check and body goes through.
+pub trait Operation: RequestFields {
     /// The static facts.
     const INFO: &'static OperationInfo;
     /// The typed response, every microversion's shape in one type (see the operation's
     /// `response` module for the per-version types).
     type Response: fmt::Debug + Send + Sync + 'static;
-
-    /// Checks every field set, and its value, against `version`; nothing is sent.
-    fn check(&self, version: Microversion) -> Result<(), ActionError>;
-
-    /// Writes the JSON body for `version` (call after [`Operation::check`]).
-    fn write_body(&self, version: Microversion, out: &mut Vec<u8>);
-
-    /// The path parameter and query string for `version`.
-    fn target(&self, version: Microversion) -> Target<'_>;
 
     /// Reads a response body (and `Location` header) that Nova sent at `version`.
     fn parse_response(
@@ -364,20 +466,40 @@ pub trait Operation: Sized + Send + Sync + fmt::Debug + 'static {
         version: Microversion,
     ) -> Result<Self::Response, DecodeError>;
 
-    /// Reads a request body as Nova would receive it (unknown fields are refused). With the
-    /// `testing` feature.
-    #[cfg(feature = "testing")]
-    fn read_body(body: &[u8]) -> Result<Self, DecodeError>;
-
-    /// Reads the path parameter and the query string of a request as Nova would receive
-    /// them (an unknown parameter is refused). With the `testing` feature.
-    #[cfg(feature = "testing")]
-    fn read_target(&mut self, path_param: Option<&str>, query: &[(String, String)]) -> Result<(), String>;
-
     /// Writes a response as Nova sends it at `version`. With the `testing` feature.
     #[cfg(feature = "testing")]
     fn write_response(response: &Self::Response, version: Microversion) -> Vec<u8>;
+
+    /// The answer "no" of a yes-or-no operation ([`Answer::Exists`]), which Nova gives with a
+    /// 404; `None` for every other operation, whose 404 is an error.
+    fn absent() -> Option<Self::Response> {
+        None
+    }
+
+    /// Checks the operation's range, then every field set and its value, against `version`;
+    /// nothing is sent.
+    fn check(&self, version: Microversion) -> Result<(), ActionError> {
+        if !Self::INFO.range.contains(version) {
+            return Err(ActionError::OperationOutOfRange {
+                operation: Self::INFO.name,
+                range: Self::INFO.range,
+                version,
+            });
+        }
+        crate::codec::check_request(Self::SHAPE, self, version)?;
+        self.check_values(version)
+    }
+
+    /// Writes the JSON body for `version` (call after [`Operation::check`]); nothing for an
+    /// operation without a body.
+    fn write_body(&self, version: Microversion, out: &mut Vec<u8>) {
+        crate::codec::write_request_body(Self::SHAPE, self, version, out)
+    }
 }
+
+/// An operation that a handle of type `H` addresses fully (no ID beyond the handle's), so
+/// that `H::send` can send its per-version requests (implemented by the generated code).
+pub trait OnHandle<H>: Operation {}
 
 /// A request type pinned to one stretch of microversions (`ops::rebuild::V2_63`): only the
 /// fields valid there exist, so a wrong field does not compile, and the response is the
@@ -415,6 +537,19 @@ impl PinnedResponse for NoContent {
     }
 
     fn into_unified(self) -> NoContent {
+        self
+    }
+}
+
+/// A yes-or-no answer has the same shape at every microversion.
+impl PinnedResponse for bool {
+    type Unified = bool;
+
+    fn from_unified(unified: bool) -> Result<Self, DecodeError> {
+        Ok(unified)
+    }
+
+    fn into_unified(self) -> bool {
         self
     }
 }

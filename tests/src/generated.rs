@@ -10,8 +10,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::add_fixed_ip::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::add_fixed_ip::Request>,
         response: crate::glue::response_roundtrip::<ops::add_fixed_ip::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::add_fixed_ip::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::add_fixed_ip::Request,
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -36,10 +38,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::add_floating_ip::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::add_floating_ip::Request>,
         response: crate::glue::response_roundtrip::<ops::add_floating_ip::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::add_floating_ip::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -64,10 +66,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::add_security_group::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::add_security_group::Request>,
         response: crate::glue::response_roundtrip::<ops::add_security_group::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::add_security_group::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -92,10 +94,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::change_password::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::change_password::Request>,
         response: crate::glue::response_roundtrip::<ops::change_password::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::change_password::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -120,10 +122,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::confirm_resize::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::confirm_resize::Request>,
         response: crate::glue::response_roundtrip::<ops::confirm_resize::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::confirm_resize::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -148,10 +150,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::create_backup::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::create_backup::Request>,
         response: crate::glue::response_roundtrip::<ops::create_backup::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::create_backup::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -212,8 +214,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::create_image::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::create_image::Request>,
         response: crate::glue::response_roundtrip::<ops::create_image::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::create_image::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::create_image::Request,
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -274,10 +278,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::create_remote_console::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::create_remote_console::Request>,
         response: crate::glue::response_roundtrip::<ops::create_remote_console::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::create_remote_console::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -312,10 +316,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::create_server::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::create_server::Request>,
         response: crate::glue::response_roundtrip::<ops::create_server::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::create_server::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -558,10 +562,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::delete_server::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::delete_server::Request>,
         response: crate::glue::response_roundtrip::<ops::delete_server::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::delete_server::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -586,8 +590,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::evacuate::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::evacuate::Request>,
         response: crate::glue::response_roundtrip::<ops::evacuate::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::evacuate::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::evacuate::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -700,8 +704,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::force_delete::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::force_delete::Request>,
         response: crate::glue::response_roundtrip::<ops::force_delete::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::force_delete::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::force_delete::Request,
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -726,10 +732,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::get_console_output::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::get_console_output::Request>,
         response: crate::glue::response_roundtrip::<ops::get_console_output::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::get_console_output::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -764,10 +770,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::get_rdp_console::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::get_rdp_console::Request>,
         response: crate::glue::response_roundtrip::<ops::get_rdp_console::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::get_rdp_console::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -802,10 +808,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::get_serial_console::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::get_serial_console::Request>,
         response: crate::glue::response_roundtrip::<ops::get_serial_console::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::get_serial_console::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -840,10 +846,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::get_spice_console::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::get_spice_console::Request>,
         response: crate::glue::response_roundtrip::<ops::get_spice_console::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::get_spice_console::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -878,10 +884,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::get_vnc_console::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::get_vnc_console::Request>,
         response: crate::glue::response_roundtrip::<ops::get_vnc_console::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::get_vnc_console::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -916,10 +922,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::inject_network_info::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::inject_network_info::Request>,
         response: crate::glue::response_roundtrip::<ops::inject_network_info::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::inject_network_info::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -944,10 +950,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::list_instance_actions::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::list_instance_actions::Request>,
         response: crate::glue::response_roundtrip::<ops::list_instance_actions::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::list_instance_actions::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1034,8 +1040,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::list_servers::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::list_servers::Request>,
         response: crate::glue::response_roundtrip::<ops::list_servers::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::list_servers::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_servers::Request,
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1252,10 +1260,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::list_servers_detail::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::list_servers_detail::Request>,
         response: crate::glue::response_roundtrip::<ops::list_servers_detail::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::list_servers_detail::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1654,8 +1662,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::live_migrate::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::live_migrate::Request>,
         response: crate::glue::response_roundtrip::<ops::live_migrate::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::live_migrate::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::live_migrate::Request,
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1728,8 +1738,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::lock::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::lock::Request>,
         response: crate::glue::response_roundtrip::<ops::lock::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::lock::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::lock::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1770,8 +1780,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::migrate::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::migrate::Request>,
         response: crate::glue::response_roundtrip::<ops::migrate::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::migrate::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::migrate::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1812,8 +1822,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::pause::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::pause::Request>,
         response: crate::glue::response_roundtrip::<ops::pause::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::pause::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::pause::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1838,8 +1848,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::reboot::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::reboot::Request>,
         response: crate::glue::response_roundtrip::<ops::reboot::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::reboot::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::reboot::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -1864,8 +1874,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::rebuild::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::rebuild::Request>,
         response: crate::glue::response_roundtrip::<ops::rebuild::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::rebuild::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::rebuild::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2238,10 +2248,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::remove_fixed_ip::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::remove_fixed_ip::Request>,
         response: crate::glue::response_roundtrip::<ops::remove_fixed_ip::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::remove_fixed_ip::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2266,10 +2276,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::remove_floating_ip::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::remove_floating_ip::Request>,
         response: crate::glue::response_roundtrip::<ops::remove_floating_ip::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::remove_floating_ip::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2294,10 +2304,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::remove_security_group::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::remove_security_group::Request>,
         response: crate::glue::response_roundtrip::<ops::remove_security_group::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::remove_security_group::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2322,8 +2332,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::rescue::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::rescue::Request>,
         response: crate::glue::response_roundtrip::<ops::rescue::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::rescue::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::rescue::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2358,10 +2368,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::reset_network::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::reset_network::Request>,
         response: crate::glue::response_roundtrip::<ops::reset_network::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::reset_network::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2386,8 +2396,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::reset_state::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::reset_state::Request>,
         response: crate::glue::response_roundtrip::<ops::reset_state::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::reset_state::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::reset_state::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2412,8 +2422,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::resize::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::resize::Request>,
         response: crate::glue::response_roundtrip::<ops::resize::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::resize::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::resize::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2438,8 +2448,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::restore::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::restore::Request>,
         response: crate::glue::response_roundtrip::<ops::restore::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::restore::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::restore::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2464,8 +2474,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::resume::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::resume::Request>,
         response: crate::glue::response_roundtrip::<ops::resume::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::resume::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::resume::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2490,10 +2500,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::revert_resize::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::revert_resize::Request>,
         response: crate::glue::response_roundtrip::<ops::revert_resize::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::revert_resize::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2518,8 +2528,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::shelve::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::shelve::Request>,
         response: crate::glue::response_roundtrip::<ops::shelve::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::shelve::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::shelve::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2544,10 +2554,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::shelve_offload::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::shelve_offload::Request>,
         response: crate::glue::response_roundtrip::<ops::shelve_offload::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::shelve_offload::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2572,10 +2582,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::show_instance_action::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::show_instance_action::Request>,
         response: crate::glue::response_roundtrip::<ops::show_instance_action::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::show_instance_action::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2662,8 +2672,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::show_server::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::show_server::Request>,
         response: crate::glue::response_roundtrip::<ops::show_server::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::show_server::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::show_server::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -2984,8 +2994,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::start::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::start::Request>,
         response: crate::glue::response_roundtrip::<ops::start::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::start::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::start::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3010,8 +3020,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::stop::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::stop::Request>,
         response: crate::glue::response_roundtrip::<ops::stop::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::stop::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::stop::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3036,8 +3046,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::suspend::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::suspend::Request>,
         response: crate::glue::response_roundtrip::<ops::suspend::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::suspend::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::suspend::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3062,10 +3072,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::trigger_crash_dump::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::trigger_crash_dump::Request>,
         response: crate::glue::response_roundtrip::<ops::trigger_crash_dump::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::trigger_crash_dump::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3090,8 +3100,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::unlock::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::unlock::Request>,
         response: crate::glue::response_roundtrip::<ops::unlock::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::unlock::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::unlock::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3116,8 +3126,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::unpause::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::unpause::Request>,
         response: crate::glue::response_roundtrip::<ops::unpause::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::unpause::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::unpause::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3142,8 +3152,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::unrescue::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::unrescue::Request>,
         response: crate::glue::response_roundtrip::<ops::unrescue::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::unrescue::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::unrescue::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3168,8 +3178,8 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::unshelve::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::unshelve::Request>,
         response: crate::glue::response_roundtrip::<ops::unshelve::Request>,
-        send: |server, version, body| Box::pin(
-            crate::glue::send_sample::<ops::unshelve::Request>(server, version, body),
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::unshelve::Request>(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {
@@ -3226,10 +3236,10 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         info: <ops::update_server::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::update_server::Request>,
         response: crate::glue::response_roundtrip::<ops::update_server::Request>,
-        send: |server, version, body| Box::pin(
+        send: |compute, version, body| Box::pin(
             crate::glue::send_sample::<
                 ops::update_server::Request,
-            >(server, version, body),
+            >(compute, version, body),
         ),
         stretches: &[
             crate::glue::Stretch {

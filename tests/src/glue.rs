@@ -5,9 +5,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use openstack_compute::call::CallCore;
 use openstack_compute::operation::{Operation, OperationInfo, PinnedResponse, VersionedRequest};
-use openstack_compute::server::CallCore;
-use openstack_compute::{Microversion, ServerHandle, VersionRange};
+use openstack_compute::{Base, Compute, Microversion, VersionRange};
 use serde_json::Value;
 
 /// A round trip: sample bytes in, the JSON the SDK writes back out.
@@ -16,7 +16,7 @@ pub type Roundtrip = fn(Microversion, &[u8]) -> Result<Value, String>;
 /// A sample request sent through the client: what the client parsed from the response, written
 /// back as Nova sends it, and the response's request ID.
 pub type Send = fn(
-    ServerHandle,
+    Compute,
     Microversion,
     Vec<u8>,
 ) -> Pin<Box<dyn Future<Output = Result<(Value, Option<String>), String>> + std::marker::Send>>;
@@ -104,20 +104,25 @@ where
     to_value(&O::write_response(&typed.into_unified(), v))
 }
 
-/// Sends a request sample through the client at `v` (a GET's path parameter is `req-1`).
+/// The value every path parameter of a sample's call gets: the server's ID for `server_id`,
+/// `req-1` for any other.
+pub const SERVER_ID: &str = "9d1b8f0e-2a57-4c10-a6f7-6b0a9e2f1c33";
+
+/// Sends a request sample through the client at `v`, on the path its operation has there
+/// with every parameter filled (`server_id` with [`SERVER_ID`], any other with `req-1`).
 pub async fn send_sample<O: Operation>(
-    server: ServerHandle,
+    compute: Compute,
     v: Microversion,
     body: Vec<u8>,
 ) -> Result<(Value, Option<String>), String> {
-    let mut request = O::read_body(&body).map_err(|e| e.to_string())?;
-    request.read_target(Some("req-1"), &[])?;
-    let on_server = O::INFO.path.starts_with("/servers/{server_id}");
-    let mut call = if on_server {
-        CallCore::on_server(&server, request)
-    } else {
-        CallCore::on_collection(server.compute(), request)
-    };
+    let request = O::read_body(&body).map_err(|e| e.to_string())?;
+    let template = O::INFO.path_at(v);
+    let values: Vec<&str> = template
+        .split('/')
+        .filter(|p| p.starts_with('{'))
+        .map(|p| if p == "{server_id}" { SERVER_ID } else { "req-1" })
+        .collect();
+    let mut call = CallCore::new(&Base::at(&compute, template, &values), request);
     call.microversion = Some(v);
     let out = call.send().await.map_err(|e| e.to_string())?;
     let request_id = out.request_id().map(str::to_string);

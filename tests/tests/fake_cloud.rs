@@ -7,7 +7,7 @@ use openstack_compute::types::{
     Networks, RebootType, ResetStateTarget, ServerStatus, SpiceConsoleType, VncConsoleType,
 };
 use openstack_compute::wait::WaitError;
-use openstack_compute::{Compute, Error, ErrorKind, Microversion, WaitOptions};
+use openstack_compute::{Compute, ErrorKind, Microversion, WaitOptions};
 use serde_json::json;
 
 fn fast() -> WaitOptions {
@@ -267,18 +267,15 @@ async fn injected_faults_reach_the_client_typed() {
         .wait_for_status(&[openstack_compute::types::ServerStatus::Active], fast())
         .await
         .unwrap_err();
-    match err {
-        Error::Wait(w) => match *w {
-            WaitError::ServerError {
-                fault_message,
-                fault_code,
-                ..
-            } => {
-                assert_eq!(fault_message.as_deref(), Some("disk on fire"));
-                assert_eq!(fault_code, Some(500));
-            }
-            other => panic!("{other:?}"),
-        },
+    match err.as_wait().cloned().unwrap_or_else(|| panic!("{err:?}")) {
+        WaitError::ServerError {
+            fault_message,
+            fault_code,
+            ..
+        } => {
+            assert_eq!(fault_message.as_deref(), Some("disk on fire"));
+            assert_eq!(fault_code, Some(500));
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(cloud.accepted_actions(), 0);
@@ -364,14 +361,11 @@ async fn a_failed_build_ends_the_create_wait_with_the_failure() {
         .wait(fast())
         .await
         .unwrap_err();
-    match err {
-        Error::Wait(w) => match *w {
-            WaitError::ActionFailed { failed_events, .. } => {
-                assert_eq!(failed_events.len(), 1);
-                assert_eq!(failed_events[0].result.as_deref(), Some("Error"));
-            }
-            other => panic!("{other:?}"),
-        },
+    match err.as_wait().cloned().unwrap_or_else(|| panic!("{err:?}")) {
+        WaitError::ActionFailed { failed_events, .. } => {
+            assert_eq!(failed_events.len(), 1);
+            assert_eq!(failed_events[0].result.as_deref(), Some("Error"));
+        }
         other => panic!("{other:?}"),
     }
     let doomed = compute.servers().find_by_name("doomed").await.unwrap();
@@ -509,16 +503,13 @@ async fn a_wait_on_tokios_clock_gives_up_after_max_wait() {
         .await
         .expect("the wait ends by itself")
         .unwrap_err();
-    match err {
-        Error::Wait(w) => match *w {
-            WaitError::Timeout {
-                waited, last_status, ..
-            } => {
-                assert!(waited <= Duration::from_millis(300), "{waited:?}");
-                assert_eq!(last_status, Some(ServerStatus::Active));
-            }
-            other => panic!("{other:?}"),
-        },
+    match err.as_wait().cloned().unwrap_or_else(|| panic!("{err:?}")) {
+        WaitError::Timeout {
+            waited, last_status, ..
+        } => {
+            assert!(waited <= Duration::from_millis(300), "{waited:?}");
+            assert_eq!(last_status, Some(ServerStatus::Active));
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -674,7 +674,7 @@ async fn rebuild_at_every_microversion_where_its_shape_changes() {
         assert_eq!(on, Some(image), "rebuilt on the image asked for");
     }
     // The per-version type, sent at a version of its range.
-    let typed = server.send_action(rebuild::V2_63::new(IMAGE)).await.unwrap();
+    let typed = server.send(rebuild::V2_63::new(IMAGE)).await.unwrap();
     let at = typed.microversion().unwrap();
     assert!(at >= v("2.63") && at < v("2.71"), "{at}");
     server.wait_for_status(&[ServerStatus::Active], opts()).await.unwrap();

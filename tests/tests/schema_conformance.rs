@@ -824,7 +824,10 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                     continue;
                 }
             }
-            let path = op.path.replace("{server_id}", &id).replace("{request_id}", "req-none");
+            let path = op
+                .path_at(v)
+                .replace("{server_id}", &id)
+                .replace("{request_id}", "req-none");
             let input = body(&w, op, v, false);
             let header = format!("compute {v}");
             let request = match op.kind.method() {

@@ -93,10 +93,9 @@ async fn case(max: &str, shows: Vec<Value>, actions: Vec<Value>) -> Case {
 }
 
 fn wait_error(e: Error) -> WaitError {
-    match e {
-        Error::Wait(w) => *w,
-        other => panic!("expected a wait error, got {other:?}"),
-    }
+    e.as_wait()
+        .cloned()
+        .unwrap_or_else(|| panic!("expected a wait error, got {e:?}"))
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
-#[openstack_compute_derive::operation(
-    name = "x", summary = "x", kind = action, key = "x", path = "/servers/{server_id}/action", since = "2.1", until = "2.104",
-    status = 202, body = object, breakpoints("2.1"), client(on = server, method = x, args()),
-    policy = member, errors(), response = none,
+#[openstack_compute_derive::request(
+    operation = "x", key = "x", body = object, range = "2.1..2.104",
+    stretch("2.1..2.104", response = openstack_compute::operation::NoContent),
 )]
 pub struct Request {
     #[field(json = "name", nulable)]

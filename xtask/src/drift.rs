@@ -34,8 +34,13 @@ pub struct NovaOp {
     pub request: Vec<SchemaAt>,
     pub query: Vec<SchemaAt>,
     pub response: Vec<SchemaAt>,
-    pub success: Option<u16>,
+    /// The success codes, by microversion (`None`: every one); empty when Nova has none (a
+    /// removed operation).
+    pub success: Vec<CodeAt>,
 }
+
+/// A success code and the microversions it applies to (`None`: unbounded).
+pub type CodeAt = (u16, Option<Version>, Option<Version>);
 
 /// A schema (`module.variable`) and the microversions it applies to (`None`: unbounded).
 #[derive(Debug, Clone)]
@@ -78,6 +83,24 @@ fn schema_list(v: &Value) -> Result<Vec<SchemaAt>, String> {
         .collect()
 }
 
+/// `response_codes` (codes by microversion) where Nova lists them, else `success_code`.
+fn success_codes(o: &Value) -> Result<Vec<CodeAt>, String> {
+    let code = |v: &Value| v.as_u64().and_then(|c| u16::try_from(c).ok());
+    match o["response_codes"].as_array() {
+        Some(list) => list
+            .iter()
+            .map(|c| {
+                Ok((
+                    code(&c["code"]).ok_or("a response code that is no code")?,
+                    version(&c["min"])?,
+                    version(&c["max"])?,
+                ))
+            })
+            .collect(),
+        None => Ok(code(&o["success_code"]).map(|c| (c, None, None)).into_iter().collect()),
+    }
+}
+
 fn read_json(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
@@ -111,7 +134,7 @@ impl Reference {
                 request: schema_list(&o["request_schemas"])?,
                 query: schema_list(&o["query_schemas"])?,
                 response: schema_list(&o["response_schemas"])?,
-                success: o["success_code"].as_u64().and_then(|c| u16::try_from(c).ok()),
+                success: success_codes(o)?,
             });
         }
         let mut schemas = BTreeMap::new();
@@ -165,11 +188,17 @@ fn normalize_path(path: &str) -> String {
     out
 }
 
-/// Nova's operation for a spec operation: by action key, or by method and path.
+/// Nova's operation for a spec operation: by method and path, and action key for an action
+/// (the path of the spec's newest microversion, where a route moved).
 pub fn nova_op_of<'a>(reference: &'a Reference, op: &Op) -> Option<&'a NovaOp> {
-    reference.ops.iter().find(|n| match (&op.key, op.kind) {
-        (Some(key), OpKind::Action) => n.action.as_deref() == Some(key.as_str()),
-        _ => n.action.is_none() && n.method == op.kind.method() && normalize_path(&n.path) == normalize_path(&op.path),
+    let path = op.path_at(op.range.until);
+    reference.ops.iter().find(|n| {
+        n.method == op.kind.method()
+            && normalize_path(&n.path) == normalize_path(path)
+            && match (&op.key, op.kind) {
+                (Some(key), OpKind::Action) => n.action.as_deref() == Some(key.as_str()),
+                _ => n.action.is_none(),
+            }
     })
 }
 
@@ -746,14 +775,34 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
             op.name, op.range.since, op.range.until, nova_range.since, nova_range.until
         ));
     }
-    if let Some(code) = nova.success
-        && code != op.status
-        && op.never_succeeds.is_none()
-    {
-        lines.push(format!(
-            "{}: success code: spec {}, Nova {release} {code}",
-            op.name, op.status
-        ));
+    if op.never_succeeds.is_none() && !nova.success.is_empty() {
+        // Per version: the spec's codes and Nova's, compared as sets.
+        let mut per: BTreeMap<Version, Diffs> = BTreeMap::new();
+        let mut v = op.range.since;
+        while v <= op.range.until {
+            let spec: BTreeSet<u16> = op
+                .statuses
+                .iter()
+                .filter(|s| s.range.contains(v))
+                .map(|s| s.code)
+                .collect();
+            let theirs: BTreeSet<u16> = nova
+                .success
+                .iter()
+                .filter(|(_, lo, hi)| lo.is_none_or(|m| m <= v) && hi.is_none_or(|m| v <= m))
+                .map(|(c, _, _)| *c)
+                .collect();
+            let mut diffs = Diffs::new();
+            if !theirs.is_empty() && spec != theirs {
+                diffs.insert(
+                    ("success code".into(), "code".into()),
+                    (format!("{spec:?}"), format!("{theirs:?}")),
+                );
+            }
+            per.insert(v, diffs);
+            v = v.next();
+        }
+        lines.extend(group(&op.name, release, &per));
     }
     // Per version: every difference, then grouped into ranges.
     let mut per_version: BTreeMap<Version, Diffs> = BTreeMap::new();

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::spec::{
-    self, BodyKind, ClientOn, Direction, DriftAllowEntry, EndWord, EndsIn, FieldSpec, Flag, InstanceActionSpec, Limits,
-    Location, OpKind, Policy, Range, SampleSpec, Show, Spec, SpecError, TypeKind, UpstreamMap, Version,
+    self, BodyKind, Direction, DriftAllowEntry, EndWord, EndsIn, FieldSpec, Flag, InstanceActionSpec, Limits, Location,
+    OpKind, PagingSpec, Policy, Range, ResourceKind, SampleSpec, Show, Spec, SpecError, TypeKind, UpstreamMap, Version,
 };
 use crate::types::{TypeExpr, rust_field_name};
 
@@ -19,11 +19,91 @@ pub struct Model {
     pub checked_against: String,
     /// Where the `OpenStack-API-Version` header starts (`spec/api.yaml`).
     pub api_version_header_since: Version,
+    pub resources: Vec<Resource>,
     pub ops: Vec<Op>,
     pub types: Vec<Type>,
     pub upstream: UpstreamMap,
     pub upstream_file: PathBuf,
     pub drift_allow: Vec<DriftAllowEntry>,
+}
+
+/// A resource: where its operations are offered.
+pub struct Resource {
+    pub file: PathBuf,
+    pub name: String,
+    pub doc: String,
+    /// The collection's path template.
+    pub collection: String,
+    /// The parameter naming one item, when the collection has items of its own.
+    pub id: Option<String>,
+    pub parent: Option<String>,
+    /// `compute.servers()`: method and type.
+    pub collection_handle: Handle,
+    /// `compute.server(id)`.
+    pub item_handle: Option<Handle>,
+    pub kind: ResourceKind,
+    pub find_by_name: Option<FindByName>,
+    pub id_field: String,
+    /// Field -> JSON text (or template).
+    pub defaults: Vec<(String, String)>,
+}
+
+/// A handle: the method that returns it, and its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handle {
+    pub method: String,
+    pub ty: String,
+}
+
+/// A lookup by name (`spec::FindByNameSpec`), its list resolved.
+pub struct FindByName {
+    pub operation: String,
+    pub field: String,
+    pub filter: Option<String>,
+    pub regex: bool,
+}
+
+impl Resource {
+    /// The item's path template (`/servers/{server_id}`).
+    pub fn item_path(&self) -> Option<String> {
+        self.id.as_ref().map(|id| format!("{}/{{{id}}}", self.collection))
+    }
+}
+
+/// A success code over a stretch of microversions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusAt {
+    pub range: Range,
+    pub code: u16,
+    pub outcome: Option<String>,
+}
+
+/// Where a value comes from (`spec::SourceSpec`, a literal as JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Request(String),
+    Param(String),
+    Json(String),
+}
+
+impl Source {
+    fn of(s: &spec::SourceSpec) -> Source {
+        match s {
+            spec::SourceSpec::Request { request } => Source::Request(request.clone()),
+            spec::SourceSpec::Param { param } => Source::Param(param.clone()),
+            spec::SourceSpec::Literal(v) => Source::Json(v.to_string()),
+        }
+    }
+}
+
+/// What an operation does to another resource's items: `(resource, adds, item)`.
+pub type StoreEffect = (String, bool, Vec<(String, Source)>);
+
+/// How a list pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    Marker { since: Version },
+    Offset,
 }
 
 /// One operation.
@@ -32,10 +112,11 @@ pub struct Op {
     pub name: String,
     pub kind: OpKind,
     pub key: Option<String>,
-    /// The path template (`/servers/{server_id}/action` for actions).
-    pub path: String,
+    /// The path templates, by microversion (one for nearly every operation).
+    pub paths: Vec<(Range, String)>,
     pub range: Range,
-    pub status: u16,
+    /// The success codes, by microversion (and outcome).
+    pub statuses: Vec<StatusAt>,
     pub errors: Vec<u16>,
     pub summary: String,
     pub doc: Option<String>,
@@ -44,25 +125,43 @@ pub struct Op {
     pub policy: Policy,
     pub policy_note: Option<String>,
     pub lock_checked: Option<u16>,
-    pub client: Client,
+    /// The resource the operation belongs to (the deepest whose path prefixes its own).
+    pub resource: String,
+    /// Whether its path is at or under one item of the resource (`/servers/{server_id}..`),
+    /// rather than at or beside the collection (`/servers`, `/servers/detail`).
+    pub on_item: bool,
+    /// The client methods that offer it.
+    pub clients: Vec<Client>,
     pub server_status: Option<ServerStatus>,
     pub instance_action: Option<InstanceActionSpec>,
     pub history: BTreeMap<Version, String>,
+    pub controller_checks: BTreeMap<Version, String>,
+    pub sets: Vec<(String, Source)>,
+    pub noop_when: Vec<(String, String)>,
+    pub references: Vec<spec::ReferenceSpec>,
+    pub store: Option<StoreEffect>,
     pub body: BodyKind,
     pub request: Vec<Field>,
     pub response: Option<Response>,
     pub samples: Vec<SampleSpec>,
+    /// A yes-or-no answer (`response: {exists: true}`, and no body).
+    pub exists: bool,
     /// The versions at which the request or the response changes shape (the first is the
     /// operation's first version): one per-version type starts at each.
     pub breakpoints: Vec<Version>,
+    /// The versions at which the response changes shape: one per-version response type
+    /// starts at each.
+    pub response_breakpoints: Vec<Version>,
 }
 
-/// Where the client offers an operation.
+/// One client method that offers an operation.
 pub struct Client {
-    pub on: ClientOn,
     pub method: String,
     /// Positional arguments: Rust names of request fields.
     pub args: Vec<String>,
+    /// The microversions the method offers it over (the operation's, or part of them).
+    pub range: Range,
+    pub doc: Option<String>,
 }
 
 /// Server statuses and task states, by their names in `types/ServerStatus.yaml` and
@@ -83,6 +182,7 @@ pub struct ServerStatus {
 /// gives none.
 pub struct Case {
     pub value: String,
+    pub ends_in: Option<Ends>,
     pub from: Vec<String>,
     pub during: Vec<String>,
     pub task_states: Vec<String>,
@@ -122,9 +222,11 @@ pub enum Ends {
 pub struct Response {
     pub wrap: Option<String>,
     pub list: bool,
+    pub item_wrap: Option<String>,
     pub links: Option<String>,
     /// The first microversion that sends the links.
     pub links_since: Version,
+    pub paging: Option<Paging>,
     /// The named type the body is a view of.
     pub of: Option<String>,
     /// The view's fields (the type's, with this operation's overrides applied and omissions
@@ -258,9 +360,22 @@ impl Op {
             .collect()
     }
 
-    /// Whether the client method lives on a server handle.
-    pub fn on_server(&self) -> bool {
-        self.client.on == ClientOn::Server
+    /// The path template in effect at `v` (the first outside every stretch).
+    pub fn path_at(&self, v: Version) -> &str {
+        self.paths
+            .iter()
+            .find(|(r, _)| r.contains(v))
+            .map_or(self.paths[0].1.as_str(), |(_, p)| p.as_str())
+    }
+
+    /// The success code at `v`: the first in effect there.
+    pub fn status_at(&self, v: Version) -> Option<u16> {
+        self.statuses.iter().find(|s| s.range.contains(v)).map(|s| s.code)
+    }
+
+    /// Whether the answer is yes or no (a 404 is no).
+    pub fn exists(&self) -> bool {
+        self.response.is_none() && self.exists
     }
 }
 
@@ -318,9 +433,10 @@ fn resolve(spec: Spec) -> Result<Model, Vec<SpecError>> {
         });
     }
 
+    let resources: Vec<Resource> = spec.resources.iter().map(|(file, r)| resource(file, r)).collect();
     let mut ops = Vec::new();
     for (file, o) in &spec.ops {
-        match op(file, o, api, &type_kinds, &types) {
+        match op(file, o, api, &type_kinds, &types, &resources) {
             Ok(op) => ops.push(op),
             Err(mut e) => errors.append(&mut e),
         }
@@ -337,6 +453,7 @@ fn resolve(spec: Spec) -> Result<Model, Vec<SpecError>> {
         api,
         checked_against: api_spec.checked_against.clone(),
         api_version_header_since: api_spec.api_version_header_since,
+        resources,
         ops,
         types,
         upstream: spec.upstream.1,
@@ -385,12 +502,91 @@ fn flag_inside(flag: Flag, range: Range, what: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn ends(e: &EndsIn) -> Ends {
+    match e {
+        EndsIn::Statuses(v) => Ends::Statuses(v.clone()),
+        EndsIn::Word(EndWord::Unchanged) => Ends::Unchanged,
+        EndsIn::Word(EndWord::Deleted) => Ends::Deleted,
+    }
+}
+
+fn resource(file: &Path, r: &spec::ResourceSpec) -> Resource {
+    let handle = |h: &spec::HandleSpec| Handle {
+        method: h.method.clone(),
+        ty: h.ty.clone(),
+    };
+    Resource {
+        file: file.to_path_buf(),
+        name: r.name.clone(),
+        doc: r.doc.clone(),
+        collection: r.collection.clone(),
+        id: r.id.clone(),
+        parent: r.parent.clone(),
+        collection_handle: handle(&r.handles.collection),
+        item_handle: r.handles.item.as_ref().map(handle),
+        kind: r.kind,
+        id_field: r.id_field.clone().unwrap_or_else(|| "id".into()),
+        defaults: r
+            .defaults
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(t) if t.starts_with('{') && t.ends_with('}') => t.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect(),
+        find_by_name: r.find_by_name.as_ref().map(|f| FindByName {
+            operation: f.operation.clone(),
+            field: f.field.clone(),
+            filter: f.filter.clone(),
+            regex: f.regex,
+        }),
+    }
+}
+
+/// The segments of a path template.
+pub fn segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Whether `prefix` starts `path`, segment by segment (a parameter matches a parameter,
+/// whatever its name).
+fn starts(path: &[&str], prefix: &[&str]) -> bool {
+    let param = |s: &str| s.starts_with('{');
+    prefix.len() <= path.len()
+        && prefix
+            .iter()
+            .zip(path)
+            .all(|(a, b)| if param(a) { param(b) } else { a == b })
+}
+
+/// The resource an operation's path belongs to: the deepest whose item or collection path
+/// starts it; and whether it is on an item.
+pub fn bind<'a>(resources: &'a [Resource], path: &str) -> Option<(&'a Resource, bool)> {
+    let path = segments(path);
+    let mut best: Option<(&Resource, bool, usize)> = None;
+    for r in resources {
+        let item = r.item_path();
+        let candidates = [(Some(r.collection.as_str()), false), (item.as_deref(), true)];
+        for (prefix, on_item) in candidates {
+            let Some(prefix) = prefix.map(segments) else { continue };
+            if starts(&path, &prefix) && best.is_none_or(|(_, _, n)| prefix.len() > n) {
+                best = Some((r, on_item, prefix.len()));
+            }
+        }
+    }
+    best.map(|(r, on_item, _)| (r, on_item))
+}
+
 fn op(
     file: &Path,
     o: &spec::OpSpec,
     api: Range,
     kinds: &BTreeMap<String, TypeKind>,
     types: &[Type],
+    resources: &[Resource],
 ) -> Result<Op, Vec<SpecError>> {
     let mut errors = Vec::new();
     let mut err = |m: String| errors.push(SpecError::new(file, m));
@@ -398,17 +594,39 @@ fn op(
         err(format!("operation range: {m}"));
         api
     });
-    let path = match (o.kind, &o.path) {
-        (OpKind::Action, None) => "/servers/{server_id}/action".to_string(),
-        (OpKind::Action, Some(_)) => {
-            err("an `action` always posts to /servers/{server_id}/action; drop `path`".into());
-            String::new()
-        }
-        (_, Some(p)) => p.clone(),
-        (_, None) => {
-            err(format!("a `{:?}` operation needs its `path`", o.kind).to_lowercase());
-            String::new()
-        }
+    let paths: Vec<(Range, String)> = match &o.path {
+        spec::PathSpec::One(p) => vec![(range, p.clone())],
+        spec::PathSpec::ByVersion(list) => list
+            .iter()
+            .filter_map(|p| match Range::of(p.since, p.until, range) {
+                Ok(r) => Some((r, p.path.clone())),
+                Err(m) => {
+                    err(format!("path `{}`: {m}", p.path));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let statuses: Vec<StatusAt> = match &o.status {
+        spec::StatusSpec::One(code) => vec![StatusAt {
+            range,
+            code: *code,
+            outcome: None,
+        }],
+        spec::StatusSpec::ByVersion(list) => list
+            .iter()
+            .filter_map(|s| match Range::of(s.since, s.until, range) {
+                Ok(r) => Some(StatusAt {
+                    range: r,
+                    code: s.code,
+                    outcome: s.outcome.clone(),
+                }),
+                Err(m) => {
+                    err(format!("status {}: {m}", s.code));
+                    None
+                }
+            })
+            .collect(),
     };
     let body = o.request.as_ref().map(|r| r.body).unwrap_or(BodyKind::None);
     let mut request = Vec::new();
@@ -419,31 +637,31 @@ fn op(
         }
     }
     let response = match &o.response {
-        None => None,
-        Some(r) => match response(r, range, kinds, types) {
-            Ok(r) => Some(r),
-            Err(ms) => {
-                for m in ms {
-                    err(format!("response: {m}"));
+        Some(r) if !(r.exists && r.of.is_none() && r.fields.is_empty() && r.wrap.is_none()) => {
+            match response(r, range, kinds, types) {
+                Ok(r) => Some(r),
+                Err(ms) => {
+                    for m in ms {
+                        err(format!("response: {m}"));
+                    }
+                    None
                 }
-                None
             }
-        },
+        }
+        _ => None,
     };
+    let exists = o.response.as_ref().is_some_and(|r| r.exists);
     let server_status = o.server_status.as_ref().map(|s| ServerStatus {
         from: s.from.clone(),
         during: s.during.clone(),
-        ends_in: match &s.ends_in {
-            EndsIn::Statuses(v) => Ends::Statuses(v.clone()),
-            EndsIn::Word(EndWord::Unchanged) => Ends::Unchanged,
-            EndsIn::Word(EndWord::Deleted) => Ends::Deleted,
-        },
+        ends_in: ends(&s.ends_in),
         auto_confirmed: s.auto_confirmed.clone(),
         task_states: s.task_states.clone(),
         while_busy: WhileBusy::of(s.while_busy.as_ref()),
         by_request: s.by_request.as_ref().map(|by| {
             let cases = by.cases.iter().map(|c| Case {
                 value: c.value.clone(),
+                ends_in: c.ends_in.as_ref().map(ends),
                 from: c.from.clone().unwrap_or_else(|| s.from.clone()),
                 during: c.during.clone().unwrap_or_else(|| s.during.clone()),
                 task_states: c.task_states.clone().unwrap_or_else(|| s.task_states.clone()),
@@ -453,54 +671,78 @@ fn op(
         }),
         note: s.note.clone(),
     });
-    let on_server = path.starts_with("/servers/{server_id}");
-    let client_spec = o.client.clone().unwrap_or(spec::ClientSpec {
-        on: None,
-        method: None,
-        args: None,
-    });
-    let on = client_spec
-        .on
-        .unwrap_or(if on_server { ClientOn::Server } else { ClientOn::Servers });
-    if on == ClientOn::Server && !on_server {
-        err("`client.on: server` needs a path under /servers/{server_id}".into());
-    }
-    let args = match &client_spec.args {
-        Some(names) => {
-            let mut out = Vec::new();
-            for name in names {
-                match request.iter().find(|f| &f.json == name) {
-                    Some(f) => out.push(f.rust.clone()),
-                    None => err(format!("client argument `{name}` is not a request field")),
-                }
-            }
-            out
-        }
+    let (resource, on_item) = match paths.first().and_then(|(_, p)| bind(resources, p)) {
+        Some((r, on_item)) => (r.name.clone(), on_item),
         None => {
-            let mut out: Vec<String> = Vec::new();
-            for f in &request {
-                if f.location != Location::Query
-                    && f.required == Some(range)
-                    && f.range == range
-                    && !out.contains(&f.rust)
-                {
-                    out.push(f.rust.clone());
-                }
-            }
-            out
+            err(format!(
+                "no resource of spec/resources has a path that starts `{}`",
+                paths.first().map_or("", |(_, p)| p.as_str())
+            ));
+            (String::new(), false)
         }
     };
-    let client = Client {
-        on,
-        method: client_spec.method.clone().unwrap_or_else(|| o.name.clone()),
-        args,
+    let client_specs: Vec<spec::ClientSpec> = match &o.client {
+        None => vec![spec::ClientSpec {
+            method: None,
+            args: None,
+            since: None,
+            until: None,
+            doc: None,
+        }],
+        Some(spec::ClientSpecs::One(c)) => vec![c.clone()],
+        Some(spec::ClientSpecs::Several(list)) => list.clone(),
     };
+    let mut clients = Vec::new();
+    for c in &client_specs {
+        let args = match &c.args {
+            Some(names) => {
+                let mut out = Vec::new();
+                for name in names {
+                    match request.iter().find(|f| &f.json == name) {
+                        Some(f) => out.push(f.rust.clone()),
+                        None => err(format!("client argument `{name}` is not a request field")),
+                    }
+                }
+                out
+            }
+            None => {
+                let mut out: Vec<String> = Vec::new();
+                for f in &request {
+                    if f.location != Location::Query
+                        && f.required == Some(range)
+                        && f.range == range
+                        && !out.contains(&f.rust)
+                    {
+                        out.push(f.rust.clone());
+                    }
+                }
+                out
+            }
+        };
+        let within = Range::of(c.since, c.until, range).unwrap_or_else(|m| {
+            err(format!("client method: {m}"));
+            range
+        });
+        clients.push(Client {
+            method: c.method.clone().unwrap_or_else(|| o.name.clone()),
+            args,
+            range: within,
+            doc: c.doc.clone(),
+        });
+    }
     let mut points: BTreeSet<Version> = BTreeSet::new();
     points.insert(range.since);
-    for f in request.iter().chain(response.iter().flat_map(|r| &r.fields)) {
+    for f in &request {
         points.extend(f.boundaries());
     }
+    let mut response_points: BTreeSet<Version> = BTreeSet::new();
+    response_points.insert(range.since);
+    for f in response.iter().flat_map(|r| &r.fields) {
+        response_points.extend(f.boundaries());
+    }
+    points.extend(response_points.iter().copied());
     let breakpoints = points.into_iter().filter(|v| range.contains(*v)).collect();
+    let response_breakpoints = response_points.into_iter().filter(|v| range.contains(*v)).collect();
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -509,9 +751,9 @@ fn op(
         name: o.name.clone(),
         kind: o.kind,
         key: o.key.clone(),
-        path,
+        paths,
         range,
-        status: o.status,
+        statuses,
         errors: o.errors.clone(),
         summary: o.summary.clone(),
         doc: o.doc.clone(),
@@ -520,15 +762,32 @@ fn op(
         policy: o.policy,
         policy_note: o.policy_note.clone(),
         lock_checked: o.lock_checked,
-        client,
+        resource,
+        on_item,
+        clients,
         server_status,
         instance_action: o.instance_action.clone(),
         history: o.history.clone(),
+        controller_checks: o.controller_checks.clone(),
+        sets: o.sets.iter().map(|(k, v)| (k.clone(), Source::of(v))).collect(),
+        noop_when: o.noop_when.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+        references: o.references.clone(),
+        store: o.store.as_ref().map(|st| {
+            let (resource, adds) = match (&st.adds, &st.removes) {
+                (Some(r), _) => (r.clone(), true),
+                (None, Some(r)) => (r.clone(), false),
+                (None, None) => (String::new(), true),
+            };
+            let item = st.item.iter().map(|(k, v)| (k.clone(), Source::of(v))).collect();
+            (resource, adds, item)
+        }),
         body,
         request,
         response,
         samples: o.samples.clone(),
+        exists,
         breakpoints,
+        response_breakpoints,
     })
 }
 
@@ -570,11 +829,17 @@ fn response(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let links_since = r.links_since.unwrap_or(range.since);
     Ok(Response {
         wrap: r.wrap.clone(),
         list: r.list,
+        item_wrap: r.item_wrap.clone(),
         links: r.links.clone(),
-        links_since: r.links_since.unwrap_or(range.since),
+        links_since,
+        paging: r.paging.map(|p| match p {
+            PagingSpec::Marker => Paging::Marker { since: links_since },
+            PagingSpec::Offset => Paging::Offset,
+        }),
         of: r.of.clone(),
         fields,
     })

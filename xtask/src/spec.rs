@@ -152,18 +152,18 @@ pub struct OpSpec {
     /// Rust module name (snake_case); equals the file stem.
     pub name: String,
     pub kind: OpKind,
-    /// The single top-level key of the request body (`action`, and `post`/`put` with a body).
+    /// The single top-level key of the request body (`action`, and `post`/`put` with a keyed
+    /// body).
     #[serde(default)]
     pub key: Option<String>,
-    /// Path template under the compute endpoint (every kind but `action`, which always posts
-    /// to `/servers/{server_id}/action`).
-    #[serde(default)]
-    pub path: Option<String>,
+    /// Path template under the compute endpoint (an action's ends in `/action`), or one per
+    /// stretch of microversions where the route moved.
+    pub path: PathSpec,
     pub since: Version,
     #[serde(default)]
     pub until: Option<Version>,
-    /// The success status code.
-    pub status: u16,
+    /// The success status code, or one per stretch of microversions (and outcome).
+    pub status: StatusSpec,
     /// Error codes the controller declares (they go into the generated docs).
     #[serde(default)]
     pub errors: Vec<u16>,
@@ -185,9 +185,9 @@ pub struct OpSpec {
     /// or 500 where the controller leaves Nova's lock error unmapped (it declares no 409).
     #[serde(default)]
     pub lock_checked: Option<u16>,
-    /// Where the client offers the operation.
+    /// How the client offers the operation (one entry, or several over parts of its range).
     #[serde(default)]
-    pub client: Option<ClientSpec>,
+    pub client: Option<ClientSpecs>,
     #[serde(default)]
     pub server_status: Option<ServerStatusSpec>,
     /// The instance action Nova records for it, if any.
@@ -196,6 +196,25 @@ pub struct OpSpec {
     /// What changed at which microversion, in our own words (feeds the generated docs).
     #[serde(default)]
     pub history: BTreeMap<Version, String>,
+    /// The microversion checks Nova's controller makes in code (not in a schema), by
+    /// microversion, each with what it does for this operation; `cargo xtask drift` lists
+    /// every one Nova has and the spec does not name.
+    #[serde(default)]
+    pub controller_checks: BTreeMap<Version, String>,
+    /// What the operation writes into the server besides its status, by server field: a
+    /// literal, `{request: <field>}` or `{param: <path parameter>}`.
+    #[serde(default)]
+    pub sets: BTreeMap<String, SourceSpec>,
+    /// Where Nova answers but changes and records nothing: server fields and their values.
+    #[serde(default)]
+    pub noop_when: BTreeMap<String, serde_json::Value>,
+    /// Request fields that name items of other resources, and Nova's answer when there is
+    /// none.
+    #[serde(default)]
+    pub references: Vec<ReferenceSpec>,
+    /// What it does to another resource's items.
+    #[serde(default)]
+    pub store: Option<StoreSpec>,
     #[serde(default)]
     pub request: Option<RequestSpec>,
     #[serde(default)]
@@ -204,10 +223,89 @@ pub struct OpSpec {
     pub samples: Vec<SampleSpec>,
 }
 
+/// Where a value comes from.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(untagged)]
+pub enum SourceSpec {
+    Request { request: String },
+    Param { param: String },
+    Literal(serde_json::Value),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    /// The request field (JSON name).
+    pub field: String,
+    /// The resource whose item it names.
+    pub resource: String,
+    pub status: u16,
+    /// Nova's message, `{}` for the value.
+    pub message: String,
+}
+
+/// `store: {adds: <resource>, item: {..}}` or `{removes: <resource>, item: {..}}`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    #[serde(default)]
+    pub adds: Option<String>,
+    #[serde(default)]
+    pub removes: Option<String>,
+    pub item: BTreeMap<String, SourceSpec>,
+}
+
+/// `path:` one template, or one per stretch of microversions.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum PathSpec {
+    One(String),
+    ByVersion(Vec<PathAtSpec>),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PathAtSpec {
+    pub path: String,
+    #[serde(default)]
+    pub since: Option<Version>,
+    #[serde(default)]
+    pub until: Option<Version>,
+}
+
+/// `status:` one code, or codes by microversion and outcome.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum StatusSpec {
+    One(u16),
+    ByVersion(Vec<StatusAtSpec>),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct StatusAtSpec {
+    pub code: u16,
+    #[serde(default)]
+    pub since: Option<Version>,
+    #[serde(default)]
+    pub until: Option<Version>,
+    /// Where one stretch has several codes: the outcome this one answers.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// `client:` one entry, or several.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum ClientSpecs {
+    One(ClientSpec),
+    Several(Vec<ClientSpec>),
+}
+
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
-    /// `POST /servers/{server_id}/action` with body `{key: value}`.
+    /// `POST <path>` (ending in `/action`) with body `{key: value}`.
     Action,
     Get,
     Post,
@@ -253,13 +351,11 @@ impl Policy {
     }
 }
 
-/// Where the client offers an operation: `compute.server(id).<method>(args)` or
-/// `compute.servers().<method>(args)`.
+/// How the client offers an operation: a method on the handle of its resource
+/// (`compute.server(id).<method>(args)`, `compute.flavors().<method>(args)`).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
-    #[serde(default)]
-    pub on: Option<ClientOn>,
     /// The method name (default: the operation's name).
     #[serde(default)]
     pub method: Option<String>,
@@ -267,15 +363,13 @@ pub struct ClientSpec {
     /// body fields required in every microversion of the operation).
     #[serde(default)]
     pub args: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientOn {
-    /// A method of `ServerHandle` (paths under `/servers/{server_id}`).
-    Server,
-    /// A method of `Servers`, the collection.
-    Servers,
+    /// Where the method offers the operation, when over part of its range only.
+    #[serde(default)]
+    pub since: Option<Version>,
+    #[serde(default)]
+    pub until: Option<Version>,
+    #[serde(default)]
+    pub doc: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,6 +414,8 @@ pub struct ByRequestSpec {
 #[serde(deny_unknown_fields)]
 pub struct CaseSpec {
     pub value: String,
+    #[serde(default)]
+    pub ends_in: Option<EndsIn>,
     #[serde(default)]
     pub from: Option<Vec<String>>,
     #[serde(default)]
@@ -407,6 +503,10 @@ pub enum BodyKind {
     Object,
     /// `{key: {fields}}` when a field is set, else `{key: null}`.
     ObjectOrNull,
+    /// `{fields}`: the fields at the top of the body, with no key.
+    Fields,
+    /// The entries of the one `in: entries` map field are the body.
+    Entries,
 }
 
 #[derive(Debug, Deserialize)]
@@ -418,12 +518,22 @@ pub struct ResponseSpec {
     /// `body[wrap]` is a list of the type.
     #[serde(default)]
     pub list: bool,
+    /// With `list`: the key each item sits under (`{"keypair": {..}}`), when Nova wraps them.
+    #[serde(default)]
+    pub item_wrap: Option<String>,
     /// With `list`: the sibling key holding the paging links (`servers_links`, `links`).
     #[serde(default)]
     pub links: Option<String>,
     /// With `links`: the first microversion that sends them (default: every one).
     #[serde(default)]
     pub links_since: Option<Version>,
+    /// With `list`: how it pages (`marker`: a `next` link while there is more, from
+    /// `links_since`; `offset`: `limit` and `offset`, no links). Absent: it comes whole.
+    #[serde(default)]
+    pub paging: Option<PagingSpec>,
+    /// A yes-or-no answer: a success status is yes, Nova's 404 is no (no body).
+    #[serde(default)]
+    pub exists: bool,
     /// A named object type the body is (a view of); `fields` then override its fields.
     #[serde(rename = "type", default)]
     pub of: Option<String>,
@@ -505,6 +615,14 @@ impl Flag {
     }
 }
 
+/// How a list pages.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PagingSpec {
+    Marker,
+    Offset,
+}
+
 /// Where a field lives.
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
@@ -514,10 +632,10 @@ pub enum Location {
     Body,
     /// In the JSON body, beside the body key (`os:scheduler_hints` of server create).
     Top,
+    /// The body's own entries: the map that is the whole body.
+    Entries,
     /// A query parameter.
     Query,
-    /// A path parameter, named `{json}` in the path template.
-    Path,
     /// Response only: the last path segment of the `Location` header (`in: location_header`).
     #[serde(rename = "location_header")]
     Header,
@@ -579,6 +697,87 @@ pub struct SampleSpec {
 pub enum Direction {
     Request,
     Response,
+}
+
+/// A resource: `spec/resources/<name>.yaml`. Operations belong to the resource whose path
+/// prefixes theirs; its handles are where the client offers them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    /// snake_case; equals the file stem.
+    pub name: String,
+    pub doc: String,
+    /// The collection's path (`/servers`, `/flavors/{flavor_id}/os-extra_specs`).
+    pub collection: String,
+    /// The parameter naming one item (`server_id`: `/servers/{server_id}`); absent when the
+    /// collection has no items of its own.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The resource whose item this one lives under.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The handles: the collection's and the item's.
+    pub handles: HandlesSpec,
+    /// What kind of store it is, to the fake cloud: items with IDs, a map, or a set.
+    #[serde(default)]
+    pub kind: ResourceKind,
+    /// A lookup by name: the list it reads, and what filters by name there.
+    #[serde(default)]
+    pub find_by_name: Option<FindByNameSpec>,
+    /// The field of an item that holds its ID (default `id`; a keypair's is `name`).
+    #[serde(default)]
+    pub id_field: Option<String>,
+    /// What Nova gives an item it creates where the request leaves a field out: JSON, or the
+    /// templates `{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}`, `{links}`.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlesSpec {
+    /// `compute.servers()` (or `flavor.extra_specs()` on the parent's item handle).
+    pub collection: HandleSpec,
+    /// `compute.server(id)`; absent: an operation on one item takes the ID as its first
+    /// argument, on the collection's handle.
+    #[serde(default)]
+    pub item: Option<HandleSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandleSpec {
+    /// The method that returns it.
+    pub method: String,
+    /// Its Rust type.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// Items with IDs.
+    #[default]
+    Collection,
+    /// A map of keys to values (metadata, extra specs).
+    Map,
+    /// A set of values (tags).
+    Set,
+}
+
+/// `find_by_name`: list `operation` (every page) and keep the items whose `field` is the
+/// name; where the list has a `filter` query parameter, ask Nova to filter too (as a regular
+/// expression when `regex`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindByNameSpec {
+    pub operation: String,
+    pub field: String,
+    #[serde(default)]
+    pub filter: Option<String>,
+    #[serde(default)]
+    pub regex: bool,
 }
 
 /// A named type: `spec/types/<Name>.yaml`.
@@ -672,6 +871,7 @@ pub struct DriftAllowEntry {
 pub struct Spec {
     pub root: PathBuf,
     pub api: (PathBuf, ApiSpec),
+    pub resources: Vec<(PathBuf, ResourceSpec)>,
     pub ops: Vec<(PathBuf, OpSpec)>,
     pub types: Vec<(PathBuf, TypeSpec)>,
     pub upstream: (PathBuf, UpstreamMap),
@@ -737,7 +937,14 @@ impl Spec {
                 Vec::new()
             })
         };
-        let (op_files, type_files) = (dir("operations"), dir("types"));
+        let (op_files, type_files, resource_files) = (dir("operations"), dir("types"), dir("resources"));
+        let mut resources = Vec::new();
+        for file in resource_files {
+            match read_yaml::<ResourceSpec>(&file) {
+                Ok(r) => resources.push((file, r)),
+                Err(e) => errors.push(e),
+            }
+        }
         let mut ops = Vec::new();
         for file in op_files {
             match read_yaml::<OpSpec>(&file) {
@@ -764,6 +971,7 @@ impl Spec {
             (Some(api), Some(upstream), Some(allow)) if errors.is_empty() => Ok(Spec {
                 root: root.to_path_buf(),
                 api: (api_path, api),
+                resources,
                 ops,
                 types,
                 upstream: (upstream_path, upstream),

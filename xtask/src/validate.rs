@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use crate::limits;
 use crate::model::{Ends, Field, Model, Op, WhileBusy};
-use crate::spec::{BodyKind, ClientOn, Direction, Location, OpKind, Show, SpecError, TypeKind};
+use crate::model::{bind, segments};
+use crate::spec::{BodyKind, Direction, Location, OpKind, Show, SpecError, TypeKind};
 
 /// Every problem found.
 pub fn validate(model: &Model) -> Vec<SpecError> {
@@ -66,10 +67,19 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         {
             err(format!("operation name `{}` is not snake_case", op.name));
         }
-        if let Some(other) = methods.insert((op.client.on, op.client.method.clone()), op.name.clone()) {
-            err(format!("client method `{}` is also `{other}`'s", op.client.method));
-        }
         check_kind(op, &mut keys, &mut err);
+        check_paths(model, op, &mut err);
+        for c in &op.clients {
+            let offer = crate::codegen::offered_on(model, op);
+            if let Some(other) = methods.insert((offer, c.method.clone()), op.name.clone()) {
+                err(format!("client method `{}` is also `{other}`'s", c.method));
+            }
+            for arg in &c.args {
+                if !op.request.iter().any(|f| &f.rust == arg) {
+                    err(format!("client argument `{arg}` is not a request field"));
+                }
+            }
+        }
         check_fields(&op.request, model, &mut err);
         for f in &op.request {
             if f.location == Location::Header {
@@ -78,45 +88,73 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
                     f.json
                 ));
             }
-            if f.location == Location::Path && !op.path.contains(&format!("{{{}}}", f.json)) {
-                err(format!("path field `{}` is not in the path `{}`", f.json, op.path));
-            }
             if matches!(f.location, Location::Body | Location::Top)
-                && matches!(op.body, BodyKind::None | BodyKind::Null | BodyKind::ExactlyNull)
+                && matches!(
+                    op.body,
+                    BodyKind::None | BodyKind::Null | BodyKind::ExactlyNull | BodyKind::Entries
+                )
             {
                 err(format!(
                     "body field `{}` in an operation whose body is `{:?}`",
                     f.json, op.body
                 ));
             }
-        }
-        for segment in op.path.split('/').filter(|s| s.starts_with('{')) {
-            let name = segment.trim_matches(|c| c == '{' || c == '}');
-            if name != "server_id"
-                && !op
-                    .request
-                    .iter()
-                    .any(|f| f.location == Location::Path && f.json == name)
-            {
-                err(format!("path parameter `{name}` has no `in: path` field"));
+            if f.location == Location::Top && matches!(op.body, BodyKind::Fields) {
+                err(format!(
+                    "field `{}`: a body without a key has no fields beside it",
+                    f.json
+                ));
             }
+        }
+        let entries = op.request.iter().filter(|f| f.location == Location::Entries).count();
+        if (op.body == BodyKind::Entries) != (entries == 1) {
+            err("an `entries` body has exactly one `in: entries` field, and only it has one".into());
         }
         if let Some(r) = &op.response {
             check_fields(&r.fields, model, &mut err);
             if r.fields
                 .iter()
-                .any(|f| matches!(f.location, Location::Query | Location::Path | Location::Top))
+                .any(|f| matches!(f.location, Location::Query | Location::Top))
             {
-                err("response fields live in the body or the `Location` header".into());
+                err("response fields live in the body, its entries, or the `Location` header".into());
+            }
+            if r.item_wrap.is_some() && !r.list {
+                err("`item_wrap` is for `list` responses".into());
+            }
+            if r.paging.is_some() && !r.list {
+                err("`paging` is for `list` responses".into());
+            }
+            if matches!(r.paging, Some(crate::model::Paging::Marker { .. })) && r.links.is_none() {
+                err("a list paged by `marker` names its `links` key".into());
+            }
+            for param in [
+                "limit",
+                match r.paging {
+                    Some(crate::model::Paging::Offset) => "offset",
+                    _ => "marker",
+                },
+            ] {
+                if r.paging.is_some()
+                    && !op
+                        .request
+                        .iter()
+                        .any(|f| f.json == param && f.location == Location::Query)
+                {
+                    err(format!("a paged list has the query parameter `{param}`"));
+                }
             }
         }
-        for arg in &op.client.args {
-            if !op.request.iter().any(|f| &f.rust == arg) {
-                err(format!("client argument `{arg}` is not a request field"));
-            }
+        if op.exists && op.response.is_some() {
+            err("`response.exists` is a yes-or-no answer: no body".into());
         }
-        if op.client.on == ClientOn::Servers && op.path.contains("{server_id}") {
-            err("an operation on one server is offered on `ServerHandle` (`client.on: server`)".into());
+        check_statuses(op, &mut err);
+        for v in op.controller_checks.keys() {
+            if !op.range.contains(*v) && *v != op.range.until.next() {
+                err(format!(
+                    "controller_checks entry {v} is outside the operation's {}",
+                    Show(op.range)
+                ));
+            }
         }
         if let Some(s) = &op.server_status {
             let mut named = |list: &[String], what: &str, known: &BTreeSet<String>| {
@@ -218,9 +256,129 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         }
         check_samples(model, op, &mut err);
     }
+    check_resources(model, &mut errors);
     check_sample_folder(model, &mut errors);
     check_upstream(model, &mut errors);
+    check_todos(model, &mut errors);
     errors
+}
+
+/// What `cargo xtask import` leaves for a person to write is marked `TODO(import)`: a spec
+/// with one left is a draft, not a fact.
+pub const TODO: &str = "TODO(import)";
+
+fn check_todos(model: &Model, errors: &mut Vec<SpecError>) {
+    let mut stack = vec![model.root.join("spec")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| l.contains(TODO)) {
+                let what = line.split(TODO).nth(1).unwrap_or("").trim_start_matches([':', ' ']);
+                errors.push(SpecError::new(
+                    &path,
+                    format!("line {}: still a draft: {TODO}: {what}", i + 1),
+                ));
+            }
+        }
+    }
+}
+
+/// Resources: their files, parents, paths and handles.
+fn check_resources(model: &Model, errors: &mut Vec<SpecError>) {
+    let mut types = BTreeMap::new();
+    let mut accessors = BTreeMap::new();
+    for r in &model.resources {
+        let mut err = |m: String| errors.push(SpecError::new(&r.file, m));
+        if r.file.file_stem().and_then(|s| s.to_str()) != Some(r.name.as_str()) {
+            err(format!("resource `{}` must live in `{}.yaml`", r.name, r.name));
+        }
+        let parent = r.parent.as_ref().map(|p| model.resources.iter().find(|x| &x.name == p));
+        let parent_item = match parent {
+            None => None,
+            Some(None) => {
+                err(format!("parent `{}` is no resource", r.parent.as_deref().unwrap_or("")));
+                continue;
+            }
+            Some(Some(p)) => match (p.item_path(), &p.item_handle) {
+                (Some(path), Some(_)) => Some(path),
+                _ => {
+                    err(format!("parent `{}` has no item handle to hang from", p.name));
+                    continue;
+                }
+            },
+        };
+        let under = parent_item.as_deref().map_or(0, |p| segments(p).len());
+        if let Some(p) = &parent_item
+            && !r.collection.starts_with(&format!("{p}/"))
+        {
+            err(format!(
+                "collection `{}` is not under its parent's item `{p}`",
+                r.collection
+            ));
+        }
+        if segments(&r.collection)[under.min(segments(&r.collection).len())..]
+            .iter()
+            .any(|s| s.starts_with('{'))
+        {
+            err(format!(
+                "collection `{}`: its own segments are literals (a parameter there is another resource's ID)",
+                r.collection
+            ));
+        }
+        let owner = r.parent.clone().unwrap_or_else(|| "compute".into());
+        for h in std::iter::once(&r.collection_handle).chain(&r.item_handle) {
+            if let Some(other) = types.insert(h.ty.clone(), r.name.clone()) {
+                err(format!("handle type `{}` is also `{other}`'s", h.ty));
+            }
+            if let Some(other) = accessors.insert((owner.clone(), h.method.clone()), r.name.clone()) {
+                err(format!("method `{}` of `{owner}` is also `{other}`'s", h.method));
+            }
+            if !is_camel(&h.ty) {
+                err(format!("handle type `{}` is not CamelCase", h.ty));
+            }
+        }
+        if r.item_handle.is_some() && r.id.is_none() {
+            err("an item handle names its items: give `id`".into());
+        }
+        if let Some(f) = &r.find_by_name {
+            match model.op(&f.operation) {
+                None => err(format!("find_by_name: `{}` is no operation", f.operation)),
+                Some(op) => {
+                    if op.resource != r.name || op.on_item || !op.response.as_ref().is_some_and(|x| x.list) {
+                        err(format!(
+                            "find_by_name: `{}` is not a list of this resource's collection",
+                            f.operation
+                        ));
+                    }
+                    if op.clients.first().is_none_or(|c| !c.args.is_empty()) {
+                        err(format!(
+                            "find_by_name: `{}`'s client method takes arguments",
+                            f.operation
+                        ));
+                    }
+                    if let Some(param) = &f.filter
+                        && !op
+                            .request
+                            .iter()
+                            .any(|x| &x.json == param && x.location == Location::Query)
+                    {
+                        err(format!(
+                            "find_by_name: `{}` has no query parameter `{param}`",
+                            f.operation
+                        ));
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn enum_values(model: &Model, name: &str) -> BTreeSet<String> {
@@ -236,8 +394,9 @@ fn check_kind(op: &Op, keys: &mut BTreeMap<String, String>, err: &mut impl FnMut
         OpKind::Action => match &op.key {
             None => err("an `action` needs its body `key`".into()),
             Some(key) => {
-                if let Some(other) = keys.insert(key.clone(), op.name.clone()) {
-                    err(format!("body key `{key}` is also used by `{other}`"));
+                let route = format!("{} {key}", op.paths[0].1);
+                if let Some(other) = keys.insert(route, op.name.clone()) {
+                    err(format!("action `{key}` is also `{other}`"));
                 }
                 if !has_body {
                     err("an `action` has a body (`request.body`)".into());
@@ -250,13 +409,87 @@ fn check_kind(op: &Op, keys: &mut BTreeMap<String, String>, err: &mut impl FnMut
             }
         }
         OpKind::Post | OpKind::Put => {
-            if has_body != op.key.is_some() {
-                err("a body needs its `key`, and a `key` needs a body".into());
+            let keyed = matches!(
+                op.body,
+                BodyKind::Null | BodyKind::ExactlyNull | BodyKind::Object | BodyKind::ObjectOrNull
+            );
+            if keyed != op.key.is_some() {
+                err("a keyed body (`null`, `exactly_null`, `object`, `object_or_null`) needs its `key`, and only it has one".into());
             }
         }
     }
-    if op.kind != OpKind::Action && !op.path.starts_with("/servers") {
-        err(format!("path `{}` is not under /servers", op.path));
+}
+
+/// Every path is the operation's resource's (an action's ends in `/action`), the paths do
+/// not overlap, and what a path has beyond its handle's is at most the item's ID.
+fn check_paths(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
+    for (i, (r, path)) in op.paths.iter().enumerate() {
+        if op.paths[..i].iter().any(|(q, _)| q.overlaps(*r)) {
+            err(format!("path `{path}` overlaps another in {}", Show(*r)));
+        }
+        if (op.kind == OpKind::Action) != path.ends_with("/action") {
+            err(format!(
+                "path `{path}`: an action's path, and only an action's, ends in `/action`"
+            ));
+        }
+        if !path.starts_with('/') {
+            err(format!("path `{path}` does not start with `/`"));
+        }
+        match bind(&model.resources, path) {
+            Some((resource, on_item)) if resource.name == op.resource && on_item == op.on_item => {
+                let base = if on_item && resource.item_handle.is_some() {
+                    resource.item_path().map_or(0, |p| segments(&p).len())
+                } else {
+                    match &resource.parent {
+                        Some(p) => model
+                            .resources
+                            .iter()
+                            .find(|x| &x.name == p)
+                            .and_then(|x| x.item_path())
+                            .map_or(0, |p| segments(&p).len()),
+                        None => 0,
+                    }
+                };
+                let beyond: Vec<&str> = segments(path)
+                    .into_iter()
+                    .skip(base)
+                    .filter(|s| s.starts_with('{'))
+                    .collect();
+                let allowed = if on_item && resource.item_handle.is_none() {
+                    1
+                } else {
+                    0
+                };
+                if beyond.len() != allowed {
+                    err(format!(
+                        "path `{path}`: its parameters beyond its handle's are {beyond:?}; give the resource that names them a file in spec/resources"
+                    ));
+                }
+            }
+            Some((resource, _)) => err(format!(
+                "path `{path}` belongs to resource `{}`, not to the operation's `{}`",
+                resource.name, op.resource
+            )),
+            None => err(format!("path `{path}` belongs to no resource of spec/resources")),
+        }
+    }
+}
+
+/// Success codes: one in effect at every microversion of the operation, or several in a
+/// stretch where each names its outcome.
+fn check_statuses(op: &Op, err: &mut impl FnMut(String)) {
+    let mut v = op.range.since;
+    while v <= op.range.until {
+        let here: Vec<_> = op.statuses.iter().filter(|s| s.range.contains(v)).collect();
+        if here.is_empty() {
+            err(format!("no success code at {v}"));
+            return;
+        }
+        if here.len() > 1 && here.iter().any(|s| s.outcome.is_none()) {
+            err(format!("several success codes at {v}: each names its `outcome`"));
+            return;
+        }
+        v = v.next();
     }
 }
 

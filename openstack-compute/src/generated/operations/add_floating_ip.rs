@@ -2,7 +2,7 @@
 
 //! `addFloatingIp`: Associates a floating IP address with the server.
 //!
-//! - `POST /servers/{server_id}/action` with `{"addFloatingIp": ..}`, microversions 2.1..2.43, success 202; on the client: `compute.server(id).add_floating_ip(..)`.
+//! - `POST /servers/{server_id}/action` with `{"addFloatingIp": ..}`, microversions 2.1..2.43, success 202; on the client: `compute.server(id).add_floating_ip(address)`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 403, 404.
 //! - Server status: the status does not change; the task state returns to null.
@@ -15,32 +15,19 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "add_floating_ip",
-    summary = "Associates a floating IP address with the server.",
-    kind = action,
+/// The `add_floating_ip` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "add_floating_ip",
     key = "addFloatingIp",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.43",
-    status = 202,
     body = object,
-    breakpoints("2.1"),
-    client(on = server, method = add_floating_ip, args(address)),
-    server_status(
-        from(),
-        during(),
-        ends_in = unchanged,
-        auto_confirmed(),
-        task_states(),
-        while_busy = accepted
-    ),
-    policy = member,
-    errors(400, 403, 404),
-    response = none,
+    call = Call,
+    range = "2.1..2.43",
+    stretch("2.1..2.43", response = crate::operation::NoContent)
 )]
 pub struct Request {
     /// The floating IP address.
+    ///
+    /// Accepted in microversions 2.1..2.43.
     #[field(
         json = "address",
         since = "2.1",
@@ -50,6 +37,173 @@ pub struct Request {
     )]
     pub address: String,
     /// One of the server's fixed addresses to map it to.
+    ///
+    /// Accepted in microversions 2.1..2.43.
     #[field(json = "fixed_address", since = "2.1", until = "2.43", limits(format = Ip))]
     pub fixed_address: String,
 }
+/// The answer: no body.
+pub type Response = crate::operation::NoContent;
+/// The facts of `add_floating_ip` (`spec/operations/add_floating_ip.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "add_floating_ip",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 43u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("addFloatingIp"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 43u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 43u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16, 404u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Nothing,
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `add_floating_ip` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "addFloatingIp",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Unchanged,
+        auto_confirmed: &[],
+        task_states: &[],
+        while_busy: crate::operation::WhileBusy::Accepted,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = crate::operation::NoContent;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<crate::operation::NoContent, crate::DecodeError> {
+        {
+            let _ = (body, location, version);
+            ::core::result::Result::Ok(crate::operation::NoContent)
+        }
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &crate::operation::NoContent,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        {
+            let _ = (response, version);
+            ::std::vec::Vec::new()
+        }
+    }
+}
+/// A `add_floating_ip` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"addFloatingIp": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<
+        crate::Output<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<
+        crate::wait::Waited<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Associates a floating IP address with the server. `POST /servers/{server_id}/action` with `{"addFloatingIp": ..}`: see [`ops::add_floating_ip`](crate::ops::add_floating_ip).
+    pub fn add_floating_ip(&self, address: impl ::core::convert::Into<String>) -> Call {
+        let request = Request {
+            address: ::core::option::Option::Some(address.into()),
+            ..Request::default()
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,7 +2,7 @@
 
 //! `addSecurityGroup`: Adds a security group to or from all of the server's ports.
 //!
-//! - `POST /servers/{server_id}/action` with `{"addSecurityGroup": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).add_security_group(..)`.
+//! - `POST /servers/{server_id}/action` with `{"addSecurityGroup": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).add_security_group(name)`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 404, 409.
 //! - Server status: the status does not change; the task state returns to null.
@@ -11,32 +11,19 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "add_security_group",
-    summary = "Adds a security group to or from all of the server's ports.",
-    kind = action,
+/// The `add_security_group` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "add_security_group",
     key = "addSecurityGroup",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 202,
     body = object,
-    breakpoints("2.1"),
-    client(on = server, method = add_security_group, args(name)),
-    server_status(
-        from(),
-        during(),
-        ends_in = unchanged,
-        auto_confirmed(),
-        task_states(),
-        while_busy = accepted
-    ),
-    policy = member,
-    errors(400, 404, 409),
-    response = none,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.104", response = crate::operation::NoContent)
 )]
 pub struct Request {
     /// The security group's name (or ID).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -46,3 +33,167 @@ pub struct Request {
     )]
     pub name: String,
 }
+/// The answer: no body.
+pub type Response = crate::operation::NoContent;
+/// The facts of `add_security_group` (`spec/operations/add_security_group.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "add_security_group",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("addSecurityGroup"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 404u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Nothing,
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `add_security_group` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "addSecurityGroup",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Unchanged,
+        auto_confirmed: &[],
+        task_states: &[],
+        while_busy: crate::operation::WhileBusy::Accepted,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = crate::operation::NoContent;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<crate::operation::NoContent, crate::DecodeError> {
+        {
+            let _ = (body, location, version);
+            ::core::result::Result::Ok(crate::operation::NoContent)
+        }
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &crate::operation::NoContent,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        {
+            let _ = (response, version);
+            ::std::vec::Vec::new()
+        }
+    }
+}
+/// A `add_security_group` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"addSecurityGroup": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<
+        crate::Output<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<
+        crate::wait::Waited<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Adds a security group to or from all of the server's ports. `POST /servers/{server_id}/action` with `{"addSecurityGroup": ..}`: see [`ops::add_security_group`](crate::ops::add_security_group).
+    pub fn add_security_group(&self, name: impl ::core::convert::Into<String>) -> Call {
+        let request = Request {
+            name: ::core::option::Option::Some(name.into()),
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,7 +2,7 @@
 
 //! `createBackup`: Snapshots the server as a rotated backup image.
 //!
-//! - `POST /servers/{server_id}/action` with `{"createBackup": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).create_backup(..)`.
+//! - `POST /servers/{server_id}/action` with `{"createBackup": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).create_backup(name, backup_type, rotation)`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_backup, image_pending_upload, image_uploading.
@@ -17,32 +17,20 @@
 //! Per-version requests: [`V2_1`], [`V2_45`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "create_backup",
-    summary = "Snapshots the server as a rotated backup image.",
-    kind = action,
+/// The `create_backup` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "create_backup",
     key = "createBackup",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 202,
     body = object,
-    breakpoints("2.1", "2.45"),
-    client(on = server, method = create_backup, args(name, backup_type, rotation)),
-    server_status(
-        from(Active, Shutoff, Paused, Suspended),
-        during(),
-        ends_in = unchanged,
-        auto_confirmed(),
-        task_states(ImageBackup, ImagePendingUpload, ImageUploading)
-    ),
-    instance_action(name = "createBackup", events = compute),
-    policy = member,
-    errors(400, 403, 404, 409),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.44", response = response::V2_1),
+    stretch("2.45..2.104", response = response::V2_45)
 )]
 pub struct Request {
     /// The backup image name.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -52,6 +40,8 @@ pub struct Request {
     )]
     pub name: String,
     /// A label for the rotation, e.g. `daily`.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "backup_type",
         since = "2.1",
@@ -60,6 +50,8 @@ pub struct Request {
     )]
     pub backup_type: String,
     /// How many backups of this type to keep (0 or more).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "rotation",
         since = "2.1",
@@ -69,6 +61,8 @@ pub struct Request {
     )]
     pub rotation: Integerish,
     /// Image properties to set.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "metadata",
         since = "2.1",
@@ -80,9 +74,9 @@ pub struct Request {
 /// The `create_backup` response, every microversion's fields in one type.
 #[openstack_compute_derive::response(
     operation = "create_backup",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.45"),
+    range = "2.1..2.104",
+    stretch("2.1..2.44"),
+    stretch("2.45..2.104")
 )]
 pub struct Response {
     /// The new image's ID, from the `Location` header (sent only when rotation > 0).
@@ -102,3 +96,176 @@ pub struct Response {
     )]
     pub image_id: ::core::option::Option<String>,
 }
+/// The facts of `create_backup` (`spec/operations/create_backup.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "create_backup",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("createBackup"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16, 404u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 45u16),
+    ],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "createBackup",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `create_backup` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "createBackup",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[
+            crate::types::ServerStatus::Active,
+            crate::types::ServerStatus::Shutoff,
+            crate::types::ServerStatus::Paused,
+            crate::types::ServerStatus::Suspended,
+        ],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Unchanged,
+        auto_confirmed: &[],
+        task_states: &[
+            crate::types::TaskState::ImageBackup,
+            crate::types::TaskState::ImagePendingUpload,
+            crate::types::TaskState::ImageUploading,
+        ],
+        while_busy: crate::operation::WhileBusy::Refused,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `create_backup` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"createBackup": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Snapshots the server as a rotated backup image. `POST /servers/{server_id}/action` with `{"createBackup": ..}`: see [`ops::create_backup`](crate::ops::create_backup).
+    pub fn create_backup(
+        &self,
+        name: impl ::core::convert::Into<String>,
+        backup_type: impl ::core::convert::Into<String>,
+        rotation: impl ::core::convert::Into<Integerish>,
+    ) -> Call {
+        let request = Request {
+            name: ::core::option::Option::Some(name.into()),
+            backup_type: ::core::option::Option::Some(backup_type.into()),
+            rotation: ::core::option::Option::Some(rotation.into()),
+            ..Request::default()
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,7 +2,7 @@
 
 //! `createImage`: Snapshots the server into a new image.
 //!
-//! - `POST /servers/{server_id}/action` with `{"createImage": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).create_image(..)`.
+//! - `POST /servers/{server_id}/action` with `{"createImage": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).create_image(name)`.
 //! - Policy: project member or admin by default. Volume-backed servers also need `create_image:allow_volume_backed` (member).
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED; the status does not change; the task state returns to null; task states image_snapshot_pending, image_snapshot, image_pending_upload, image_uploading.
@@ -17,37 +17,20 @@
 //! Per-version requests: [`V2_1`], [`V2_45`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "create_image",
-    summary = "Snapshots the server into a new image.",
-    kind = action,
+/// The `create_image` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "create_image",
     key = "createImage",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 202,
     body = object,
-    breakpoints("2.1", "2.45"),
-    client(on = server, method = create_image, args(name)),
-    server_status(
-        from(Active, Shutoff, Paused, Suspended),
-        during(),
-        ends_in = unchanged,
-        auto_confirmed(),
-        task_states(
-            ImageSnapshotPending,
-            ImageSnapshot,
-            ImagePendingUpload,
-            ImageUploading
-        )
-    ),
-    instance_action(name = "createImage", events = compute),
-    policy = member,
-    errors(400, 403, 404, 409),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.44", response = response::V2_1),
+    stretch("2.45..2.104", response = response::V2_45)
 )]
 pub struct Request {
     /// The image name (1-255 printable characters, no surrounding spaces).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -57,6 +40,8 @@ pub struct Request {
     )]
     pub name: String,
     /// Image properties to set.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "metadata",
         since = "2.1",
@@ -68,9 +53,9 @@ pub struct Request {
 /// The `create_image` response, every microversion's fields in one type.
 #[openstack_compute_derive::response(
     operation = "create_image",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.45"),
+    range = "2.1..2.104",
+    stretch("2.1..2.44"),
+    stretch("2.45..2.104")
 )]
 pub struct Response {
     /// The new image's ID, from the `Location` header.
@@ -91,3 +76,170 @@ pub struct Response {
     )]
     pub image_id: ::core::option::Option<String>,
 }
+/// The facts of `create_image` (`spec/operations/create_image.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "create_image",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("createImage"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16, 404u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 45u16),
+    ],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "createImage",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `create_image` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "createImage",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[
+            crate::types::ServerStatus::Active,
+            crate::types::ServerStatus::Shutoff,
+            crate::types::ServerStatus::Paused,
+            crate::types::ServerStatus::Suspended,
+        ],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Unchanged,
+        auto_confirmed: &[],
+        task_states: &[
+            crate::types::TaskState::ImageSnapshotPending,
+            crate::types::TaskState::ImageSnapshot,
+            crate::types::TaskState::ImagePendingUpload,
+            crate::types::TaskState::ImageUploading,
+        ],
+        while_busy: crate::operation::WhileBusy::Refused,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `create_image` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"createImage": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Snapshots the server into a new image. `POST /servers/{server_id}/action` with `{"createImage": ..}`: see [`ops::create_image`](crate::ops::create_image).
+    pub fn create_image(&self, name: impl ::core::convert::Into<String>) -> Call {
+        let request = Request {
+            name: ::core::option::Option::Some(name.into()),
+            ..Request::default()
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

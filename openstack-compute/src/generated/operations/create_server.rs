@@ -4,7 +4,7 @@
 //!
 //! Nova answers as soon as the request is accepted: the server starts in BUILD with no addresses, and only its ID, links, disk config, security groups and admin password come back. Poll the server until it is ACTIVE (or ERROR when the build fails). With `min_count`/`max_count` several servers are built from one request; the answer then describes the first, or holds only the reservation ID when `return_reservation_id` is set.
 //!
-//! - `POST /servers` with `{"server": ..}`, microversions 2.1+, success 202; on the client: `compute.servers().create(..)`.
+//! - `POST /servers` with `{"server": ..}`, microversions 2.1+, success 202; on the client: `compute.servers().create(name, image_ref, flavor_ref)`.
 //! - Policy: project member or admin by default. Sub-rules, member by default unless said: `create:attach_network` (networks other than "none"), `create:attach_volume` (any block device mapping), `create:trusted_certs` (`trusted_image_certificates`); admin by default: `create:forced_host` (a host or node in `availability_zone`), `compute:servers:create:requested_destination` (`host`, `hypervisor_hostname`), `create:zero_disk_flavor` (an image-backed server on a flavor with no disk) and `network:attach_external_network` (an external network that is not shared).
 //! - Errors Nova declares: 400, 403, 409.
 //! - Server status: during BUILD; ends in ACTIVE; task states scheduling, networking, block_device_mapping, spawning.
@@ -32,33 +32,27 @@
 //! Per-version requests: [`V2_1`], [`V2_19`], [`V2_37`], [`V2_52`], [`V2_57`], [`V2_63`], [`V2_74`], [`V2_90`], [`V2_94`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "create_server",
-    summary = "Creates a server (or several at once) and returns its ID while it builds.",
-    kind = post,
+/// The `create_server` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "create_server",
     key = "server",
-    path = "/servers",
-    since = "2.1",
-    until = "2.104",
-    status = 202,
     body = object,
-    breakpoints("2.1", "2.19", "2.37", "2.52", "2.57", "2.63", "2.74", "2.90", "2.94"),
-    client(on = servers, method = create, args(name, image_ref, flavor_ref)),
-    server_status(
-        from(),
-        during(Build),
-        ends_in(Active),
-        auto_confirmed(),
-        task_states(Scheduling, Networking, BlockDeviceMapping, Spawning),
-        while_busy = accepted
-    ),
-    instance_action(name = "create", events = compute),
-    policy = member,
-    errors(400, 403, 409),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.18", response = response::V2_1),
+    stretch("2.19..2.36", response = response::V2_1),
+    stretch("2.37..2.51", response = response::V2_1),
+    stretch("2.52..2.56", response = response::V2_1),
+    stretch("2.57..2.62", response = response::V2_1),
+    stretch("2.63..2.73", response = response::V2_1),
+    stretch("2.74..2.89", response = response::V2_1),
+    stretch("2.90..2.93", response = response::V2_1),
+    stretch("2.94..2.104", response = response::V2_1)
 )]
 pub struct Request {
     /// The server name (1-255 printable characters, no surrounding spaces); several servers of one request share it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -68,9 +62,13 @@ pub struct Request {
     )]
     pub name: String,
     /// The image to boot (its ID), or "" (or absent) for a server that boots from a volume given in `block_device_mapping_v2`.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "imageRef", since = "2.1", until = "2.104", limits(format = Uuid))]
     pub image_ref: EmptyOr<String>,
     /// The flavor: its ID (a string or a number), or a URL whose last segment is its ID.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "flavorRef",
         since = "2.1",
@@ -80,12 +78,18 @@ pub struct Request {
     )]
     pub flavor_ref: FlexibleId,
     /// The network interfaces: a list of networks or ports, or (2.37+) "auto" (Nova picks or creates a network) or "none".
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "networks", since = "2.1", until = "2.104", required = "2.37..2.104")]
     pub networks: Networks,
     /// The admin password; absent lets Nova generate one.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "adminPass", since = "2.1", until = "2.104")]
     pub admin_pass: Password,
     /// Metadata key/value pairs (keys 1-255 of `a-zA-Z0-9-_:. `, values up to 255 characters).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "metadata",
         since = "2.1",
@@ -94,15 +98,23 @@ pub struct Request {
     )]
     pub metadata: std::collections::BTreeMap<String, String>,
     /// How to partition the root disk.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "OS-DCF:diskConfig", since = "2.1", until = "2.104")]
     pub disk_config: DiskConfig,
     /// An IPv4 address to show as the access address.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "accessIPv4", since = "2.1", until = "2.104", limits(format = Ipv4))]
     pub access_ipv4: String,
     /// An IPv6 address to show as the access address.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "accessIPv6", since = "2.1", until = "2.104", limits(format = Ipv6))]
     pub access_ipv6: String,
     /// The availability zone; `zone:host`, `zone:host:node` or `zone::node` force a host (admin).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "availability_zone",
         since = "2.1",
@@ -111,15 +123,23 @@ pub struct Request {
     )]
     pub availability_zone: String,
     /// Block devices in the legacy form; not with `block_device_mapping_v2`.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "block_device_mapping", since = "2.1", until = "2.104")]
     pub block_device_mapping: Vec<BlockDeviceMapping>,
     /// Block devices (boot volume, extra volumes, ephemeral and swap disks); not with `block_device_mapping`.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "block_device_mapping_v2", since = "2.1", until = "2.104")]
     pub block_device_mapping_v2: Vec<BlockDeviceMappingV2>,
     /// Attach a config drive with the metadata.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "config_drive", since = "2.1", until = "2.104")]
     pub config_drive: Boolish,
     /// A key pair to inject (an unknown one is a 400).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "key_name",
         since = "2.1",
@@ -128,6 +148,8 @@ pub struct Request {
     )]
     pub key_name: String,
     /// The fewest servers to create (default 1); fewer than this fitting in the quota is a 403.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "min_count",
         since = "2.1",
@@ -136,6 +158,8 @@ pub struct Request {
     )]
     pub min_count: Integerish,
     /// The most servers to create (default `min_count`); above 1, no `port`, `fixed_ip` or `hostname`.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "max_count",
         since = "2.1",
@@ -144,12 +168,18 @@ pub struct Request {
     )]
     pub max_count: Integerish,
     /// Answer with the reservation ID (to list the servers by) instead of the first server.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "return_reservation_id", since = "2.1", until = "2.104")]
     pub return_reservation_id: Boolish,
     /// Security groups for the server's ports; absent: the project's `default` group.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "security_groups", since = "2.1", until = "2.104")]
     pub security_groups: Vec<SecurityGroupRef>,
     /// Base64-encoded user data for the guest (at most 65535 characters encoded).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "user_data",
         since = "2.1",
@@ -158,9 +188,13 @@ pub struct Request {
     )]
     pub user_data: String,
     /// Files to inject.
+    ///
+    /// Accepted in microversions 2.1..2.56.
     #[field(json = "personality", since = "2.1", until = "2.56")]
     pub personality: Vec<Personality>,
     /// A description (up to 255 printable characters); before 2.19 Nova stores the name as the description.
+    ///
+    /// Accepted in microversions 2.19+.
     #[field(
         json = "description",
         since = "2.19",
@@ -170,6 +204,8 @@ pub struct Request {
     )]
     pub description: String,
     /// Server tags (at most 50, each 1-60 characters without `,` or `/`).
+    ///
+    /// Accepted in microversions 2.52+.
     #[field(
         json = "tags",
         since = "2.52",
@@ -178,6 +214,8 @@ pub struct Request {
     )]
     pub tags: Vec<String>,
     /// IDs of certificates that must have signed the image (1-50, unique).
+    ///
+    /// Accepted in microversions 2.63+.
     #[field(
         json = "trusted_image_certificates",
         since = "2.63",
@@ -187,6 +225,8 @@ pub struct Request {
     )]
     pub trusted_image_certificates: Vec<String>,
     /// The compute host to build on, still checked by the scheduler (admin).
+    ///
+    /// Accepted in microversions 2.74+.
     #[field(
         json = "host",
         since = "2.74",
@@ -195,6 +235,8 @@ pub struct Request {
     )]
     pub host: String,
     /// The hypervisor node to build on, still checked by the scheduler (admin).
+    ///
+    /// Accepted in microversions 2.74+.
     #[field(
         json = "hypervisor_hostname",
         since = "2.74",
@@ -203,6 +245,8 @@ pub struct Request {
     )]
     pub hypervisor_hostname: String,
     /// The guest hostname: one DNS label (2-63 letters, digits and inner hyphens); not with `max_count` > 1.
+    ///
+    /// Accepted in microversions 2.90+.
     #[field(
         json = "hostname",
         since = "2.90",
@@ -217,9 +261,13 @@ pub struct Request {
     )]
     pub hostname: String,
     /// Hints for the scheduler.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "os:scheduler_hints", since = "2.1", until = "2.104", location = top)]
     pub scheduler_hints: SchedulerHints,
     /// The older spelling of `os:scheduler_hints`, which wins when both are sent.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "OS-SCH-HNT:scheduler_hints",
         since = "2.1",
@@ -231,9 +279,8 @@ pub struct Request {
 /// The `create_server` response, every microversion's fields in one type.
 #[openstack_compute_derive::response(
     operation = "create_server",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.19", "2.37", "2.52", "2.57", "2.63", "2.74", "2.90", "2.94"),
+    range = "2.1..2.104",
+    stretch("2.1..2.104")
 )]
 pub struct Response {
     /// The new server (the first one of a multiple create); absent when `return_reservation_id` was set.
@@ -243,3 +290,172 @@ pub struct Response {
     #[field(json = "reservation_id", shape = option, since = "2.1", until = "2.104")]
     pub reservation_id: ::core::option::Option<String>,
 }
+/// The facts of `create_server` (`spec/operations/create_server.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "create_server",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 19u16),
+        crate::Microversion::new(2u16, 37u16),
+        crate::Microversion::new(2u16, 52u16),
+        crate::Microversion::new(2u16, 57u16),
+        crate::Microversion::new(2u16, 63u16),
+        crate::Microversion::new(2u16, 74u16),
+        crate::Microversion::new(2u16, 90u16),
+        crate::Microversion::new(2u16, 94u16),
+    ],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "create",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `create_server` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "server",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[],
+        during: &[crate::types::ServerStatus::Build],
+        ends_in: crate::operation::EndsIn::Statuses(
+            &[crate::types::ServerStatus::Active],
+        ),
+        auto_confirmed: &[],
+        task_states: &[
+            crate::types::TaskState::Scheduling,
+            crate::types::TaskState::Networking,
+            crate::types::TaskState::BlockDeviceMapping,
+            crate::types::TaskState::Spawning,
+        ],
+        while_busy: crate::operation::WhileBusy::Accepted,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `create_server` call being built: one method per field, then [`Call::send`]. `POST /servers` with `{"server": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::Servers {
+    /// Creates a server (or several at once) and returns its ID while it builds. `POST /servers` with `{"server": ..}`: see [`ops::create_server`](crate::ops::create_server).
+    pub fn create(
+        &self,
+        name: impl ::core::convert::Into<String>,
+        image_ref: impl ::core::convert::Into<EmptyOr<String>>,
+        flavor_ref: impl ::core::convert::Into<FlexibleId>,
+    ) -> Call {
+        let request = Request {
+            name: ::core::option::Option::Some(name.into()),
+            image_ref: ::core::option::Option::Some(image_ref.into()),
+            flavor_ref: ::core::option::Option::Some(flavor_ref.into()),
+            ..Request::default()
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::Servers> for Request {}

@@ -4,7 +4,7 @@
 //!
 //! Accepted in any state. Nova answers 204 at once: a server on a running compute host shows task state `deleting` (its status unchanged) until the host is done and the server is gone (404); a server with no host, or whose host is down, is gone right away. When the cloud defers deletes (`reclaim_instance_interval`), the server becomes SOFT_DELETED instead and can be restored until it is reclaimed. A failed delete leaves the server in ERROR.
 //!
-//! - `DELETE /servers/{server_id}`, microversions 2.1+, success 204; on the client: `compute.server(id).delete(..)`.
+//! - `DELETE /servers/{server_id}`, microversions 2.1+, success 204; on the client: `compute.server(id).delete()`.
 //! - Policy: project member or admin by default. A locked server can be deleted only by an admin (not a policy rule: the admin role).
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
@@ -16,29 +16,175 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "delete_server",
-    summary = "Deletes a server; the compute host finishes the job after the answer.",
-    kind = delete,
-    path = "/servers/{server_id}",
-    since = "2.1",
-    until = "2.104",
-    status = 204,
+/// The `delete_server` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "delete_server",
     body = none,
-    breakpoints("2.1"),
-    client(on = server, method = delete, args()),
-    server_status(
-        from(),
-        during(),
-        ends_in = deleted,
-        auto_confirmed(),
-        task_states(Deleting),
-        while_busy = accepted
-    ),
-    lock_checked = 409,
-    instance_action(name = "delete", events = compute),
-    policy = member,
-    errors(404, 409),
-    response = none,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.104", response = crate::operation::NoContent)
 )]
 pub struct Request {}
+/// The answer: no body.
+pub type Response = crate::operation::NoContent;
+/// The facts of `delete_server` (`spec/operations/delete_server.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "delete_server",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Delete,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            204u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[404u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Nothing,
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "delete",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `delete_server` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::Some(409u16),
+    conflict_name: "delete_server",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Deleted,
+        auto_confirmed: &[],
+        task_states: &[crate::types::TaskState::Deleting],
+        while_busy: crate::operation::WhileBusy::Accepted,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[("task_state", "\"deleting\"")],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = crate::operation::NoContent;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<crate::operation::NoContent, crate::DecodeError> {
+        {
+            let _ = (body, location, version);
+            ::core::result::Result::Ok(crate::operation::NoContent)
+        }
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &crate::operation::NoContent,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        {
+            let _ = (response, version);
+            ::std::vec::Vec::new()
+        }
+    }
+}
+/// A `delete_server` call being built: one method per field, then [`Call::send`]. `DELETE /servers/{server_id}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<
+        crate::Output<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then polls until the server is gone (show answers 404).
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<
+        crate::wait::Gone<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.wait_gone(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Deletes a server; the compute host finishes the job after the answer. `DELETE /servers/{server_id}`: see [`ops::delete_server`](crate::ops::delete_server).
+    pub fn delete(&self) -> Call {
+        let request = Request {};
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,7 +2,7 @@
 
 //! `evacuate`: Rebuilds a server of a failed host on another host (admin).
 //!
-//! - `POST /servers/{server_id}/action` with `{"evacuate": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).evacuate(..)`.
+//! - `POST /servers/{server_id}/action` with `{"evacuate": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).evacuate()`.
 //! - Policy: admin by default.
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - Server status: from ACTIVE, SHUTOFF, ERROR; during REBUILD; ends in ACTIVE or SHUTOFF; task states rebuilding, rebuild_block_device_mapping, rebuild_spawning.
@@ -20,33 +20,22 @@
 //! Per-version requests: [`V2_1`], [`V2_14`], [`V2_29`], [`V2_68`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "evacuate",
-    summary = "Rebuilds a server of a failed host on another host (admin).",
-    kind = action,
+/// The `evacuate` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "evacuate",
     key = "evacuate",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
     body = object,
-    breakpoints("2.1", "2.14", "2.29", "2.68"),
-    client(on = server, method = evacuate, args()),
-    server_status(
-        from(Active, Shutoff, Error),
-        during(Rebuild),
-        ends_in(Active, Shutoff),
-        auto_confirmed(),
-        task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning),
-        while_busy = accepted
-    ),
-    instance_action(name = "evacuate", events = compute),
-    policy = admin,
-    errors(400, 403, 404, 409),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.13", response = response::V2_1),
+    stretch("2.14..2.28", response = response::V2_14),
+    stretch("2.29..2.67", response = response::V2_14),
+    stretch("2.68..2.104", response = response::V2_14)
 )]
 pub struct Request {
     /// The destination host; absent lets the scheduler choose.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "host",
         since = "2.1",
@@ -55,9 +44,13 @@ pub struct Request {
     )]
     pub host: String,
     /// The new admin password; absent lets Nova generate one.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "adminPass", since = "2.1", until = "2.104")]
     pub admin_pass: Password,
     /// Whether the disks are on shared storage.
+    ///
+    /// Accepted in microversions 2.1..2.13.
     #[field(
         json = "onSharedStorage",
         since = "2.1",
@@ -66,15 +59,17 @@ pub struct Request {
     )]
     pub on_shared_storage: Boolish,
     /// Skip the scheduler's checks of the given host.
+    ///
+    /// Accepted in microversions 2.29..2.67.
     #[field(json = "force", since = "2.29", until = "2.67")]
     pub force: Boolish,
 }
 /// The `evacuate` response, every microversion's fields in one type.
 #[openstack_compute_derive::response(
     operation = "evacuate",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.14", "2.29", "2.68"),
+    range = "2.1..2.104",
+    stretch("2.1..2.13"),
+    stretch("2.14..2.104")
 )]
 pub struct Response {
     /// The admin password (null on shared storage when none was given).
@@ -87,3 +82,169 @@ pub struct Response {
     )]
     pub admin_pass: Nullable<Password>,
 }
+/// The facts of `evacuate` (`spec/operations/evacuate.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "evacuate",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("evacuate"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16, 404u16, 409u16],
+    policy: crate::operation::Policy::Admin,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 14u16),
+        crate::Microversion::new(2u16, 29u16),
+        crate::Microversion::new(2u16, 68u16),
+    ],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "evacuate",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `evacuate` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "evacuate",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[
+            crate::types::ServerStatus::Active,
+            crate::types::ServerStatus::Shutoff,
+            crate::types::ServerStatus::Error,
+        ],
+        during: &[crate::types::ServerStatus::Rebuild],
+        ends_in: crate::operation::EndsIn::Statuses(
+            &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Shutoff],
+        ),
+        auto_confirmed: &[],
+        task_states: &[
+            crate::types::TaskState::Rebuilding,
+            crate::types::TaskState::RebuildBlockDeviceMapping,
+            crate::types::TaskState::RebuildSpawning,
+        ],
+        while_busy: crate::operation::WhileBusy::Accepted,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `evacuate` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"evacuate": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Rebuilds a server of a failed host on another host (admin). `POST /servers/{server_id}/action` with `{"evacuate": ..}`: see [`ops::evacuate`](crate::ops::evacuate).
+    pub fn evacuate(&self) -> Call {
+        let request = Request { ..Request::default() };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

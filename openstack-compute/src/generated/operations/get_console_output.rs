@@ -2,7 +2,7 @@
 
 //! `os-getConsoleOutput`: Returns the server's console log.
 //!
-//! - `POST /servers/{server_id}/action` with `{"os-getConsoleOutput": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).get_console_output(..)`.
+//! - `POST /servers/{server_id}/action` with `{"os-getConsoleOutput": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).get_console_output()`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 404, 409, 501.
 //! - Server status: the status does not change; the task state returns to null.
@@ -12,32 +12,19 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "get_console_output",
-    summary = "Returns the server's console log.",
-    kind = action,
+/// The `get_console_output` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "get_console_output",
     key = "os-getConsoleOutput",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
     body = object,
-    breakpoints("2.1"),
-    client(on = server, method = get_console_output, args()),
-    server_status(
-        from(),
-        during(),
-        ends_in = unchanged,
-        auto_confirmed(),
-        task_states(),
-        while_busy = accepted
-    ),
-    policy = member,
-    errors(404, 409, 501),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.104", response = response::V2_1)
 )]
 pub struct Request {
     /// How many lines from the end of the log; -1 or null (or absent) for the whole log.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "length",
         since = "2.1",
@@ -50,9 +37,8 @@ pub struct Request {
 /// The `get_console_output` response, every microversion's fields in one type.
 #[openstack_compute_derive::response(
     operation = "get_console_output",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1"),
+    range = "2.1..2.104",
+    stretch("2.1..2.104")
 )]
 pub struct Response {
     /// The log text. Nova strips control characters other than tab and newline.
@@ -65,3 +51,151 @@ pub struct Response {
     )]
     pub output: String,
 }
+/// The facts of `get_console_output` (`spec/operations/get_console_output.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "get_console_output",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("os-getConsoleOutput"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[404u16, 409u16, 501u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `get_console_output` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "os-getConsoleOutput",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Unchanged,
+        auto_confirmed: &[],
+        task_states: &[],
+        while_busy: crate::operation::WhileBusy::Accepted,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `get_console_output` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"os-getConsoleOutput": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Returns the server's console log. `POST /servers/{server_id}/action` with `{"os-getConsoleOutput": ..}`: see [`ops::get_console_output`](crate::ops::get_console_output).
+    pub fn get_console_output(&self) -> Call {
+        let request = Request { ..Request::default() };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

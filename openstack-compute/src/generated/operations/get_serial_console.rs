@@ -2,7 +2,7 @@
 
 //! `os-getSerialConsole`: Returns a console URL for the server (replaced by remote consoles from 2.6).
 //!
-//! - `POST /servers/{server_id}/action` with `{"os-getSerialConsole": ..}`, microversions 2.1..2.5, success 200; on the client: `compute.server(id).get_serial_console(..)`.
+//! - `POST /servers/{server_id}/action` with `{"os-getSerialConsole": ..}`, microversions 2.1..2.5, success 200; on the client: `compute.server(id).get_serial_console(console_type)`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 404, 409, 501.
 //! - Server status: the status does not change; the task state returns to null.
@@ -16,32 +16,19 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "get_serial_console",
-    summary = "Returns a console URL for the server (replaced by remote consoles from 2.6).",
-    kind = action,
+/// The `get_serial_console` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "get_serial_console",
     key = "os-getSerialConsole",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.5",
-    status = 200,
     body = object,
-    breakpoints("2.1"),
-    client(on = server, method = get_serial_console, args(console_type)),
-    server_status(
-        from(),
-        during(),
-        ends_in = unchanged,
-        auto_confirmed(),
-        task_states(),
-        while_busy(refused_in(Deleting, Migrating), status = 500)
-    ),
-    policy = member,
-    errors(400, 404, 409, 501),
-    response = single,
+    call = Call,
+    range = "2.1..2.5",
+    stretch("2.1..2.5", response = response::V2_1)
 )]
 pub struct Request {
     /// The console type.
+    ///
+    /// Accepted in microversions 2.1..2.5.
     #[field(json = "type", since = "2.1", until = "2.5", required = "2.1..2.5")]
     pub console_type: SerialConsoleType,
 }
@@ -49,9 +36,8 @@ pub struct Request {
 #[openstack_compute_derive::response(
     operation = "get_serial_console",
     wrap = "console",
-    since = "2.1",
-    until = "2.5",
-    breakpoints("2.1"),
+    range = "2.1..2.5",
+    stretch("2.1..2.5")
 )]
 pub struct Response {
     /// The console type, as requested.
@@ -73,3 +59,162 @@ pub struct Response {
     )]
     pub url: String,
 }
+/// The facts of `get_serial_console` (`spec/operations/get_serial_console.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "get_serial_console",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 5u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("os-getSerialConsole"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 5u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 5u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 404u16, 409u16, 501u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `get_serial_console` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "os-getSerialConsole",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Unchanged,
+        auto_confirmed: &[],
+        task_states: &[],
+        while_busy: crate::operation::WhileBusy::RefusedIn {
+            task_states: &[
+                crate::types::TaskState::Deleting,
+                crate::types::TaskState::Migrating,
+            ],
+            status: 500u16,
+        },
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `get_serial_console` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"os-getSerialConsole": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Returns a console URL for the server (replaced by remote consoles from 2.6). `POST /servers/{server_id}/action` with `{"os-getSerialConsole": ..}`: see [`ops::get_serial_console`](crate::ops::get_serial_console).
+    pub fn get_serial_console(
+        &self,
+        console_type: impl ::core::convert::Into<SerialConsoleType>,
+    ) -> Call {
+        let request = Request {
+            console_type: ::core::option::Option::Some(console_type.into()),
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,9 +2,10 @@
 
 //! Lists the actions recorded for a server, newest first.
 //!
-//! - `GET /servers/{server_id}/os-instance-actions`, microversions 2.1+, success 200; on the client: `compute.server(id).list_instance_actions(..)`.
+//! - `GET /servers/{server_id}/os-instance-actions`, microversions 2.1+, success 200; on the client: `compute.server(id).instance_actions().list()`.
 //! - Policy: project reader or admin by default.
 //! - Errors Nova declares: 400, 404.
+//! - Pages by `limit` and `marker` from 2.58 (whole before): `into_stream()` and `collect()` follow the `next` links.
 //!
 //! Changes by microversion:
 //!
@@ -15,23 +16,20 @@
 //! Per-version requests: [`V2_1`], [`V2_58`], [`V2_66`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "list_instance_actions",
-    summary = "Lists the actions recorded for a server, newest first.",
-    kind = get,
-    path = "/servers/{server_id}/os-instance-actions",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
+/// The `list_instance_actions` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "list_instance_actions",
     body = none,
-    breakpoints("2.1", "2.58", "2.66"),
-    client(on = server, method = list_instance_actions, args()),
-    policy = reader,
-    errors(400, 404),
-    response = list,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.57", response = crate::operation::Page<response::V2_1>),
+    stretch("2.58..2.65", response = crate::operation::Page<response::V2_58>),
+    stretch("2.66..2.104", response = crate::operation::Page<response::V2_58>)
 )]
 pub struct Request {
     /// The page size.
+    ///
+    /// Accepted in microversions 2.58+.
     #[field(
         json = "limit",
         since = "2.58",
@@ -41,12 +39,18 @@ pub struct Request {
     )]
     pub limit: i64,
     /// The request ID of the last action of the previous page.
+    ///
+    /// Accepted in microversions 2.58+.
     #[field(json = "marker", since = "2.58", until = "2.104", location = query)]
     pub marker: String,
     /// Only actions updated at or after this time.
+    ///
+    /// Accepted in microversions 2.58+.
     #[field(json = "changes-since", since = "2.58", until = "2.104", location = query)]
     pub changes_since: Timestamp,
     /// Only actions updated at or before this time.
+    ///
+    /// Accepted in microversions 2.66+.
     #[field(json = "changes-before", since = "2.66", until = "2.104", location = query)]
     pub changes_before: Timestamp,
 }
@@ -57,9 +61,9 @@ pub struct Request {
     wrap = "instanceActions",
     list,
     links = "links",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.58", "2.66"),
+    range = "2.1..2.104",
+    stretch("2.1..2.57"),
+    stretch("2.58..2.104")
 )]
 pub struct Response {
     /// What was done (`stop`, `reboot`, `live-migration`, ...).
@@ -150,3 +154,142 @@ pub struct Response {
     #[field(json = "events", slot = 8, shape = list, omitted)]
     pub events: Vec<InstanceActionEvent>,
 }
+/// The facts of `list_instance_actions` (`spec/operations/list_instance_actions.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "list_instance_actions",
+    resource: &crate::generated::resources::INSTANCE_ACTION,
+    method: crate::operation::Method::Get,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/os-instance-actions",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 404u16],
+    policy: crate::operation::Policy::Reader,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::Some(crate::operation::Paging::Marker {
+        since: crate::Microversion::new(2u16, 58u16),
+    }),
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 58u16),
+        crate::Microversion::new(2u16, 66u16),
+    ],
+    server: ::core::option::Option::None,
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `list_instance_actions` call being built: one method per field, then [`Call::send`]. `GET /servers/{server_id}/os-instance-actions`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Every item, page after page (see the module docs for how the list pages).
+    pub fn into_stream(self) -> crate::ItemStream<InstanceAction> {
+        crate::ItemStream::new(self.0)
+    }
+    /// Every item, from every page.
+    pub async fn collect(
+        self,
+    ) -> ::core::result::Result<::std::vec::Vec<InstanceAction>, crate::Error> {
+        self.into_stream().collect().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::InstanceActions {
+    /// Lists the actions recorded for a server, newest first. `GET /servers/{server_id}/os-instance-actions`: see [`ops::list_instance_actions`](crate::ops::list_instance_actions).
+    pub fn list(&self) -> Call {
+        let request = Request { ..Request::default() };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::InstanceActions> for Request {}

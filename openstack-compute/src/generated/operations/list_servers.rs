@@ -4,9 +4,10 @@
 //!
 //! The caller's project only, unless `all_tenants` (admin). Filters outside the caller's allowed set are dropped without an error (admins may use all of them). Nova's schema takes every query parameter as a list; `status`, `sort_key` and `sort_dir` use every value given, the others expect one. A page is full when it holds `limit` servers (or the cloud's maximum); only then does `servers_links` point to the next one, which may be empty. Deleted and SOFT_DELETED servers are left out unless `changes-since`/`changes-before` or the `deleted` filter bring them in.
 //!
-//! - `GET /servers`, microversions 2.1+, success 200; on the client: `compute.servers().list(..)`.
+//! - `GET /servers`, microversions 2.1+, success 200; on the client: `compute.servers().list()`.
 //! - Policy: project reader or admin by default. `all_tenants` needs `index:get_all_tenants` and the filters beyond the basic ones `allow_all_filters` (both admin by default).
 //! - Errors Nova declares: 400, 403.
+//! - Pages by `limit` and `marker`: `into_stream()` and `collect()` follow the `next` links.
 //!
 //! Changes by microversion:
 //!
@@ -23,23 +24,25 @@
 //! Per-version requests: [`V2_1`], [`V2_5`], [`V2_26`], [`V2_66`], [`V2_69`], [`V2_73`], [`V2_83`], [`V2_90`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "list_servers",
-    summary = "Lists servers by ID and name, a page at a time.",
-    kind = get,
-    path = "/servers",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
+/// The `list_servers` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "list_servers",
     body = none,
-    breakpoints("2.1", "2.5", "2.26", "2.66", "2.69", "2.73", "2.83", "2.90"),
-    client(on = servers, method = list, args()),
-    policy = reader,
-    errors(400, 403),
-    response = list,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.4", response = crate::operation::Page<response::V2_1>),
+    stretch("2.5..2.25", response = crate::operation::Page<response::V2_1>),
+    stretch("2.26..2.65", response = crate::operation::Page<response::V2_1>),
+    stretch("2.66..2.68", response = crate::operation::Page<response::V2_1>),
+    stretch("2.69..2.72", response = crate::operation::Page<response::V2_69>),
+    stretch("2.73..2.82", response = crate::operation::Page<response::V2_69>),
+    stretch("2.83..2.89", response = crate::operation::Page<response::V2_69>),
+    stretch("2.90..2.104", response = crate::operation::Page<response::V2_69>)
 )]
 pub struct Request {
     /// The page size (capped by the cloud, 1000 by default).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "limit",
         since = "2.1",
@@ -49,27 +52,43 @@ pub struct Request {
     )]
     pub limit: i64,
     /// The ID of the last server of the previous page (an unknown one is a 400).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "marker", since = "2.1", until = "2.104", location = query)]
     pub marker: String,
     /// Sort keys, paired with `sort_dir` by position (default `created_at`); `host` and `node` need the admin role.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "sort_key", since = "2.1", until = "2.104", location = query)]
     pub sort_key: Vec<ServerSortKey>,
     /// Sort directions, one per `sort_key` (default `desc`).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "sort_dir", since = "2.1", until = "2.104", location = query)]
     pub sort_dir: Vec<SortDir>,
     /// Only servers in one of these statuses (an unknown status is a 400 from 2.38; DELETED needs the admin role).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "status", since = "2.1", until = "2.104", location = query)]
     pub status: Vec<ServerStatus>,
     /// Only servers changed at or after this time, deleted ones included.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "changes-since", since = "2.1", until = "2.104", location = query)]
     pub changes_since: Timestamp,
     /// Only servers changed at or before this time, deleted ones included.
+    ///
+    /// Accepted in microversions 2.66+.
     #[field(json = "changes-before", since = "2.66", until = "2.104", location = query)]
     pub changes_before: Timestamp,
     /// Servers of every project: empty or a true boolean string (needs `get_all_tenants`, admin by default); a false one is ignored.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "all_tenants", since = "2.1", until = "2.104", location = query)]
     pub all_tenants: String,
     /// A regular expression the name must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -79,6 +98,8 @@ pub struct Request {
     )]
     pub name: String,
     /// A regular expression the reservation ID (of a multiple create) must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "reservation_id",
         since = "2.1",
@@ -88,9 +109,13 @@ pub struct Request {
     )]
     pub reservation_id: String,
     /// An image ID.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "image", since = "2.1", until = "2.104", location = query)]
     pub image: String,
     /// A flavor ID.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "flavor",
         since = "2.1",
@@ -100,6 +125,8 @@ pub struct Request {
     )]
     pub flavor: String,
     /// A regular expression an IPv4 address of the server must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "ip",
         since = "2.1",
@@ -109,6 +136,8 @@ pub struct Request {
     )]
     pub ip: String,
     /// A regular expression an IPv6 address of the server must match (an admin filter until 2.4).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "ip6",
         since = "2.1",
@@ -125,6 +154,8 @@ pub struct Request {
     )]
     pub ip6: String,
     /// Comma-separated tags the server must all have.
+    ///
+    /// Accepted in microversions 2.26+.
     #[field(
         json = "tags",
         since = "2.26",
@@ -134,6 +165,8 @@ pub struct Request {
     )]
     pub tags: String,
     /// Comma-separated tags the server must have at least one of.
+    ///
+    /// Accepted in microversions 2.26+.
     #[field(
         json = "tags-any",
         since = "2.26",
@@ -143,6 +176,8 @@ pub struct Request {
     )]
     pub tags_any: String,
     /// Comma-separated tags the server must not have all of.
+    ///
+    /// Accepted in microversions 2.26+.
     #[field(
         json = "not-tags",
         since = "2.26",
@@ -152,6 +187,8 @@ pub struct Request {
     )]
     pub not_tags: String,
     /// Comma-separated tags the server must have none of.
+    ///
+    /// Accepted in microversions 2.26+.
     #[field(
         json = "not-tags-any",
         since = "2.26",
@@ -161,9 +198,13 @@ pub struct Request {
     )]
     pub not_tags_any: String,
     /// A boolean string: only locked (or unlocked) servers.
+    ///
+    /// Accepted in microversions 2.73+.
     #[field(json = "locked", since = "2.73", until = "2.104", location = query)]
     pub locked: String,
     /// A regular expression the availability zone must match (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "availability_zone",
         since = "2.1",
@@ -180,6 +221,8 @@ pub struct Request {
     )]
     pub availability_zone: String,
     /// A regular expression matched against the config-drive flag (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "config_drive",
         since = "2.1",
@@ -196,6 +239,8 @@ pub struct Request {
     )]
     pub config_drive: String,
     /// A regular expression the key pair name must match (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "key_name",
         since = "2.1",
@@ -212,6 +257,8 @@ pub struct Request {
     )]
     pub key_name: String,
     /// A regular expression matched against the creation time (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "created_at",
         since = "2.1",
@@ -228,6 +275,8 @@ pub struct Request {
     )]
     pub created_at: String,
     /// A regular expression matched against the launch time (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "launched_at",
         since = "2.1",
@@ -244,6 +293,8 @@ pub struct Request {
     )]
     pub launched_at: String,
     /// A regular expression matched against the termination time (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "terminated_at",
         since = "2.1",
@@ -260,6 +311,8 @@ pub struct Request {
     )]
     pub terminated_at: String,
     /// The power state, by its number (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "power_state",
         since = "2.1",
@@ -276,14 +329,20 @@ pub struct Request {
     )]
     pub power_state: String,
     /// A task state (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "task_state", since = "2.1", until = "2.82", location = query)]
     #[field(json = "task_state", since = "2.83", until = "2.104", location = query)]
     pub task_state: String,
     /// A VM state (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "vm_state", since = "2.1", until = "2.82", location = query)]
     #[field(json = "vm_state", since = "2.83", until = "2.104", location = query)]
     pub vm_state: String,
     /// A regular expression matched against the progress (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "progress",
         since = "2.1",
@@ -300,10 +359,14 @@ pub struct Request {
     )]
     pub progress: String,
     /// The user who created the server (an admin filter until 2.82).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "user_id", since = "2.1", until = "2.82", location = query)]
     #[field(json = "user_id", since = "2.83", until = "2.104", location = query)]
     pub user_id: String,
     /// A regular expression the guest hostname must match (an admin filter until 2.89).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "hostname",
         since = "2.1",
@@ -320,18 +383,28 @@ pub struct Request {
     )]
     pub hostname: String,
     /// The project (with `all_tenants`).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "project_id", since = "2.1", until = "2.104", location = query)]
     pub project_id: String,
     /// The project (with `all_tenants`); the older name of `project_id`.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "tenant_id", since = "2.1", until = "2.104", location = query)]
     pub tenant_id: String,
     /// A server ID.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "uuid", since = "2.1", until = "2.104", location = query)]
     pub uuid: String,
     /// The compute host.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "host", since = "2.1", until = "2.104", location = query)]
     pub host: String,
     /// A regular expression the hypervisor node must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "node",
         since = "2.1",
@@ -341,12 +414,18 @@ pub struct Request {
     )]
     pub node: String,
     /// An image ID (the database column behind `image`).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "image_ref", since = "2.1", until = "2.104", location = query)]
     pub image_ref: String,
     /// The launch index within a multiple create.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "launch_index", since = "2.1", until = "2.104", location = query)]
     pub launch_index: String,
     /// A regular expression the kernel image ID must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "kernel_id",
         since = "2.1",
@@ -356,6 +435,8 @@ pub struct Request {
     )]
     pub kernel_id: String,
     /// A regular expression the ramdisk image ID must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "ramdisk_id",
         since = "2.1",
@@ -365,6 +446,8 @@ pub struct Request {
     )]
     pub ramdisk_id: String,
     /// A regular expression the name must match (the database column behind `name`).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "display_name",
         since = "2.1",
@@ -374,6 +457,8 @@ pub struct Request {
     )]
     pub display_name: String,
     /// A regular expression the description must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "description",
         since = "2.1",
@@ -383,6 +468,8 @@ pub struct Request {
     )]
     pub description: String,
     /// A regular expression the description must match (the database column).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "display_description",
         since = "2.1",
@@ -392,6 +479,8 @@ pub struct Request {
     )]
     pub display_description: String,
     /// A regular expression matched against who locked the server (`admin` or `owner`).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "locked_by",
         since = "2.1",
@@ -401,6 +490,8 @@ pub struct Request {
     )]
     pub locked_by: String,
     /// A regular expression the root device name must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "root_device_name",
         since = "2.1",
@@ -410,6 +501,8 @@ pub struct Request {
     )]
     pub root_device_name: String,
     /// A regular expression `accessIPv4` must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "access_ip_v4",
         since = "2.1",
@@ -419,6 +512,8 @@ pub struct Request {
     )]
     pub access_ip_v4: String,
     /// A regular expression `accessIPv6` must match.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "access_ip_v6",
         since = "2.1",
@@ -428,6 +523,8 @@ pub struct Request {
     )]
     pub access_ip_v6: String,
     /// A regular expression matched against the disk-config flag.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "auto_disk_config",
         since = "2.1",
@@ -437,12 +534,18 @@ pub struct Request {
     )]
     pub auto_disk_config: String,
     /// A boolean string: deleted servers (true) instead of live ones.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "deleted", since = "2.1", until = "2.104", location = query)]
     pub deleted: String,
     /// A boolean string: with `deleted`, whether SOFT_DELETED servers count.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "soft_deleted", since = "2.1", until = "2.104", location = query)]
     pub soft_deleted: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "block_device_mapping",
         since = "2.1",
@@ -451,21 +554,33 @@ pub struct Request {
     )]
     pub block_device_mapping: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "services", since = "2.1", until = "2.104", location = query)]
     pub services: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "metadata", since = "2.1", until = "2.104", location = query)]
     pub metadata: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "system_metadata", since = "2.1", until = "2.104", location = query)]
     pub system_metadata: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "info_cache", since = "2.1", until = "2.104", location = query)]
     pub info_cache: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "security_groups", since = "2.1", until = "2.104", location = query)]
     pub security_groups: String,
     /// Always a 400 (`Invalid filter field`): Nova's schema names this related table, its controller refuses it.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "pci_devices", since = "2.1", until = "2.104", location = query)]
     pub pci_devices: String,
 }
@@ -476,9 +591,9 @@ pub struct Request {
     wrap = "servers",
     list,
     links = "servers_links",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.5", "2.26", "2.66", "2.69", "2.73", "2.83", "2.90"),
+    range = "2.1..2.104",
+    stretch("2.1..2.68"),
+    stretch("2.69..2.104")
 )]
 pub struct Response {
     /// The server ID.
@@ -515,3 +630,147 @@ pub struct Response {
     #[field(json = "status", slot = 3, shape = option, since = "2.69", until = "2.104")]
     pub status: ::core::option::Option<ServerStatus>,
 }
+/// The facts of `list_servers` (`spec/operations/list_servers.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "list_servers",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Get,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16],
+    policy: crate::operation::Policy::Reader,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::Some(crate::operation::Paging::Marker {
+        since: crate::Microversion::new(2u16, 1u16),
+    }),
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 5u16),
+        crate::Microversion::new(2u16, 26u16),
+        crate::Microversion::new(2u16, 66u16),
+        crate::Microversion::new(2u16, 69u16),
+        crate::Microversion::new(2u16, 73u16),
+        crate::Microversion::new(2u16, 83u16),
+        crate::Microversion::new(2u16, 90u16),
+    ],
+    server: ::core::option::Option::None,
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `list_servers` call being built: one method per field, then [`Call::send`]. `GET /servers`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Every item, page after page (see the module docs for how the list pages).
+    pub fn into_stream(self) -> crate::ItemStream<ServerSummary> {
+        crate::ItemStream::new(self.0)
+    }
+    /// Every item, from every page.
+    pub async fn collect(
+        self,
+    ) -> ::core::result::Result<::std::vec::Vec<ServerSummary>, crate::Error> {
+        self.into_stream().collect().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::Servers {
+    /// Lists servers by ID and name, a page at a time. `GET /servers`: see [`ops::list_servers`](crate::ops::list_servers).
+    pub fn list(&self) -> Call {
+        let request = Request { ..Request::default() };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::Servers> for Request {}

@@ -2,7 +2,7 @@
 
 //! `pause`: Pauses a server, keeping its state in memory.
 //!
-//! - `POST /servers/{server_id}/action` with `{"pause": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).pause(..)`.
+//! - `POST /servers/{server_id}/action` with `{"pause": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).pause()`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 404, 409, 501.
 //! - A locked server refuses it (409) to non-admins.
@@ -13,29 +13,180 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "pause",
-    summary = "Pauses a server, keeping its state in memory.",
-    kind = action,
+/// The `pause` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "pause",
     key = "pause",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 202,
     body = null,
-    breakpoints("2.1"),
-    client(on = server, method = pause, args()),
-    server_status(
-        from(Active),
-        during(),
-        ends_in(Paused),
-        auto_confirmed(),
-        task_states(Pausing)
-    ),
-    lock_checked = 409,
-    instance_action(name = "pause", events = compute),
-    policy = member,
-    errors(404, 409, 501),
-    response = none,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.104", response = crate::operation::NoContent)
 )]
 pub struct Request {}
+/// The answer: no body.
+pub type Response = crate::operation::NoContent;
+/// The facts of `pause` (`spec/operations/pause.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "pause",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("pause"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[404u16, 409u16, 501u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Nothing,
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "pause",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `pause` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::Some(409u16),
+    conflict_name: "pause",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[crate::types::ServerStatus::Active],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Statuses(
+            &[crate::types::ServerStatus::Paused],
+        ),
+        auto_confirmed: &[],
+        task_states: &[crate::types::TaskState::Pausing],
+        while_busy: crate::operation::WhileBusy::Refused,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = crate::operation::NoContent;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<crate::operation::NoContent, crate::DecodeError> {
+        {
+            let _ = (body, location, version);
+            ::core::result::Result::Ok(crate::operation::NoContent)
+        }
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &crate::operation::NoContent,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        {
+            let _ = (response, version);
+            ::std::vec::Vec::new()
+        }
+    }
+}
+/// A `pause` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"pause": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<
+        crate::Output<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<
+        crate::wait::Waited<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Pauses a server, keeping its state in memory. `POST /servers/{server_id}/action` with `{"pause": ..}`: see [`ops::pause`](crate::ops::pause).
+    pub fn pause(&self) -> Call {
+        let request = Request {};
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

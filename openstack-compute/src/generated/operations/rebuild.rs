@@ -2,7 +2,7 @@
 
 //! `rebuild`: Rebuilds a server from an image, keeping its ID, flavor and addresses, and returns the full server.
 //!
-//! - `POST /servers/{server_id}/action` with `{"rebuild": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).rebuild(..)`.
+//! - `POST /servers/{server_id}/action` with `{"rebuild": ..}`, microversions 2.1+, success 202; on the client: `compute.server(id).rebuild(image_ref)`.
 //! - Policy: project member or admin by default. `trusted_image_certificates` also needs `rebuild:trusted_certs` (member).
 //! - Errors Nova declares: 400, 403, 404, 409.
 //! - A locked server refuses it (409) to non-admins.
@@ -33,48 +33,32 @@
 //! Per-version requests: [`V2_1`], [`V2_9`], [`V2_19`], [`V2_26`], [`V2_54`], [`V2_57`], [`V2_63`], [`V2_71`], [`V2_73`], [`V2_75`], [`V2_90`], [`V2_94`], [`V2_96`], [`V2_100`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "rebuild",
-    summary = "Rebuilds a server from an image, keeping its ID, flavor and addresses, and returns the full server.",
-    kind = action,
+/// The `rebuild` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "rebuild",
     key = "rebuild",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 202,
     body = object,
-    breakpoints(
-        "2.1",
-        "2.9",
-        "2.19",
-        "2.26",
-        "2.54",
-        "2.57",
-        "2.63",
-        "2.71",
-        "2.73",
-        "2.75",
-        "2.90",
-        "2.94",
-        "2.96",
-        "2.100"
-    ),
-    client(on = server, method = rebuild, args(image_ref)),
-    server_status(
-        from(Active, Shutoff, Error),
-        during(Rebuild),
-        ends_in(Active, Shutoff),
-        auto_confirmed(),
-        task_states(Rebuilding, RebuildBlockDeviceMapping, RebuildSpawning)
-    ),
-    lock_checked = 409,
-    instance_action(name = "rebuild", events = compute),
-    policy = member,
-    errors(400, 403, 404, 409),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.8", response = response::V2_1),
+    stretch("2.9..2.18", response = response::V2_9),
+    stretch("2.19..2.25", response = response::V2_19),
+    stretch("2.26..2.53", response = response::V2_26),
+    stretch("2.54..2.56", response = response::V2_54),
+    stretch("2.57..2.62", response = response::V2_57),
+    stretch("2.63..2.70", response = response::V2_63),
+    stretch("2.71..2.72", response = response::V2_71),
+    stretch("2.73..2.74", response = response::V2_73),
+    stretch("2.75..2.89", response = response::V2_75),
+    stretch("2.90..2.93", response = response::V2_90),
+    stretch("2.94..2.95", response = response::V2_90),
+    stretch("2.96..2.99", response = response::V2_96),
+    stretch("2.100..2.104", response = response::V2_100)
 )]
 pub struct Request {
     /// The image to rebuild from (its ID).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "imageRef",
         since = "2.1",
@@ -84,6 +68,8 @@ pub struct Request {
     )]
     pub image_ref: String,
     /// A new name.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -92,9 +78,13 @@ pub struct Request {
     )]
     pub name: String,
     /// The new admin password; absent lets Nova generate one.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "adminPass", since = "2.1", until = "2.104")]
     pub admin_pass: Password,
     /// Replaces the server's metadata.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "metadata",
         since = "2.1",
@@ -103,21 +93,33 @@ pub struct Request {
     )]
     pub metadata: std::collections::BTreeMap<String, String>,
     /// Keep the ephemeral disk.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "preserve_ephemeral", since = "2.1", until = "2.104")]
     pub preserve_ephemeral: Boolish,
     /// How to partition the root disk.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "OS-DCF:diskConfig", since = "2.1", until = "2.104")]
     pub disk_config: DiskConfig,
     /// An IPv4 address to show as the access address.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "accessIPv4", since = "2.1", until = "2.104", limits(format = Ipv4))]
     pub access_ipv4: String,
     /// An IPv6 address to show as the access address.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "accessIPv6", since = "2.1", until = "2.104", limits(format = Ipv6))]
     pub access_ipv6: String,
     /// Files to inject.
+    ///
+    /// Accepted in microversions 2.1..2.56.
     #[field(json = "personality", since = "2.1", until = "2.56")]
     pub personality: Vec<Personality>,
     /// A new description; null clears it.
+    ///
+    /// Accepted in microversions 2.19+.
     #[field(
         json = "description",
         since = "2.19",
@@ -127,6 +129,8 @@ pub struct Request {
     )]
     pub description: String,
     /// A key pair to inject; null removes it.
+    ///
+    /// Accepted in microversions 2.54+.
     #[field(
         json = "key_name",
         since = "2.54",
@@ -136,6 +140,8 @@ pub struct Request {
     )]
     pub key_name: String,
     /// Base64-encoded user data; null clears it, absent keeps it.
+    ///
+    /// Accepted in microversions 2.57+.
     #[field(
         json = "user_data",
         since = "2.57",
@@ -145,6 +151,8 @@ pub struct Request {
     )]
     pub user_data: String,
     /// IDs of certificates that must have signed the image.
+    ///
+    /// Accepted in microversions 2.63+.
     #[field(
         json = "trusted_image_certificates",
         since = "2.63",
@@ -154,6 +162,8 @@ pub struct Request {
     )]
     pub trusted_image_certificates: Vec<String>,
     /// A new hostname: one DNS label (2-63 letters, digits and inner hyphens).
+    ///
+    /// Accepted in microversions 2.90+.
     #[field(
         json = "hostname",
         since = "2.90",
@@ -173,24 +183,20 @@ pub struct Request {
     operation = "rebuild",
     of = Server,
     wrap = "server",
-    since = "2.1",
-    until = "2.104",
-    breakpoints(
-        "2.1",
-        "2.9",
-        "2.19",
-        "2.26",
-        "2.54",
-        "2.57",
-        "2.63",
-        "2.71",
-        "2.73",
-        "2.75",
-        "2.90",
-        "2.94",
-        "2.96",
-        "2.100"
-    ),
+    range = "2.1..2.104",
+    stretch("2.1..2.8"),
+    stretch("2.9..2.18"),
+    stretch("2.19..2.25"),
+    stretch("2.26..2.53"),
+    stretch("2.54..2.56"),
+    stretch("2.57..2.62"),
+    stretch("2.63..2.70"),
+    stretch("2.71..2.72"),
+    stretch("2.73..2.74"),
+    stretch("2.75..2.89"),
+    stretch("2.90..2.95"),
+    stretch("2.96..2.99"),
+    stretch("2.100..2.104")
 )]
 pub struct Response {
     /// The server ID.
@@ -685,3 +691,187 @@ pub struct Response {
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+/// The facts of `rebuild` (`spec/operations/rebuild.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "rebuild",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("rebuild"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            202u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 403u16, 404u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 9u16),
+        crate::Microversion::new(2u16, 19u16),
+        crate::Microversion::new(2u16, 26u16),
+        crate::Microversion::new(2u16, 54u16),
+        crate::Microversion::new(2u16, 57u16),
+        crate::Microversion::new(2u16, 63u16),
+        crate::Microversion::new(2u16, 71u16),
+        crate::Microversion::new(2u16, 73u16),
+        crate::Microversion::new(2u16, 75u16),
+        crate::Microversion::new(2u16, 90u16),
+        crate::Microversion::new(2u16, 94u16),
+        crate::Microversion::new(2u16, 96u16),
+        crate::Microversion::new(2u16, 100u16),
+    ],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "rebuild",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `rebuild` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::Some(409u16),
+    conflict_name: "rebuild",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[
+            crate::types::ServerStatus::Active,
+            crate::types::ServerStatus::Shutoff,
+            crate::types::ServerStatus::Error,
+        ],
+        during: &[crate::types::ServerStatus::Rebuild],
+        ends_in: crate::operation::EndsIn::Statuses(
+            &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Shutoff],
+        ),
+        auto_confirmed: &[],
+        task_states: &[
+            crate::types::TaskState::Rebuilding,
+            crate::types::TaskState::RebuildBlockDeviceMapping,
+            crate::types::TaskState::RebuildSpawning,
+        ],
+        while_busy: crate::operation::WhileBusy::Refused,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[
+        ("description", crate::operation::Source::Request("description")),
+        ("image", crate::operation::Source::Request("imageRef")),
+        ("metadata", crate::operation::Source::Request("metadata")),
+        ("name", crate::operation::Source::Request("name")),
+    ],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `rebuild` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"rebuild": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Rebuilds a server from an image, keeping its ID, flavor and addresses, and returns the full server. `POST /servers/{server_id}/action` with `{"rebuild": ..}`: see [`ops::rebuild`](crate::ops::rebuild).
+    pub fn rebuild(&self, image_ref: impl ::core::convert::Into<String>) -> Call {
+        let request = Request {
+            image_ref: ::core::option::Option::Some(image_ref.into()),
+            ..Request::default()
+        };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

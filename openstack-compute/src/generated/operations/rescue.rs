@@ -2,7 +2,7 @@
 
 //! `rescue`: Boots the server from a rescue image, with its disk attached, for repair.
 //!
-//! - `POST /servers/{server_id}/action` with `{"rescue": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).rescue(..)`.
+//! - `POST /servers/{server_id}/action` with `{"rescue": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).rescue()`.
 //! - Policy: project member or admin by default.
 //! - Errors Nova declares: 400, 404, 409, 501.
 //! - A locked server refuses it (409) to non-admins.
@@ -18,36 +18,24 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "rescue",
-    summary = "Boots the server from a rescue image, with its disk attached, for repair.",
-    kind = action,
+/// The `rescue` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "rescue",
     key = "rescue",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
     body = object_or_null,
-    breakpoints("2.1"),
-    client(on = server, method = rescue, args()),
-    server_status(
-        from(Active, Shutoff, Error),
-        during(),
-        ends_in(Rescue),
-        auto_confirmed(),
-        task_states(Rescuing)
-    ),
-    lock_checked = 409,
-    instance_action(name = "rescue", events = compute),
-    policy = member,
-    errors(400, 404, 409, 501),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.104", response = response::V2_1)
 )]
 pub struct Request {
     /// The rescue password; absent lets Nova generate one.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "adminPass", since = "2.1", until = "2.104")]
     pub admin_pass: Password,
     /// The image to boot; absent uses the server's image.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "rescue_image_ref",
         since = "2.1",
@@ -59,12 +47,168 @@ pub struct Request {
 /// The `rescue` response, every microversion's fields in one type.
 #[openstack_compute_derive::response(
     operation = "rescue",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1"),
+    range = "2.1..2.104",
+    stretch("2.1..2.104")
 )]
 pub struct Response {
     /// The rescue password (absent when `[api]enable_instance_password` is off).
     #[field(json = "adminPass", shape = option, since = "2.1", until = "2.104")]
     pub admin_pass: ::core::option::Option<Password>,
 }
+/// The facts of `rescue` (`spec/operations/rescue.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "rescue",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("rescue"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[400u16, 404u16, 409u16, 501u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+        name: "rescue",
+        events: crate::operation::ActionEvents::Compute,
+    }),
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `rescue` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::Some(409u16),
+    conflict_name: "rescue",
+    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+        from: &[
+            crate::types::ServerStatus::Active,
+            crate::types::ServerStatus::Shutoff,
+            crate::types::ServerStatus::Error,
+        ],
+        during: &[],
+        ends_in: crate::operation::EndsIn::Statuses(
+            &[crate::types::ServerStatus::Rescue],
+        ),
+        auto_confirmed: &[],
+        task_states: &[crate::types::TaskState::Rescuing],
+        while_busy: crate::operation::WhileBusy::Refused,
+        by_request: ::core::option::Option::None,
+    }),
+    sets: &[],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `rescue` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"rescue": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    /// Sends the request, then waits until the server is where this operation ends
+    /// (see the module docs) and the instance action of this call's request ID has
+    /// finished; see [`crate::wait`].
+    pub async fn wait(
+        self,
+        options: crate::WaitOptions,
+    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+        self.0.wait(options).await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Boots the server from a rescue image, with its disk attached, for repair. `POST /servers/{server_id}/action` with `{"rescue": ..}`: see [`ops::rescue`](crate::ops::rescue).
+    pub fn rescue(&self) -> Call {
+        let request = Request { ..Request::default() };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,7 +2,7 @@
 
 //! `resetNetwork`: Reset networking on a server: removed from Nova, always answers 410.
 //!
-//! - `POST /servers/{server_id}/action` with `{"resetNetwork": ..}`, microversions 2.1+, success 410; on the client: `compute.server(id).reset_network(..)`.
+//! - `POST /servers/{server_id}/action` with `{"resetNetwork": ..}`, microversions 2.1+, success 410; on the client: `compute.server(id).reset_network()`.
 //! - Policy: no policy check.
 //! - Errors Nova declares: 410.
 //! - Never succeeds: Removed in Nova 23.0.0 (Wallaby); every call answers 410 Gone and the body is not validated.
@@ -10,21 +10,147 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "reset_network",
-    summary = "Reset networking on a server: removed from Nova, always answers 410.",
-    kind = action,
+/// The `reset_network` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "reset_network",
     key = "resetNetwork",
-    path = "/servers/{server_id}/action",
-    since = "2.1",
-    until = "2.104",
-    status = 410,
     body = null,
-    breakpoints("2.1"),
-    client(on = server, method = reset_network, args()),
-    never_succeeds,
-    policy = none,
-    errors(410),
-    response = none,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.104", response = crate::operation::NoContent)
 )]
 pub struct Request {}
+/// The answer: no body.
+pub type Response = crate::operation::NoContent;
+/// The facts of `reset_network` (`spec/operations/reset_network.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "reset_network",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Post,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/action",
+        ),
+    ],
+    action: ::core::option::Option::Some("resetNetwork"),
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            410u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[410u16],
+    policy: crate::operation::Policy::None,
+    never_succeeds: true,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Nothing,
+    paging: ::core::option::Option::None,
+    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
+    server: ::core::option::Option::None,
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = crate::operation::NoContent;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<crate::operation::NoContent, crate::DecodeError> {
+        {
+            let _ = (body, location, version);
+            ::core::result::Result::Ok(crate::operation::NoContent)
+        }
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &crate::operation::NoContent,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        {
+            let _ = (response, version);
+            ::std::vec::Vec::new()
+        }
+    }
+}
+/// A `reset_network` call being built: one method per field, then [`Call::send`]. `POST /servers/{server_id}/action` with `{"resetNetwork": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<
+        crate::Output<crate::operation::NoContent>,
+        crate::Error,
+    > {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Reset networking on a server: removed from Nova, always answers 410. `POST /servers/{server_id}/action` with `{"resetNetwork": ..}`: see [`ops::reset_network`](crate::ops::reset_network).
+    pub fn reset_network(&self) -> Call {
+        let request = Request {};
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -2,7 +2,7 @@
 
 //! Shows one recorded action of a server, with its events.
 //!
-//! - `GET /servers/{server_id}/os-instance-actions/{request_id}`, microversions 2.1+, success 200; on the client: `compute.server(id).show_instance_action(..)`.
+//! - `GET /servers/{server_id}/os-instance-actions/{request_id}`, microversions 2.1+, success 200; on the client: `compute.server(id).instance_actions().get(request_id)`.
 //! - Policy: project reader or admin by default. `events` (admin) unlocks all event data; `events:details` (admin) unlocks `details`.
 //! - Errors Nova declares: 404.
 //!
@@ -18,40 +18,26 @@
 //! Per-version requests: [`V2_1`], [`V2_51`], [`V2_58`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "show_instance_action",
-    summary = "Shows one recorded action of a server, with its events.",
-    kind = get,
-    path = "/servers/{server_id}/os-instance-actions/{request_id}",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
+/// The `show_instance_action` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "show_instance_action",
     body = none,
-    breakpoints("2.1", "2.51", "2.58"),
-    client(on = server, method = show_instance_action, args(request_id)),
-    policy = reader,
-    errors(404),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.50", response = response::V2_1),
+    stretch("2.51..2.57", response = response::V2_51),
+    stretch("2.58..2.104", response = response::V2_58)
 )]
-pub struct Request {
-    /// The request ID of the call that started the action.
-    #[field(
-        json = "request_id",
-        since = "2.1",
-        until = "2.104",
-        required = "2.1..2.104",
-        location = path
-    )]
-    pub request_id: String,
-}
+pub struct Request {}
 /// The `show_instance_action` response is a view of [`InstanceAction`].
 #[openstack_compute_derive::response(
     operation = "show_instance_action",
     of = InstanceAction,
     wrap = "instanceAction",
-    since = "2.1",
-    until = "2.104",
-    breakpoints("2.1", "2.51", "2.58"),
+    range = "2.1..2.104",
+    stretch("2.1..2.50"),
+    stretch("2.51..2.57"),
+    stretch("2.58..2.104")
 )]
 pub struct Response {
     /// What was done (`stop`, `reboot`, `live-migration`, ...).
@@ -148,4 +134,136 @@ pub struct Response {
         required = "2.51..2.104"
     )]
     pub events: Vec<InstanceActionEvent>,
+}
+/// The facts of `show_instance_action` (`spec/operations/show_instance_action.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "show_instance_action",
+    resource: &crate::generated::resources::INSTANCE_ACTION,
+    method: crate::operation::Method::Get,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}/os-instance-actions/{request_id}",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[404u16],
+    policy: crate::operation::Policy::Reader,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 51u16),
+        crate::Microversion::new(2u16, 58u16),
+    ],
+    server: ::core::option::Option::None,
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `show_instance_action` call being built: one method per field, then [`Call::send`]. `GET /servers/{server_id}/os-instance-actions/{request_id}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::InstanceActions {
+    /// Shows one recorded action of a server, with its events. `GET /servers/{server_id}/os-instance-actions/{request_id}`: see [`ops::show_instance_action`](crate::ops::show_instance_action).
+    pub fn get(
+        &self,
+        request_id: impl ::core::convert::Into<::std::string::String>,
+    ) -> Call {
+        let request = Request {};
+        Call(
+            crate::call::CallCore::new(self.base(), request)
+                .with_param("request_id", request_id.into()),
+        )
+    }
 }

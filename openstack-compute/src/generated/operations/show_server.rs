@@ -2,7 +2,7 @@
 
 //! Shows a server (what the waiters poll).
 //!
-//! - `GET /servers/{server_id}`, microversions 2.1+, success 200; on the client: `compute.server(id).show(..)`.
+//! - `GET /servers/{server_id}`, microversions 2.1+, success 200; on the client: `compute.server(id).show()`.
 //! - Policy: project reader or admin by default.
 //! - Errors Nova declares: 404.
 //!
@@ -27,33 +27,24 @@
 //! Per-version requests: [`V2_1`], [`V2_3`], [`V2_9`], [`V2_16`], [`V2_19`], [`V2_26`], [`V2_63`], [`V2_69`], [`V2_71`], [`V2_73`], [`V2_96`], [`V2_100`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "show_server",
-    summary = "Shows a server (what the waiters poll).",
-    kind = get,
-    path = "/servers/{server_id}",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
+/// The `show_server` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "show_server",
     body = none,
-    breakpoints(
-        "2.1",
-        "2.3",
-        "2.9",
-        "2.16",
-        "2.19",
-        "2.26",
-        "2.63",
-        "2.69",
-        "2.71",
-        "2.73",
-        "2.96",
-        "2.100"
-    ),
-    client(on = server, method = show, args()),
-    policy = reader,
-    errors(404),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.2", response = response::V2_1),
+    stretch("2.3..2.8", response = response::V2_3),
+    stretch("2.9..2.15", response = response::V2_9),
+    stretch("2.16..2.18", response = response::V2_16),
+    stretch("2.19..2.25", response = response::V2_19),
+    stretch("2.26..2.62", response = response::V2_26),
+    stretch("2.63..2.68", response = response::V2_63),
+    stretch("2.69..2.70", response = response::V2_69),
+    stretch("2.71..2.72", response = response::V2_71),
+    stretch("2.73..2.95", response = response::V2_73),
+    stretch("2.96..2.99", response = response::V2_96),
+    stretch("2.100..2.104", response = response::V2_100)
 )]
 pub struct Request {}
 /// The `show_server` response is a view of [`Server`].
@@ -61,22 +52,19 @@ pub struct Request {}
     operation = "show_server",
     of = Server,
     wrap = "server",
-    since = "2.1",
-    until = "2.104",
-    breakpoints(
-        "2.1",
-        "2.3",
-        "2.9",
-        "2.16",
-        "2.19",
-        "2.26",
-        "2.63",
-        "2.69",
-        "2.71",
-        "2.73",
-        "2.96",
-        "2.100"
-    ),
+    range = "2.1..2.104",
+    stretch("2.1..2.2"),
+    stretch("2.3..2.8"),
+    stretch("2.9..2.15"),
+    stretch("2.16..2.18"),
+    stretch("2.19..2.25"),
+    stretch("2.26..2.62"),
+    stretch("2.63..2.68"),
+    stretch("2.69..2.70"),
+    stretch("2.71..2.72"),
+    stretch("2.73..2.95"),
+    stretch("2.96..2.99"),
+    stretch("2.100..2.104")
 )]
 pub struct Response {
     /// The server ID.
@@ -558,3 +546,139 @@ pub struct Response {
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+/// The facts of `show_server` (`spec/operations/show_server.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "show_server",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Get,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[404u16],
+    policy: crate::operation::Policy::Reader,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 3u16),
+        crate::Microversion::new(2u16, 9u16),
+        crate::Microversion::new(2u16, 16u16),
+        crate::Microversion::new(2u16, 19u16),
+        crate::Microversion::new(2u16, 26u16),
+        crate::Microversion::new(2u16, 63u16),
+        crate::Microversion::new(2u16, 69u16),
+        crate::Microversion::new(2u16, 71u16),
+        crate::Microversion::new(2u16, 73u16),
+        crate::Microversion::new(2u16, 96u16),
+        crate::Microversion::new(2u16, 100u16),
+    ],
+    server: ::core::option::Option::None,
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `show_server` call being built: one method per field, then [`Call::send`]. `GET /servers/{server_id}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Shows a server (what the waiters poll). `GET /servers/{server_id}`: see [`ops::show_server`](crate::ops::show_server).
+    pub fn show(&self) -> Call {
+        let request = Request {};
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

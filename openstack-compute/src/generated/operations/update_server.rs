@@ -4,7 +4,7 @@
 //!
 //! Every field is optional; an empty update returns the server unchanged. Allowed in any state and on a locked server.
 //!
-//! - `PUT /servers/{server_id}` with `{"server": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).update(..)`.
+//! - `PUT /servers/{server_id}` with `{"server": ..}`, microversions 2.1+, success 200; on the client: `compute.server(id).update()`.
 //! - Policy: project member or admin by default. From 2.75 the answer also follows the show policies (`show:flavor-extra-specs`, `os-extended-server-attributes`, `show:host_status`).
 //! - Errors Nova declares: 404, 409.
 //!
@@ -28,38 +28,31 @@
 //! Per-version requests: [`V2_1`], [`V2_9`], [`V2_19`], [`V2_26`], [`V2_63`], [`V2_71`], [`V2_73`], [`V2_75`], [`V2_90`], [`V2_94`], [`V2_96`], [`V2_100`], [`V2_104`].
 #[allow(unused_imports)]
 use crate::types::*;
-#[openstack_compute_derive::operation(
-    name = "update_server",
-    summary = "Changes a server's name, description, access addresses, disk config, hostname or availability-zone pin, and returns the server.",
-    kind = put,
+/// The `update_server` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
+#[openstack_compute_derive::request(
+    operation = "update_server",
     key = "server",
-    path = "/servers/{server_id}",
-    since = "2.1",
-    until = "2.104",
-    status = 200,
     body = object,
-    breakpoints(
-        "2.1",
-        "2.9",
-        "2.19",
-        "2.26",
-        "2.63",
-        "2.71",
-        "2.73",
-        "2.75",
-        "2.90",
-        "2.94",
-        "2.96",
-        "2.100",
-        "2.104"
-    ),
-    client(on = server, method = update, args()),
-    policy = member,
-    errors(404, 409),
-    response = single,
+    call = Call,
+    range = "2.1..2.104",
+    stretch("2.1..2.8", response = response::V2_1),
+    stretch("2.9..2.18", response = response::V2_9),
+    stretch("2.19..2.25", response = response::V2_19),
+    stretch("2.26..2.62", response = response::V2_26),
+    stretch("2.63..2.70", response = response::V2_63),
+    stretch("2.71..2.72", response = response::V2_71),
+    stretch("2.73..2.74", response = response::V2_73),
+    stretch("2.75..2.89", response = response::V2_75),
+    stretch("2.90..2.93", response = response::V2_75),
+    stretch("2.94..2.95", response = response::V2_75),
+    stretch("2.96..2.99", response = response::V2_96),
+    stretch("2.100..2.103", response = response::V2_100),
+    stretch("2.104..2.104", response = response::V2_100)
 )]
 pub struct Request {
     /// A new name (1-255 printable characters, no surrounding spaces).
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(
         json = "name",
         since = "2.1",
@@ -68,15 +61,23 @@ pub struct Request {
     )]
     pub name: String,
     /// How to partition the root disk from now on.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "OS-DCF:diskConfig", since = "2.1", until = "2.104")]
     pub disk_config: DiskConfig,
     /// An IPv4 address to show as the access address.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "accessIPv4", since = "2.1", until = "2.104", limits(format = Ipv4))]
     pub access_ipv4: String,
     /// An IPv6 address to show as the access address.
+    ///
+    /// Accepted in microversions 2.1+.
     #[field(json = "accessIPv6", since = "2.1", until = "2.104", limits(format = Ipv6))]
     pub access_ipv6: String,
     /// A new description (up to 255 printable characters); null clears it.
+    ///
+    /// Accepted in microversions 2.19+.
     #[field(
         json = "description",
         since = "2.19",
@@ -86,6 +87,8 @@ pub struct Request {
     )]
     pub description: String,
     /// A new guest hostname: one DNS label (2-63 letters, digits and inner hyphens).
+    ///
+    /// Accepted in microversions 2.90+.
     #[field(
         json = "hostname",
         since = "2.90",
@@ -100,6 +103,8 @@ pub struct Request {
     )]
     pub hostname: String,
     /// Pin the server to its current availability zone (another zone is a 409; so is changing an existing pin), or null to unpin.
+    ///
+    /// Accepted in microversions 2.104+.
     #[field(
         json = "pinned_availability_zone",
         since = "2.104",
@@ -114,23 +119,17 @@ pub struct Request {
     operation = "update_server",
     of = Server,
     wrap = "server",
-    since = "2.1",
-    until = "2.104",
-    breakpoints(
-        "2.1",
-        "2.9",
-        "2.19",
-        "2.26",
-        "2.63",
-        "2.71",
-        "2.73",
-        "2.75",
-        "2.90",
-        "2.94",
-        "2.96",
-        "2.100",
-        "2.104"
-    ),
+    range = "2.1..2.104",
+    stretch("2.1..2.8"),
+    stretch("2.9..2.18"),
+    stretch("2.19..2.25"),
+    stretch("2.26..2.62"),
+    stretch("2.63..2.70"),
+    stretch("2.71..2.72"),
+    stretch("2.73..2.74"),
+    stretch("2.75..2.95"),
+    stretch("2.96..2.99"),
+    stretch("2.100..2.104")
 )]
 pub struct Response {
     /// The server ID.
@@ -613,3 +612,151 @@ pub struct Response {
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+/// The facts of `update_server` (`spec/operations/update_server.yaml`).
+pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+    name: "update_server",
+    resource: &crate::generated::resources::SERVER,
+    method: crate::operation::Method::Put,
+    paths: &[
+        crate::operation::PathAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            "/servers/{server_id}",
+        ),
+    ],
+    action: ::core::option::Option::None,
+    range: crate::VersionRange::new(
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 104u16),
+    ),
+    status: &[
+        crate::operation::StatusAt::new(
+            crate::VersionRange::new(
+                crate::Microversion::new(2u16, 1u16),
+                crate::Microversion::new(2u16, 104u16),
+            ),
+            200u16,
+            ::core::option::Option::None,
+        ),
+    ],
+    errors: &[404u16, 409u16],
+    policy: crate::operation::Policy::Member,
+    never_succeeds: false,
+    request: <Request as crate::operation::RequestFields>::SHAPE,
+    answer: crate::operation::Answer::Body(&RESPONSE),
+    paging: ::core::option::Option::None,
+    breakpoints: &[
+        crate::Microversion::new(2u16, 1u16),
+        crate::Microversion::new(2u16, 9u16),
+        crate::Microversion::new(2u16, 19u16),
+        crate::Microversion::new(2u16, 26u16),
+        crate::Microversion::new(2u16, 63u16),
+        crate::Microversion::new(2u16, 71u16),
+        crate::Microversion::new(2u16, 73u16),
+        crate::Microversion::new(2u16, 75u16),
+        crate::Microversion::new(2u16, 90u16),
+        crate::Microversion::new(2u16, 94u16),
+        crate::Microversion::new(2u16, 96u16),
+        crate::Microversion::new(2u16, 100u16),
+        crate::Microversion::new(2u16, 104u16),
+    ],
+    server: ::core::option::Option::Some(&SERVER),
+    instance_action: ::core::option::Option::None,
+    references: &[],
+    store: ::core::option::Option::None,
+};
+/// What `update_server` means for a server.
+static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+    lock_checked: ::core::option::Option::None,
+    conflict_name: "server",
+    status: ::core::option::Option::None,
+    sets: &[
+        ("description", crate::operation::Source::Request("description")),
+        ("name", crate::operation::Source::Request("name")),
+    ],
+    noop_when: &[],
+};
+impl crate::operation::Operation for Request {
+    const INFO: &'static crate::operation::OperationInfo = &INFO;
+    type Response = Response;
+    fn parse_response(
+        body: &[u8],
+        location: ::core::option::Option<&str>,
+        version: crate::Microversion,
+    ) -> ::core::result::Result<Response, crate::DecodeError> {
+        parse_response(body, location, version)
+    }
+    #[cfg(feature = "testing")]
+    fn write_response(
+        response: &Response,
+        version: crate::Microversion,
+    ) -> ::std::vec::Vec<u8> {
+        write_response(response, version)
+    }
+}
+/// A `update_server` call being built: one method per field, then [`Call::send`]. `PUT /servers/{server_id}` with `{"server": ..}`.
+#[derive(Clone, Debug)]
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call(crate::call::CallCore<Request>);
+impl Call {
+    /// Sends at exactly this microversion instead of the client's strategy.
+    pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
+        self.0.microversion = ::core::option::Option::Some(version);
+        self
+    }
+    /// The request as built so far.
+    pub fn request(&self) -> &Request {
+        &self.0.request
+    }
+    /// The microversion this call would be sent at now: the client's strategy (or
+    /// [`Call::at_microversion`]) inside what the cloud and the operation support.
+    pub async fn microversion(
+        &self,
+    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+        self.0.version().await
+    }
+    /// Whether the request may carry the field named `field` (its JSON name) at the
+    /// microversion this call would be sent at: ask before setting a field that not
+    /// every cloud accepts.
+    pub async fn accepts(
+        &self,
+        field: &str,
+    ) -> ::core::result::Result<bool, crate::Error> {
+        self.0.accepts(field).await
+    }
+    /// Checks the request against the microversion in effect, sends it, and reads the
+    /// response as the server's microversion shapes it.
+    pub async fn send(
+        self,
+    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+        self.0.send().await
+    }
+    /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
+    /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
+    /// range, and returns `V`'s response type, where what that range requires is not
+    /// optional.
+    pub async fn send_pinned<V>(
+        self,
+    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: crate::operation::VersionedRequest<Operation = Request>
+            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
+        Request: ::core::convert::From<V>,
+    {
+        self.0.send_pinned::<V>().await
+    }
+    #[doc(hidden)]
+    pub fn into_core(self) -> crate::call::CallCore<Request> {
+        self.0
+    }
+}
+impl crate::ServerHandle {
+    /// Changes a server's name, description, access addresses, disk config, hostname or availability-zone pin, and returns the server. `PUT /servers/{server_id}` with `{"server": ..}`: see [`ops::update_server`](crate::ops::update_server).
+    pub fn update(&self) -> Call {
+        let request = Request { ..Request::default() };
+        Call(crate::call::CallCore::new(self.base(), request))
+    }
+}
+impl crate::operation::OnHandle<crate::ServerHandle> for Request {}

@@ -1,0 +1,471 @@
+//! The stores of every resource but servers: what an operation does to them follows from its
+//! resource's kind and Nova's REST conventions, never from the operation's name.
+//!
+//! - Items with IDs (flavors, keypairs): `POST` on the collection creates (the request's
+//!   fields, then the resource's defaults), `GET` on it lists (paged as the list pages), `GET`,
+//!   `PUT` and `DELETE` on one item show, update and delete it.
+//! - A map (extra specs, metadata): `GET` lists it, `POST` merges into it, `PUT` replaces it;
+//!   on one key, `GET`, `PUT` and `DELETE` show, set and remove it.
+//! - A set (tags): `GET` lists it, `PUT` replaces it, `DELETE` empties it; on one member, `GET`
+//!   answers whether it is there, `PUT` adds it, `DELETE` removes it.
+//!
+//! An action on an item changes another resource's store as its facts say
+//! ([`StoreEffect`]: a tenant added to a flavor's access list). Items live under their
+//! parent's path (a flavor's extra specs under that flavor).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+use wiremock::ResponseTemplate;
+
+use super::{Call, PROJECT_ID, USER_ID, fault, links, not_found, now};
+use crate::operation::{Answer, Method, OperationInfo, Paging, ResourceInfo, ResourceKind, Source};
+
+/// Every resource's items, by resource and by parent (the values of the parent path's
+/// parameters, joined: a flavor's ID for its extra specs; empty at the top).
+#[derive(Default)]
+pub(super) struct Stores {
+    items: BTreeMap<&'static str, BTreeMap<String, Items>>,
+}
+
+/// The items under one parent.
+enum Items {
+    /// Items with IDs, oldest first.
+    Collection(Vec<(String, Value)>),
+    Map(Map<String, Value>),
+    Set(Vec<Value>),
+}
+
+/// The resource named `name`.
+fn resource(name: &str) -> Option<&'static ResourceInfo> {
+    crate::generated::OPERATIONS
+        .iter()
+        .map(|op| op.resource)
+        .find(|r| r.name == name)
+}
+
+/// The parameters of a path template, in order.
+fn params_of(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('/')
+        .filter_map(|p| p.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+}
+
+impl Stores {
+    /// Adds an item the fake starts with (`seed.json`): a top-level resource's.
+    pub(super) fn seed(&mut self, resource_name: &str, item: Value) {
+        let Some(r) = resource(resource_name) else {
+            panic!("seed.json names `{resource_name}`, which is no resource");
+        };
+        let id = item.get(r.id_field).map(text).unwrap_or_default();
+        if let Items::Collection(list) = self.under(r, String::new()) {
+            list.push((id, item));
+        }
+    }
+
+    /// Whether the resource named `resource` has a top-level item `id` (what a reference
+    /// names).
+    pub(super) fn exists(&self, resource: &str, id: &str) -> bool {
+        match self.items.get(resource).and_then(|by| by.get("")) {
+            Some(Items::Collection(list)) => list.iter().any(|(i, _)| i == id),
+            Some(Items::Map(map)) => map.contains_key(id),
+            Some(Items::Set(set)) => set.iter().any(|v| text(v) == id),
+            None => false,
+        }
+    }
+
+    /// A top-level item of `resource`, when it exists.
+    pub(super) fn get(&self, resource: &str, id: &str) -> Option<&Value> {
+        match self.items.get(resource)?.get("")? {
+            Items::Collection(list) => list.iter().find(|(i, _)| i == id).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The items of `r` under `parent`, made empty when there are none yet.
+    fn under(&mut self, r: &'static ResourceInfo, parent: String) -> &mut Items {
+        self.items
+            .entry(r.name)
+            .or_default()
+            .entry(parent)
+            .or_insert_with(|| match r.kind {
+                ResourceKind::Collection => Items::Collection(Vec::new()),
+                ResourceKind::Map => Items::Map(Map::new()),
+                ResourceKind::Set => Items::Set(Vec::new()),
+            })
+    }
+
+    pub(super) fn handle(&mut self, call: &Call<'_>, base: &str, counter: u64) -> ResponseTemplate {
+        let info = call.info();
+        let r = info.resource;
+        let template = info.path_at(call.version);
+        // The parent's parameters: every one of the collection's path.
+        let parent: Vec<&str> = params_of(r.collection).filter_map(|p| call.param(p)).collect();
+        let parent = parent.join("/");
+        let id = r.id.and_then(|p| call.param(p)).map(str::to_string);
+        if info.action.is_some() {
+            return self.effect(call, base);
+        }
+        let filled = fill(template, call);
+        match (r.kind, info.method, id) {
+            (ResourceKind::Collection, Method::Post, None) => self.create(call, r, parent, base, counter),
+            (ResourceKind::Collection, Method::Get, None) => {
+                let items = match self.under(r, parent) {
+                    Items::Collection(list) => list.iter().map(|(_, v)| v.clone()).collect(),
+                    _ => Vec::new(),
+                };
+                list(call, items, r, base, &filled)
+            }
+            (ResourceKind::Collection, method, Some(id)) => {
+                let Items::Collection(list) = self.under(r, parent) else {
+                    unreachable!("a collection's items")
+                };
+                let Some(i) = list.iter().position(|(i, _)| *i == id) else {
+                    return not_found(&format!("{} {id} could not be found.", label(r)));
+                };
+                match method {
+                    Method::Get => call.respond(&shaped(info, Payload::Item(list[i].1.clone())), None),
+                    Method::Put => {
+                        if let (Value::Object(item), Value::Object(changes)) = (&mut list[i].1, &call.args) {
+                            for (k, v) in changes {
+                                item.insert(k.clone(), v.clone());
+                            }
+                        }
+                        call.respond(&shaped(info, Payload::Item(list[i].1.clone())), None)
+                    }
+                    Method::Delete => {
+                        list.remove(i);
+                        call.respond(&Value::Null, None)
+                    }
+                    Method::Post => not_found("The resource could not be found."),
+                }
+            }
+            (ResourceKind::Collection, _, None) => not_found("The resource could not be found."),
+            (ResourceKind::Map, method, key) => {
+                let Items::Map(map) = self.under(r, parent) else {
+                    unreachable!("a map's items")
+                };
+                map_op(call, map, method, key)
+            }
+            (ResourceKind::Set, method, member) => {
+                let Items::Set(set) = self.under(r, parent) else {
+                    unreachable!("a set's items")
+                };
+                set_op(call, set, method, member)
+            }
+        }
+    }
+
+    fn create(
+        &mut self,
+        call: &Call<'_>,
+        r: &'static ResourceInfo,
+        parent: String,
+        base: &str,
+        counter: u64,
+    ) -> ResponseTemplate {
+        let info = call.info();
+        let mut item: Map<String, Value> = match &call.args {
+            Value::Object(fields) => fields
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            _ => Map::new(),
+        };
+        if !item.contains_key(r.id_field) {
+            item.insert(r.id_field.into(), Value::String(uuid(counter)));
+        }
+        let id = text(&item[r.id_field]);
+        let path = format!("{}/{id}", fill(r.collection, call).trim_start_matches('/'));
+        for (field, template) in r.defaults {
+            if !item.contains_key(*field) {
+                item.insert((*field).into(), expand(template, counter, base, &path));
+            }
+        }
+        let Items::Collection(list) = self.under(r, parent) else {
+            unreachable!("a collection's items")
+        };
+        if list.iter().any(|(i, _)| *i == id) {
+            return fault(409, "conflictingRequest", &format!("{} {id} already exists.", label(r)));
+        }
+        let item = Value::Object(item);
+        list.push((id, item.clone()));
+        call.respond(&shaped(info, Payload::Item(item)), None)
+    }
+
+    /// An action on an item: adds to or removes from another resource's store, and answers
+    /// with that store's items.
+    fn effect(&mut self, call: &Call<'_>, _base: &str) -> ResponseTemplate {
+        let info = call.info();
+        let Some(effect) = info.store else {
+            return call.respond(&Value::Null, None);
+        };
+        let Some(target) = resource(effect.resource) else {
+            return fault(
+                500,
+                "computeFault",
+                &format!("fake cloud: no resource `{}`", effect.resource),
+            );
+        };
+        let item: Map<String, Value> = effect
+            .item
+            .iter()
+            .map(|(field, source)| ((*field).to_string(), value_of(*source, call)))
+            .collect();
+        let parent: Vec<&str> = params_of(target.collection).filter_map(|p| call.param(p)).collect();
+        let Items::Collection(list) = self.under(target, parent.join("/")) else {
+            unreachable!("a collection's items")
+        };
+        let same = |v: &Value| item.iter().all(|(k, x)| v.get(k) == Some(x));
+        let present = list.iter().position(|(_, v)| same(v));
+        match (effect.adds, present) {
+            (true, Some(_)) => {
+                return fault(
+                    409,
+                    "conflictingRequest",
+                    &format!("{} already has this item.", label(target)),
+                );
+            }
+            (true, None) => list.push((String::new(), Value::Object(item))),
+            (false, Some(i)) => {
+                list.remove(i);
+            }
+            (false, None) => return not_found(&format!("{} has no such item.", label(target))),
+        }
+        let items = list.iter().map(|(_, v)| v.clone()).collect();
+        call.respond(&shaped(info, Payload::Whole(Value::Array(items))), None)
+    }
+}
+
+/// A value the facts point at: a request field, a path parameter, or a literal.
+fn value_of(source: Source, call: &Call<'_>) -> Value {
+    match source {
+        Source::Request(field) => call.args.get(field).cloned().unwrap_or(Value::Null),
+        Source::Param(name) => call.param(name).map_or(Value::Null, |v| Value::String(v.into())),
+        Source::Json(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+    }
+}
+
+fn map_op(call: &Call<'_>, map: &mut Map<String, Value>, method: Method, key: Option<String>) -> ResponseTemplate {
+    let info = call.info();
+    // The map a request carries: the whole body (`{"k": "v"}`), or its one field.
+    let sent = || -> Map<String, Value> {
+        match &call.args {
+            Value::Object(o) if o.len() == 1 && o.values().all(Value::is_object) => o
+                .values()
+                .next()
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            Value::Object(o) => o.clone(),
+            _ => Map::new(),
+        }
+    };
+    match (method, key) {
+        (Method::Get, None) => call.respond(&shaped(info, Payload::Whole(Value::Object(map.clone()))), None),
+        (Method::Post, None) => {
+            map.extend(sent());
+            call.respond(&shaped(info, Payload::Whole(Value::Object(map.clone()))), None)
+        }
+        (Method::Put, None) => {
+            *map = sent();
+            call.respond(&shaped(info, Payload::Whole(Value::Object(map.clone()))), None)
+        }
+        (Method::Get, Some(k)) => match map.get(&k) {
+            Some(v) => call.respond(&shaped(info, Payload::Whole(json!({ k: v }))), None),
+            None => not_found(&format!("No such key: {k}.")),
+        },
+        (Method::Put, Some(k)) => {
+            let one = sent();
+            if !one.contains_key(&k) || one.len() != 1 {
+                return fault(400, "badRequest", "Request body and URI mismatch");
+            }
+            map.extend(one.clone());
+            call.respond(&shaped(info, Payload::Whole(Value::Object(one))), None)
+        }
+        (Method::Delete, Some(k)) => match map.remove(&k) {
+            Some(_) => call.respond(&Value::Null, None),
+            None => not_found(&format!("No such key: {k}.")),
+        },
+        _ => not_found("The resource could not be found."),
+    }
+}
+
+fn set_op(call: &Call<'_>, set: &mut Vec<Value>, method: Method, member: Option<String>) -> ResponseTemplate {
+    let info = call.info();
+    let sent = || match &call.args {
+        Value::Object(o) => o.values().next().and_then(Value::as_array).cloned().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    match (method, member) {
+        (Method::Get, None) => call.respond(&shaped(info, Payload::Whole(Value::Array(set.clone()))), None),
+        (Method::Put, None) => {
+            *set = sent();
+            call.respond(&shaped(info, Payload::Whole(Value::Array(set.clone()))), None)
+        }
+        (Method::Delete, None) => {
+            set.clear();
+            call.respond(&Value::Null, None)
+        }
+        (Method::Get, Some(m)) if set.iter().any(|v| text(v) == m) => call.respond(&Value::Null, None),
+        (Method::Get | Method::Delete, Some(m)) if !set.iter().any(|v| text(v) == m) => {
+            not_found(&format!("No such member: {m}."))
+        }
+        (Method::Put, Some(m)) => {
+            let new = !set.iter().any(|v| text(v) == m);
+            if new {
+                set.push(Value::String(m));
+            }
+            // Where the outcome decides the code: the first for a new member, the last for one
+            // that was there.
+            let codes: Vec<u16> = info
+                .status
+                .iter()
+                .filter(|s| s.range.contains(call.version))
+                .map(|s| s.code)
+                .collect();
+            let code = if new { codes.first() } else { codes.last() };
+            ResponseTemplate::new(code.copied().unwrap_or(204))
+        }
+        (Method::Delete, Some(m)) => {
+            set.retain(|v| text(v) != m);
+            call.respond(&Value::Null, None)
+        }
+        _ => not_found("The resource could not be found."),
+    }
+}
+
+/// What an answer is made of: one item, a page of items, or a whole value (a map, a list).
+pub(super) enum Payload {
+    Item(Value),
+    Items(Vec<Value>, Option<Value>),
+    Whole(Value),
+}
+
+/// The JSON Nova answers with, shaped as the operation's response: under its key, as a list
+/// (with paging links), or in its one field.
+pub(super) fn shaped(info: &OperationInfo, payload: Payload) -> Value {
+    let Answer::Body(shape) = info.answer else {
+        return Value::Null;
+    };
+    match payload {
+        Payload::Items(items, links) => {
+            let items: Vec<Value> = match shape.item_wrap {
+                Some(key) => items.into_iter().map(|i| json!({ key: i })).collect(),
+                None => items,
+            };
+            let mut out = Map::new();
+            out.insert(shape.wrap.unwrap_or("items").into(), Value::Array(items));
+            if let (Some(key), Some(links)) = (shape.links, links) {
+                out.insert(key.into(), links);
+            }
+            Value::Object(out)
+        }
+        Payload::Item(item) => match shape.wrap {
+            Some(key) => json!({ key: item }),
+            None => item,
+        },
+        Payload::Whole(value) => {
+            let entries = shape
+                .fields
+                .iter()
+                .any(|f| f.location == crate::codec::Location::Entries);
+            match shape.fields.iter().find(|f| f.location == crate::codec::Location::Body) {
+                Some(f) if !entries => json!({ f.json: value }),
+                _ => value,
+            }
+        }
+    }
+}
+
+/// A page of a list, as the list pages: by `marker` (the ID of the last item of the previous
+/// page) with a `next` link while there is more, or by `offset`.
+fn list(call: &Call<'_>, items: Vec<Value>, r: &ResourceInfo, base: &str, path: &str) -> ResponseTemplate {
+    let info = call.info();
+    let get = |k: &str| call.query.iter().find(|(q, _)| q == k).map(|(_, v)| v.clone());
+    let mut items = items;
+    let limit = get("limit").and_then(|l| l.parse::<usize>().ok());
+    let mut links = None;
+    match info.paging {
+        Some(Paging::Marker { since }) if call.version >= since => {
+            if let Some(marker) = get("marker") {
+                match items
+                    .iter()
+                    .position(|i| i.get(r.id_field).map(text).as_deref() == Some(&marker))
+                {
+                    Some(i) => items = items.split_off(i + 1),
+                    None => return fault(400, "badRequest", &format!("marker [{marker}] not found")),
+                }
+            }
+            if let Some(limit) = limit.filter(|l| *l > 0 && items.len() > *l) {
+                items.truncate(limit);
+                let last = items[limit - 1].get(r.id_field).map(text).unwrap_or_default();
+                links = Some(json!([{
+                    "href": format!("{base}/compute/v2.1{path}?limit={limit}&marker={last}"),
+                    "rel": "next",
+                }]));
+            }
+        }
+        Some(Paging::Offset) => {
+            let offset = get("offset").and_then(|o| o.parse::<usize>().ok()).unwrap_or(0);
+            items = items.into_iter().skip(offset).collect();
+            if let Some(limit) = limit {
+                items.truncate(limit);
+            }
+        }
+        _ => {}
+    }
+    match info.answer {
+        Answer::Body(shape) if shape.list => call.respond(&shaped(info, Payload::Items(items, links)), None),
+        _ => call.respond(&shaped(info, Payload::Whole(Value::Array(items))), None),
+    }
+}
+
+/// `template` with the call's parameters filled in.
+fn fill(template: &str, call: &Call<'_>) -> String {
+    let mut out = String::new();
+    for part in template.split('/').filter(|p| !p.is_empty()) {
+        out.push('/');
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) => out.push_str(call.param(name).unwrap_or_default()),
+            None => out.push_str(part),
+        }
+    }
+    out
+}
+
+/// A default's JSON template with what it names filled in.
+fn expand(template: &str, counter: u64, base: &str, path: &str) -> Value {
+    match template {
+        "{uuid}" => Value::String(uuid(counter)),
+        "{now}" => Value::String(now().as_str().to_string()),
+        "{serial}" => Value::from(counter),
+        "{user_id}" => Value::String(USER_ID.into()),
+        "{project_id}" => Value::String(PROJECT_ID.into()),
+        "{links}" => links(base, path),
+        json => serde_json::from_str(json).unwrap_or_else(|_| Value::String(json.into())),
+    }
+}
+
+/// A UUID the fake makes up, unique in its run.
+pub(super) fn uuid(counter: u64) -> String {
+    format!("00000000-0000-4000-8000-{counter:012x}")
+}
+
+/// A JSON scalar as text (an ID may be a number).
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `Flavor`, `Keypair`: how Nova's messages name an item of the resource.
+fn label(r: &ResourceInfo) -> String {
+    let mut name = r.name.replace('_', " ");
+    if let Some(first) = name.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    name
+}

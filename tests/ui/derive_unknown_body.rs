@@ -1,0 +1,7 @@
+#[openstack_compute_derive::request(
+    operation = "x", key = "x", body = objet, range = "2.1..2.104",
+    stretch("2.1..2.104", response = openstack_compute::operation::NoContent),
+)]
+pub struct Request {}
+
+fn main() {}
