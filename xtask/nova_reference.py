@@ -47,6 +47,7 @@ warnings.simplefilter('ignore')
 import nova  # noqa: E402
 from nova.api.openstack import api_version_request as avr  # noqa: E402
 from nova.api.openstack.compute import routes  # noqa: E402
+from nova.api.openstack.compute import versions as root_versions  # noqa: E402
 import nova.api.openstack.compute.schemas as schemas_pkg  # noqa: E402
 from nova import version as nova_version  # noqa: E402
 
@@ -58,7 +59,7 @@ SERVERS_CRUD = ['index', 'detail', 'show', 'create', 'update', 'delete']
 SERVERS_CRUD_PATHS = ['/servers', '/servers/detail', '/servers/{id}']
 SERVERS_ACTION = '/servers/{id}/action'
 # operations.json's keys that the shared reference's maps do not have
-OPERATIONS_ONLY = ('group', 'status', 'version_checks')
+OPERATIONS_ONLY = ('group', 'status', 'version_checks', 'mount')
 STATUSES = ('live', 'capped', 'removed', 'stub')
 
 
@@ -692,6 +693,8 @@ OPERATIONS_NOTES = [
     '/action route gives one entry per body key. '
     'Ids other than {server_id} and {request_id} keep ROUTE_LIST\'s names.',
     'group: the module of the controller class that handles the operation.',
+    'mount: "/v2.1" for the API\'s own routes; "/" for the service\'s root '
+    '(GET /, the list of versions), which is the first operation.',
     'status: "stub" (the handler answers 400 whatever the input, even when '
     '@wsgi.removed), else "removed" (@wsgi.removed), else "capped" (the '
     '@wsgi.api_version gate has a max), else "live".',
@@ -742,10 +745,19 @@ def shared_maps(ops):
     return actions, servers
 
 
+def unversioned_root(names):
+    """`GET /` of the service itself (not under /v2.1): the list of API
+    versions, which the paste pipeline routes to `versions.Versions` outside
+    ROUTE_LIST. Its `mount` tells it from ROUTE_LIST's own `GET /`."""
+    op = describe(root_versions.Versions, 'index', 'GET', '/', names)
+    return {**op, 'mount': '/'}
+
+
 def main(out_dir):
     names = render_schemas(out_dir)
     versions = render_api_versions(out_dir)
-    ops = operations(names)
+    ops = [{**op, 'mount': '/v2.1'} for op in operations(names)]
+    ops.insert(0, unversioned_root(names))
     release = nova_version.version_string()
     head = {
         'generated_from': f'nova {release} from PyPI, by '

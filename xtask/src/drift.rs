@@ -37,6 +37,23 @@ pub struct NovaOp {
     /// The success codes, by microversion (`None`: every one); empty when Nova has none (a
     /// removed operation).
     pub success: Vec<CodeAt>,
+    /// The controller's module (`flavors_extraspecs`).
+    pub group: String,
+    /// `live`, `capped`, `removed` (always 410) or `stub` (always 400).
+    pub status: String,
+    /// `/v2.1`, or `/` for the service's root.
+    pub mount: String,
+    /// The microversion checks Nova's controller makes in code for it.
+    pub checks: Vec<Check>,
+}
+
+/// A microversion check in Nova's controller code.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub version: Version,
+    /// `file:line`.
+    pub at: String,
+    pub code: String,
 }
 
 /// A success code and the microversions it applies to (`None`: unbounded).
@@ -135,6 +152,28 @@ impl Reference {
                 query: schema_list(&o["query_schemas"])?,
                 response: schema_list(&o["response_schemas"])?,
                 success: success_codes(o)?,
+                group: o["group"].as_str().unwrap_or_default().to_string(),
+                status: o["status"].as_str().unwrap_or("live").to_string(),
+                mount: o["mount"].as_str().unwrap_or("/v2.1").to_string(),
+                checks: o["version_checks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| {
+                        Some(Check {
+                            version: version(&c["version"]).ok()??,
+                            at: format!(
+                                "{}:{}",
+                                c["file"]
+                                    .as_str()
+                                    .unwrap_or("?")
+                                    .trim_start_matches("nova/api/openstack/"),
+                                c["line"]
+                            ),
+                            code: c["code"].as_str().unwrap_or_default().trim().to_string(),
+                        })
+                    })
+                    .collect(),
             });
         }
         let mut schemas = BTreeMap::new();
@@ -193,7 +232,8 @@ fn normalize_path(path: &str) -> String {
 pub fn nova_op_of<'a>(reference: &'a Reference, op: &Op) -> Option<&'a NovaOp> {
     let path = op.path_at(op.range.until);
     reference.ops.iter().find(|n| {
-        n.method == op.kind.method()
+        n.mount == "/v2.1"
+            && n.method == op.kind.method()
             && normalize_path(&n.path) == normalize_path(path)
             && match (&op.key, op.kind) {
                 (Some(key), OpKind::Action) => n.action.as_deref() == Some(key.as_str()),
@@ -203,9 +243,44 @@ pub fn nova_op_of<'a>(reference: &'a Reference, op: &Op) -> Option<&'a NovaOp> {
 }
 
 fn nova_name(n: &NovaOp) -> String {
+    let path = if n.mount == "/" {
+        "/ (the service's root)".to_string()
+    } else {
+        n.path.clone()
+    };
     match &n.action {
-        Some(a) => format!("action `{a}`"),
-        None => format!("{} {}", n.method, n.path),
+        Some(a) => format!("{} {path} {a}", n.method),
+        None => format!("{} {path}", n.method),
+    }
+}
+
+/// Why Nova's operation is out of the SDK's scope, if a rule of `drift-allow.yaml` says so.
+fn out_of_scope<'a>(model: &'a Model, n: &NovaOp) -> Option<&'a str> {
+    model
+        .out_of_scope
+        .iter()
+        .find(|rule| {
+            rule.status.as_ref().is_none_or(|s| *s == n.status)
+                && rule.group.as_ref().is_none_or(|g| *g == n.group)
+                && rule.route.as_ref().is_none_or(|r| *r == nova_name(n))
+        })
+        .map(|rule| rule.reason.as_str())
+}
+
+/// What `drift` found: the differences (which fail it), and the operations Nova has that
+/// the spec lacks, by group (which do not).
+pub struct Report {
+    pub differences: Vec<String>,
+    pub missing: BTreeMap<String, Vec<String>>,
+    pub out_of_scope: usize,
+    /// The operations Nova answers that are in scope.
+    pub in_scope: usize,
+}
+
+impl Report {
+    /// How many operations Nova has in scope that the spec lacks.
+    pub fn missing_count(&self) -> usize {
+        self.missing.values().map(Vec::len).sum()
     }
 }
 
@@ -703,7 +778,38 @@ fn spec_response_names(op: &Op, v: Version) -> (BTreeSet<String>, BTreeSet<Strin
     }
 }
 
-/// Every difference between the spec and the reference, one line each.
+/// Every difference between the spec and the reference, one line each, and what the spec
+/// lacks.
+pub fn report(model: &Model, reference: &Reference) -> Report {
+    let differences = drift(model, reference);
+    let matched: BTreeSet<String> = model
+        .ops
+        .iter()
+        .filter_map(|op| nova_op_of(reference, op))
+        .map(nova_name)
+        .collect();
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let (mut excluded, mut in_scope) = (0, 0);
+    for n in &reference.ops {
+        if out_of_scope(model, n).is_some() {
+            excluded += 1;
+            continue;
+        }
+        in_scope += 1;
+        if !matched.contains(&nova_name(n)) {
+            missing.entry(n.group.clone()).or_default().push(nova_name(n));
+        }
+    }
+    Report {
+        differences,
+        missing,
+        out_of_scope: excluded,
+        in_scope,
+    }
+}
+
+/// Every difference between the spec and the reference, one line each: in the operations
+/// the spec has (what Nova has and the spec lacks is [`Report::missing`]).
 pub fn drift(model: &Model, reference: &Reference) -> Vec<String> {
     let release = &reference.release;
     let mut lines = Vec::new();
@@ -740,13 +846,41 @@ pub fn drift(model: &Model, reference: &Reference) -> Vec<String> {
         };
         matched.insert(nova_name(nova));
         lines.extend(drift_op(model, reference, op, nova));
+        lines.extend(controller_checks(op, nova, release));
         lines.extend(beyond(op, reference));
     }
-    for n in &reference.ops {
-        if !matched.contains(&nova_name(n)) {
-            lines.push(format!("{}: in Nova {release}, not in the spec", nova_name(n)));
+    lines
+}
+
+/// The microversion checks Nova's controller makes in code for `op` that the spec names
+/// nowhere (not as a change of the request or response, in `history`, or in
+/// `controller_checks`), and those the spec names that Nova does not make.
+fn controller_checks(op: &Op, nova: &NovaOp, release: &str) -> Vec<String> {
+    let accounted = |v: Version| {
+        !op.range.contains(v)
+            || v == op.range.since
+            || op.breakpoints.contains(&v)
+            || op.history.contains_key(&v)
+            || op.controller_checks.contains_key(&v)
+    };
+    let mut lines = Vec::new();
+    let mut named = BTreeSet::new();
+    for c in &nova.checks {
+        named.insert(c.version);
+        if !accounted(c.version) {
+            lines.push(format!(
+                "{}: controller check at {} ({}: {}): not in controller_checks, history or a change of the spec's",
+                op.name, c.version, c.at, c.code
+            ));
         }
     }
+    for v in op.controller_checks.keys().filter(|v| !named.contains(v)) {
+        lines.push(format!(
+            "{}: controller_checks {v}: Nova {release}'s controller checks nothing at {v}",
+            op.name
+        ));
+    }
+    lines.dedup();
     lines
 }
 
@@ -948,7 +1082,9 @@ pub fn filter_allowed(model: &Model, lines: Vec<String>) -> (Vec<String>, Vec<St
 /// `cargo xtask drift`: prints each difference not allowed; `Err` when there is any.
 pub fn run(model: &Model, dir: &Path, release: &str, use_allowlist: bool) -> Result<(), String> {
     let reference = Reference::load(dir, release)?;
-    let lines = drift(model, &reference);
+    let report = report(model, &reference);
+    print_missing(&report, release);
+    let lines = report.differences;
     let (left, mut stale) = if use_allowlist {
         filter_allowed(model, lines)
     } else {
@@ -970,6 +1106,19 @@ pub fn run(model: &Model, dir: &Path, release: &str, use_allowlist: bool) -> Res
             "drift: {} difference(s) from Nova {release}",
             left.len() + stale.len()
         ))
+    }
+}
+
+/// What Nova has that the spec lacks, by group (informative: it does not fail drift).
+fn print_missing(report: &Report, release: &str) {
+    println!(
+        "missing: {} of the {} operations Nova {release} answers are not in the spec ({} more are out of scope: spec/drift-allow.yaml says why)",
+        report.missing_count(),
+        report.in_scope,
+        report.out_of_scope
+    );
+    for (group, ops) in &report.missing {
+        println!("  {group} ({}): {}", ops.len(), ops.join(", "));
     }
 }
 

@@ -25,6 +25,7 @@ pub struct Model {
     pub upstream: UpstreamMap,
     pub upstream_file: PathBuf,
     pub drift_allow: Vec<DriftAllowEntry>,
+    pub out_of_scope: Vec<spec::OutOfScope>,
 }
 
 /// A resource: where its operations are offered.
@@ -459,6 +460,7 @@ fn resolve(spec: Spec) -> Result<Model, Vec<SpecError>> {
         upstream: spec.upstream.1,
         upstream_file: spec.upstream.0,
         drift_allow: spec.drift_allow.1.allow,
+        out_of_scope: spec.drift_allow.1.out_of_scope,
     })
 }
 

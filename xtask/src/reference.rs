@@ -24,6 +24,11 @@ use serde_json::Value;
 /// The release built when no `--version` is given.
 pub const DEFAULT_VERSION: &str = "34.0.0";
 
+/// What a rendering's README says of its format; a tree without it was rendered by an older
+/// `nova_reference.py` (its `operations.json` then lacks every route, group, status and
+/// controller check) and is built again.
+const FORMAT: &str = "format 2: every route, with group, status, version checks and mount";
+
 const SCHEMAS: &str = "nova-src/nova/api/openstack/compute/schemas";
 const VERSIONS: &str = "nova-src/nova/api/openstack/api_version_request.json";
 const HISTORY_RST: &str = "nova/api/openstack/compute/rest_api_version_history.rst";
@@ -85,7 +90,8 @@ pub fn ensure(root: &Path, version: &str) -> Result<PathBuf, String> {
     }
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = cache_dir(root, version);
-    if dir.join("README.md").is_file() {
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+    if readme.contains(FORMAT) {
         eprintln!(
             "nova-reference: nova {version} is complete in {}, nothing to do",
             dir.display()
@@ -287,7 +293,7 @@ fn write_readme(out: &Path, version: &str, venv: &Path) -> Result<(), String> {
          wheel from PyPI ({installed}) under Python {python} with `PYTHONHASHSEED=0`. Schema modules are \
          dumped as Nova builds them; the microversion ranges, success codes and expected errors are read \
          from the decorators on Nova's controller methods (nothing written by hand).\n\n\
-         Apache-2.0, like the upstream files it comes from.\n",
+         Apache-2.0, like the upstream files it comes from.\n\n{FORMAT}\n",
         date = today_utc(),
         installed = installed.trim(),
     );

@@ -855,6 +855,23 @@ pub struct UpstreamSkip {
 pub struct DriftAllow {
     #[serde(default)]
     pub allow: Vec<DriftAllowEntry>,
+    /// Whole operations Nova routes that the SDK does not offer, each rule with its reason.
+    #[serde(default)]
+    pub out_of_scope: Vec<OutOfScope>,
+}
+
+/// Nova's operations of one `status` (`removed`, `stub`), of one `group` (a controller
+/// module), or one `route` (`GET /os-volumes_boot`): out of the SDK's scope, and why.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct OutOfScope {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub route: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize, Clone)]
