@@ -148,6 +148,7 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             err("`response.exists` is a yes-or-no answer: no body".into());
         }
         check_statuses(op, &mut err);
+        check_effects(model, op, &mut err);
         for v in op.controller_checks.keys() {
             if !op.range.contains(*v) && *v != op.range.until.next() {
                 err(format!(
@@ -182,6 +183,9 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             named(&busy_tasks(&s.while_busy), "task_states", &task_states);
             for c in s.by_request.iter().flat_map(|(_, cases)| cases) {
                 named(&busy_tasks(&c.while_busy), "task_states", &task_states);
+                if let Some(Ends::Statuses(list)) = &c.ends_in {
+                    named(list, "ends_in", &statuses);
+                }
             }
             if let Ends::Statuses(list) = &s.ends_in {
                 named(list, "ends_in", &statuses);
@@ -471,6 +475,51 @@ fn check_paths(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
                 resource.name, op.resource
             )),
             None => err(format!("path `{path}` belongs to no resource of spec/resources")),
+        }
+    }
+}
+
+/// What the fake cloud reads: values that name request fields and path parameters that exist,
+/// resources that exist, and server fields only on operations on a server.
+fn check_effects(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
+    use crate::model::Source;
+    let params: BTreeSet<&str> = op
+        .paths
+        .iter()
+        .flat_map(|(_, p)| segments(p))
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect();
+    let problem = |s: &Source| match s {
+        Source::Request(f) if !op.request.iter().any(|x| &x.json == f) => Some(format!("`{f}` is not a request field")),
+        Source::Param(p) if !params.contains(p.as_str()) => Some(format!("`{p}` is not a path parameter")),
+        Source::Json(j) if serde_json::from_str::<serde_json::Value>(j).is_err() => Some(format!("`{j}` is not JSON")),
+        _ => None,
+    };
+    for (field, s) in &op.sets {
+        if let Some(p) = problem(s) {
+            err(format!("sets.{field}: {p}"));
+        }
+    }
+    if let Some((resource, _, item)) = &op.store {
+        if !model.resources.iter().any(|r| &r.name == resource) {
+            err(format!("store: `{resource}` is no resource"));
+        }
+        for (field, s) in item {
+            if let Some(p) = problem(s) {
+                err(format!("store.item.{field}: {p}"));
+            }
+        }
+    }
+    let on_server = op.resource == "server" && op.on_item;
+    if (!op.sets.is_empty() || !op.noop_when.is_empty()) && !on_server {
+        err("`sets` and `noop_when` are about one server: the operation is not on one".into());
+    }
+    for r in &op.references {
+        if !op.request.iter().any(|f| f.json == r.field) {
+            err(format!("references: `{}` is not a request field", r.field));
+        }
+        if !model.resources.iter().any(|x| x.name == r.resource) {
+            err(format!("references: `{}` is no resource", r.resource));
         }
     }
 }

@@ -10,10 +10,10 @@ use crate::operation::{OnHandle, VersionedRequest};
 pub static INSTANCE_ACTION: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "instance_action",
     collection: "/servers/{server_id}/os-instance-actions",
-    id: ::core::option::Option::Some("request_id"),
+    id: Some("request_id"),
     id_field: "request_id",
     kind: crate::operation::ResourceKind::Collection,
-    parent: ::core::option::Option::Some("server"),
+    parent: Some("server"),
     defaults: &[],
 };
 /// The actions Nova recorded for a server, by the request ID of the call that started each. `compute.server(id).instance_actions()`: the collection (`/servers/{server_id}/os-instance-actions`).
@@ -40,7 +40,7 @@ impl InstanceActions {
     pub async fn send<V>(
         &self,
         request: V,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    ) -> Result<crate::Output<V::Response>, crate::Error>
     where
         V: VersionedRequest,
         V::Operation: OnHandle<InstanceActions>,
@@ -58,10 +58,10 @@ impl crate::ServerHandle {
 pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "server",
     collection: "/servers",
-    id: ::core::option::Option::Some("server_id"),
+    id: Some("server_id"),
     id_field: "id",
     kind: crate::operation::ResourceKind::Collection,
-    parent: ::core::option::Option::None,
+    parent: None,
     defaults: &[],
 };
 /// A server (an instance), and the servers of the cloud the credentials can see. `compute.servers()`: the collection (`/servers`).
@@ -88,7 +88,7 @@ impl Servers {
     pub async fn send<V>(
         &self,
         request: V,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    ) -> Result<crate::Output<V::Response>, crate::Error>
     where
         V: VersionedRequest,
         V::Operation: OnHandle<Servers>,
@@ -99,7 +99,7 @@ impl Servers {
     pub async fn find_by_name(
         &self,
         name: &str,
-    ) -> ::core::result::Result<crate::types::Server, crate::Error> {
+    ) -> Result<crate::types::Server, crate::Error> {
         #[allow(unused_mut)]
         let mut call = self.list_detail();
         if call.accepts("name").await? {
@@ -110,7 +110,7 @@ impl Servers {
             "server",
             name,
             items,
-            |x| x.name.value().map(::std::string::String::as_str),
+            |x| x.name.value().map(String::as_str),
         )
     }
 }
@@ -148,7 +148,7 @@ impl ServerHandle {
     pub async fn send<V>(
         &self,
         request: V,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    ) -> Result<crate::Output<V::Response>, crate::Error>
     where
         V: VersionedRequest,
         V::Operation: OnHandle<ServerHandle>,
@@ -158,10 +158,7 @@ impl ServerHandle {
 }
 impl crate::Compute {
     /// A server (an instance), and the servers of the cloud the credentials can see. `compute.server(id)`.
-    pub fn server(
-        &self,
-        id: impl ::core::convert::Into<::std::string::String>,
-    ) -> ServerHandle {
+    pub fn server(&self, id: impl Into<String>) -> ServerHandle {
         ServerHandle::from_base(
             Base::root(self).item(&["servers"], "server_id", id.into()),
         )

@@ -239,7 +239,7 @@ fn response_type(op: &Op) -> TokenStream {
     match &op.response {
         Some(_) => quote!(Response),
         None if op.exists() => quote!(bool),
-        None => quote!(crate::operation::NoContent),
+        None => quote!(op::NoContent),
     }
 }
 
@@ -257,7 +257,7 @@ pub(super) fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         ),
         None => quote!(
             /// The answer: no body.
-            pub type Response = crate::operation::NoContent;
+            pub type Response = op::NoContent;
         ),
     };
     let info = info(model, op);
@@ -268,6 +268,7 @@ pub(super) fn operation(model: &Model, op: &Op) -> Result<TokenStream, String> {
         #(#module_docs)*
         #[allow(unused_imports)]
         use crate::types::*;
+        use crate::operation as op;
 
         #request
         #response
@@ -300,7 +301,7 @@ fn request(model: &Model, op: &Op) -> TokenStream {
             Some(resp) => {
                 let v = format_ident!("{}", response_stretch(op, s.since).ident());
                 if resp.list {
-                    quote!(crate::operation::Page<response::#v>)
+                    quote!(op::Page<response::#v>)
                 } else {
                     quote!(response::#v)
                 }
@@ -447,13 +448,21 @@ fn inline_shapes(op: &Op, fields: &[Field]) -> BTreeMap<String, Shape> {
 }
 
 fn version_tokens(v: Version) -> TokenStream {
-    let (a, b) = (v.major, v.minor);
+    let (a, b) = (
+        proc_macro2::Literal::u16_unsuffixed(v.major),
+        proc_macro2::Literal::u16_unsuffixed(v.minor),
+    );
     quote!(crate::Microversion::new(#a, #b))
 }
 
 fn range_tokens(r: Range) -> TokenStream {
     let (a, b) = (version_tokens(r.since), version_tokens(r.until));
     quote!(crate::VersionRange::new(#a, #b))
+}
+
+/// A range inside an operation's facts: `RANGE` when it is the operation's own.
+fn range_in(op: &Op, r: Range) -> TokenStream {
+    if r == op.range { quote!(RANGE) } else { range_tokens(r) }
 }
 
 fn status_list(model: &Model, kind: &str, names: &[String]) -> TokenStream {
@@ -466,32 +475,33 @@ fn ends_tokens(model: &Model, ends: &Ends) -> TokenStream {
     match ends {
         Ends::Statuses(v) => {
             let v = status_list(model, "ServerStatus", v);
-            quote!(crate::operation::EndsIn::Statuses(#v))
+            quote!(op::EndsIn::Statuses(#v))
         }
-        Ends::Unchanged => quote!(crate::operation::EndsIn::Unchanged),
-        Ends::Deleted => quote!(crate::operation::EndsIn::Deleted),
+        Ends::Unchanged => quote!(op::EndsIn::Unchanged),
+        Ends::Deleted => quote!(op::EndsIn::Deleted),
     }
 }
 
 fn source_tokens(source: &Source) -> TokenStream {
     match source {
-        Source::Request(f) => quote!(crate::operation::Source::Request(#f)),
-        Source::Param(p) => quote!(crate::operation::Source::Param(#p)),
-        Source::Json(j) => quote!(crate::operation::Source::Json(#j)),
+        Source::Request(f) => quote!(op::Source::Request(#f)),
+        Source::Param(p) => quote!(op::Source::Param(#p)),
+        Source::Json(j) => quote!(op::Source::Json(#j)),
     }
 }
 
 fn busy_tokens(model: &Model, busy: &WhileBusy) -> TokenStream {
     match busy {
-        WhileBusy::Refused => quote!(crate::operation::WhileBusy::Refused),
-        WhileBusy::Accepted => quote!(crate::operation::WhileBusy::Accepted),
+        WhileBusy::Refused => quote!(op::WhileBusy::Refused),
+        WhileBusy::Accepted => quote!(op::WhileBusy::Accepted),
         WhileBusy::RefusedIn(tasks, status) => {
             let tasks = status_list(model, "TaskState", tasks);
-            quote!(crate::operation::WhileBusy::RefusedIn { task_states: #tasks, status: #status })
+            let status = proc_macro2::Literal::u16_unsuffixed(*status);
+            quote!(op::WhileBusy::RefusedIn { task_states: #tasks, status: #status })
         }
         WhileBusy::AcceptedIn(tasks) => {
             let tasks = status_list(model, "TaskState", tasks);
-            quote!(crate::operation::WhileBusy::AcceptedIn { task_states: #tasks })
+            quote!(op::WhileBusy::AcceptedIn { task_states: #tasks })
         }
     }
 }
@@ -506,38 +516,38 @@ fn info(model: &Model, op: &Op) -> TokenStream {
         OpKind::Action | OpKind::Post => "Post",
     });
     let paths = op.paths.iter().map(|(r, p)| {
-        let r = range_tokens(*r);
-        quote!(crate::operation::PathAt::new(#r, #p))
+        let r = range_in(op, *r);
+        quote!(op::PathAt::new(#r, #p))
     });
     let action = match (op.kind, &op.key) {
-        (OpKind::Action, Some(k)) => quote!(::core::option::Option::Some(#k)),
-        _ => quote!(::core::option::Option::None),
+        (OpKind::Action, Some(k)) => quote!(Some(#k)),
+        _ => quote!(None),
     };
     let range = range_tokens(op.range);
     let statuses = op.statuses.iter().map(|s| {
-        let r = range_tokens(s.range);
-        let code = s.code;
+        let r = range_in(op, s.range);
+        let code = proc_macro2::Literal::u16_unsuffixed(s.code);
         let outcome = match &s.outcome {
-            Some(o) => quote!(::core::option::Option::Some(#o)),
-            None => quote!(::core::option::Option::None),
+            Some(o) => quote!(Some(#o)),
+            None => quote!(None),
         };
-        quote!(crate::operation::StatusAt::new(#r, #code, #outcome))
+        quote!(op::StatusAt::new(#r, #code, #outcome))
     });
-    let errors = &op.errors;
+    let errors = op.errors.iter().map(|e| proc_macro2::Literal::u16_unsuffixed(*e));
     let policy = ident(&format!("{:?}", op.policy));
     let never = op.never_succeeds.is_some();
     let answer = match &op.response {
-        Some(_) => quote!(crate::operation::Answer::Body(&RESPONSE)),
-        None if op.exists() => quote!(crate::operation::Answer::Exists),
-        None => quote!(crate::operation::Answer::Nothing),
+        Some(_) => quote!(op::Answer::Body(&RESPONSE)),
+        None if op.exists() => quote!(op::Answer::Exists),
+        None => quote!(op::Answer::Nothing),
     };
     let paging = match op.response.as_ref().and_then(|r| r.paging) {
         Some(Paging::Marker { since }) => {
             let since = version_tokens(since);
-            quote!(::core::option::Option::Some(crate::operation::Paging::Marker { since: #since }))
+            quote!(Some(op::Paging::Marker { since: #since }))
         }
-        Some(Paging::Offset) => quote!(::core::option::Option::Some(crate::operation::Paging::Offset)),
-        None => quote!(::core::option::Option::None),
+        Some(Paging::Offset) => quote!(Some(op::Paging::Offset)),
+        None => quote!(None),
     };
     let breakpoints = op.breakpoints.iter().map(|v| version_tokens(*v));
     let has_server = op.lock_checked.is_some()
@@ -546,18 +556,18 @@ fn info(model: &Model, op: &Op) -> TokenStream {
         || !op.sets.is_empty()
         || !op.noop_when.is_empty();
     let server_ref = if has_server {
-        quote!(::core::option::Option::Some(&SERVER))
+        quote!(Some(&SERVER))
     } else {
-        quote!(::core::option::Option::None)
+        quote!(None)
     };
     let server = has_server.then(|| {
-        let lock = match op.lock_checked {
-            Some(s) => quote!(::core::option::Option::Some(#s)),
-            None => quote!(::core::option::Option::None),
+        let lock = match op.lock_checked.map(proc_macro2::Literal::u16_unsuffixed) {
+            Some(s) => quote!(Some(#s)),
+            None => quote!(None),
         };
         let conflict = op.conflict_name.clone().or(op.key.clone()).unwrap_or(op.name.clone());
         let status = match &op.server_status {
-            None => quote!(::core::option::Option::None),
+            None => quote!(None),
             Some(s) => {
                 let from = status_list(model, "ServerStatus", &s.from);
                 let during = status_list(model, "ServerStatus", &s.during);
@@ -566,7 +576,7 @@ fn info(model: &Model, op: &Op) -> TokenStream {
                 let ends = ends_tokens(model, &s.ends_in);
                 let busy = busy_tokens(model, &s.while_busy);
                 let by_request = match &s.by_request {
-                    None => quote!(::core::option::Option::None),
+                    None => quote!(None),
                     Some((field, cases)) => {
                         let cases = cases.iter().map(|c| {
                             let value = &c.value;
@@ -577,20 +587,20 @@ fn info(model: &Model, op: &Op) -> TokenStream {
                             let ends = match &c.ends_in {
                                 Some(e) => {
                                     let e = ends_tokens(model, e);
-                                    quote!(::core::option::Option::Some(#e))
+                                    quote!(Some(#e))
                                 }
-                                None => quote!(::core::option::Option::None),
+                                None => quote!(None),
                             };
-                            quote!(crate::operation::RequestCase {
+                            quote!(op::RequestCase {
                                 value: #value, ends_in: #ends, from: #from, during: #during, task_states: #tasks, while_busy: #busy,
                             })
                         });
-                        quote!(::core::option::Option::Some(crate::operation::RequestCases {
+                        quote!(Some(op::RequestCases {
                             field: #field, cases: &[#(#cases),*],
                         }))
                     }
                 };
-                quote!(::core::option::Option::Some(crate::operation::StatusFacts {
+                quote!(Some(op::StatusFacts {
                     from: #from, during: #during, ends_in: #ends, auto_confirmed: #auto, task_states: #tasks,
                     while_busy: #busy, by_request: #by_request,
                 }))
@@ -604,7 +614,7 @@ fn info(model: &Model, op: &Op) -> TokenStream {
         let doc = format!(" What `{}` means for a server.", op.name);
         quote!(
             #[doc = #doc]
-            static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
+            static SERVER: op::ServerFacts = op::ServerFacts {
                 lock_checked: #lock,
                 conflict_name: #conflict,
                 status: #status,
@@ -614,47 +624,51 @@ fn info(model: &Model, op: &Op) -> TokenStream {
         )
     });
     let instance_action = match &op.instance_action {
-        None => quote!(::core::option::Option::None),
+        None => quote!(None),
         Some(a) => {
             let n = &a.name;
             let events = ident(&format!("{:?}", a.events));
-            quote!(::core::option::Option::Some(crate::operation::InstanceActionFacts {
-                name: #n, events: crate::operation::ActionEvents::#events,
+            quote!(Some(op::InstanceActionFacts {
+                name: #n, events: op::ActionEvents::#events,
             }))
         }
     };
     let resource = super::resources::resource_static(&op.resource);
     let references = op.references.iter().map(|r| {
-        let (field, resource, status, message) = (&r.field, &r.resource, r.status, &r.message);
-        quote!(crate::operation::Reference { field: #field, resource: #resource, status: #status, message: #message })
+        let (field, resource, message) = (&r.field, &r.resource, &r.message);
+        let status = proc_macro2::Literal::u16_unsuffixed(r.status);
+        quote!(op::Reference { field: #field, resource: #resource, status: #status, message: #message })
     });
     let store = match &op.store {
-        None => quote!(::core::option::Option::None),
+        None => quote!(None),
         Some((resource, adds, item)) => {
             let item = item.iter().map(|(field, source)| {
                 let source = source_tokens(source);
                 quote!((#field, #source))
             });
-            quote!(::core::option::Option::Some(crate::operation::StoreEffect {
+            quote!(Some(op::StoreEffect {
                 resource: #resource, adds: #adds, item: &[#(#item),*],
             }))
         }
     };
     let doc = format!(" The facts of `{}` (`spec/operations/{}.yaml`).", op.name, op.name);
     quote!(
+        /// The microversions where the operation exists.
+        const RANGE: crate::VersionRange = #range;
+
         #[doc = #doc]
-        pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+        pub static INFO: op::OperationInfo = op::OperationInfo {
             name: #name,
             resource: &crate::generated::resources::#resource,
-            method: crate::operation::Method::#method,
+            method: op::Method::#method,
             paths: &[#(#paths),*],
             action: #action,
-            range: #range,
+            range: RANGE,
             status: &[#(#statuses),*],
             errors: &[#(#errors),*],
-            policy: crate::operation::Policy::#policy,
+            policy: op::Policy::#policy,
             never_succeeds: #never,
-            request: <Request as crate::operation::RequestFields>::SHAPE,
+            request: <Request as op::RequestFields>::SHAPE,
             answer: #answer,
             paging: #paging,
             breakpoints: &[#(#breakpoints),*],
@@ -678,45 +692,45 @@ fn operation_impl(op: &Op) -> TokenStream {
         None if op.exists() => (
             quote!({
                 let _ = (body, location, version);
-                ::core::result::Result::Ok(true)
+                Ok(true)
             }),
             quote!({
                 let _ = (response, version);
-                ::std::vec::Vec::new()
+                Vec::new()
             }),
             quote!(
-                fn absent() -> ::core::option::Option<bool> {
-                    ::core::option::Option::Some(false)
+                fn absent() -> Option<bool> {
+                    Some(false)
                 }
             ),
         ),
         None => (
             quote!({
                 let _ = (body, location, version);
-                ::core::result::Result::Ok(crate::operation::NoContent)
+                Ok(op::NoContent)
             }),
             quote!({
                 let _ = (response, version);
-                ::std::vec::Vec::new()
+                Vec::new()
             }),
             quote!(),
         ),
     };
     quote!(
-        impl crate::operation::Operation for Request {
-            const INFO: &'static crate::operation::OperationInfo = &INFO;
+        impl op::Operation for Request {
+            const INFO: &'static op::OperationInfo = &INFO;
             type Response = #response;
 
             fn parse_response(
                 body: &[u8],
-                location: ::core::option::Option<&str>,
+                location: Option<&str>,
                 version: crate::Microversion,
-            ) -> ::core::result::Result<#response, crate::DecodeError> {
+            ) -> Result<#response, crate::DecodeError> {
                 #parse
             }
 
             #[cfg(feature = "testing")]
-            fn write_response(response: &#response, version: crate::Microversion) -> ::std::vec::Vec<u8> {
+            fn write_response(response: &#response, version: crate::Microversion) -> Vec<u8> {
                 #write
             }
 
@@ -736,7 +750,7 @@ fn call(model: &Model, op: &Op) -> TokenStream {
     let wait = match (&op.server_status, on_server_item(model, op)) {
         (Some(s), true) if s.ends_in == Ends::Deleted => quote!(
             /// Sends the request, then polls until the server is gone (show answers 404).
-            pub async fn wait(self, options: crate::WaitOptions) -> ::core::result::Result<crate::wait::Gone<#response>, crate::Error> {
+            pub async fn wait(self, options: crate::WaitOptions) -> Result<crate::wait::Gone<#response>, crate::Error> {
                 self.0.wait_gone(options).await
             }
         ),
@@ -744,7 +758,7 @@ fn call(model: &Model, op: &Op) -> TokenStream {
             /// Sends the request, then waits until the server is where this operation ends
             /// (see the module docs) and the instance action of this call's request ID has
             /// finished; see [`crate::wait`].
-            pub async fn wait(self, options: crate::WaitOptions) -> ::core::result::Result<crate::wait::Waited<#response>, crate::Error> {
+            pub async fn wait(self, options: crate::WaitOptions) -> Result<crate::wait::Waited<#response>, crate::Error> {
                 self.0.wait(options).await
             }
         ),
@@ -759,7 +773,7 @@ fn call(model: &Model, op: &Op) -> TokenStream {
             }
 
             /// Every item, from every page.
-            pub async fn collect(self) -> ::core::result::Result<::std::vec::Vec<#item>, crate::Error> {
+            pub async fn collect(self) -> Result<Vec<#item>, crate::Error> {
                 self.into_stream().collect().await
             }
         )
@@ -774,7 +788,7 @@ fn call(model: &Model, op: &Op) -> TokenStream {
         impl Call {
             /// Sends at exactly this microversion instead of the client's strategy.
             pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-                self.0.microversion = ::core::option::Option::Some(version);
+                self.0.microversion = Some(version);
                 self
             }
 
@@ -785,20 +799,20 @@ fn call(model: &Model, op: &Op) -> TokenStream {
 
             /// The microversion this call would be sent at now: the client's strategy (or
             /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-            pub async fn microversion(&self) -> ::core::result::Result<crate::Microversion, crate::Error> {
+            pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
                 self.0.version().await
             }
 
             /// Whether the request may carry the field named `field` (its JSON name) at the
             /// microversion this call would be sent at: ask before setting a field that not
             /// every cloud accepts.
-            pub async fn accepts(&self, field: &str) -> ::core::result::Result<bool, crate::Error> {
+            pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
                 self.0.accepts(field).await
             }
 
             /// Checks the request against the microversion in effect, sends it, and reads the
             /// response as the server's microversion shapes it.
-            pub async fn send(self) -> ::core::result::Result<crate::Output<#response>, crate::Error> {
+            pub async fn send(self) -> Result<crate::Output<#response>, crate::Error> {
                 self.0.send().await
             }
 
@@ -806,10 +820,10 @@ fn call(model: &Model, op: &Op) -> TokenStream {
             /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
             /// range, and returns `V`'s response type, where what that range requires is not
             /// optional.
-            pub async fn send_pinned<V>(self) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+            pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
             where
-                V: crate::operation::VersionedRequest<Operation = Request> + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-                Request: ::core::convert::From<V>,
+                V: op::VersionedRequest<Operation = Request> + TryFrom<Request, Error = crate::ActionError>,
+                Request: From<V>,
             {
                 self.0.send_pinned::<V>().await
             }
@@ -835,10 +849,7 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
         let method = ident(&c.method);
         let id = offer.id_param.as_ref().map(|p| {
             let n = ident(p);
-            (
-                quote!(#n: impl ::core::convert::Into<::std::string::String>,),
-                quote!(.with_param(#p, #n.into())),
-            )
+            (quote!(#n: impl Into<String>,), quote!(.with_param(#p, #n.into())))
         });
         let (id_param, id_set) = id.unzip();
         let params = c.args.iter().map(|a| {
@@ -847,9 +858,9 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
             let ty = rust_type(&f.ty.rust());
             if f.nullable.is_some() {
                 // A nullable argument is an `Option`: `None` sends null (live-migrate's `host`).
-                quote!(#n: ::core::option::Option<#ty>)
+                quote!(#n: Option<#ty>)
             } else {
-                quote!(#n: impl ::core::convert::Into<#ty>)
+                quote!(#n: impl Into<#ty>)
             }
         });
         let sets = c.args.iter().map(|a| {
@@ -858,7 +869,7 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
             if f.nullable.is_some() {
                 quote!(#n: crate::types::Nullable::from(#n),)
             } else {
-                quote!(#n: ::core::option::Option::Some(#n.into()),)
+                quote!(#n: Some(#n.into()),)
             }
         });
         let rest = (c.args.len() < fields.len()).then(|| quote!(..Request::default()));
@@ -890,7 +901,7 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
     });
     let on_handle = offer.id_param.is_none().then(|| {
         quote!(
-            impl crate::operation::OnHandle<crate::#owner> for Request {}
+            impl op::OnHandle<crate::#owner> for Request {}
         )
     });
     let _ = resource(model, &op.resource);

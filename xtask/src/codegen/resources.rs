@@ -28,12 +28,12 @@ fn resource_info(r: &Resource) -> TokenStream {
     let st = resource_static(&r.name);
     let (name, collection, id_field) = (&r.name, &r.collection, &r.id_field);
     let id = match &r.id {
-        Some(id) => quote!(::core::option::Option::Some(#id)),
-        None => quote!(::core::option::Option::None),
+        Some(id) => quote!(Some(#id)),
+        None => quote!(None),
     };
     let parent = match &r.parent {
-        Some(p) => quote!(::core::option::Option::Some(#p)),
-        None => quote!(::core::option::Option::None),
+        Some(p) => quote!(Some(#p)),
+        None => quote!(None),
     };
     let kind = ident(&format!("{:?}", r.kind));
     let defaults = r.defaults.iter().map(|(k, v)| quote!((#k, #v)));
@@ -174,7 +174,7 @@ fn common(ty: &syn::Ident, item: bool) -> TokenStream {
         /// Sends a per-microversion request of an operation on this handle
         /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
         /// supports, and returns the response type of that range.
-        pub async fn send<V>(&self, request: V) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+        pub async fn send<V>(&self, request: V) -> Result<crate::Output<V::Response>, crate::Error>
         where
             V: VersionedRequest,
             V::Operation: OnHandle<#ty>,
@@ -251,7 +251,7 @@ fn resource_handles(model: &Model, r: &Resource) -> Result<TokenStream, String> 
 
             impl crate::#parent_ty {
                 #accessor_doc
-                pub fn #item_method(&self, id: impl ::core::convert::Into<::std::string::String>) -> #item_ty {
+                pub fn #item_method(&self, id: impl Into<String>) -> #item_ty {
                     #item_ty::from_base(#parent_base.item(&[#(#lits),*], #id_name, id.into()))
                 }
             }
@@ -286,9 +286,9 @@ fn find_by_name(model: &Model, r: &Resource) -> Result<TokenStream, String> {
         .ok_or_else(|| format!("resource `{}`: `{item_name}` has no field `{}`", r.name, f.field))?;
     let n = ident(&field.rust);
     let name_of = match t.unified[&field.rust] {
-        Shape::Plain => quote!(::core::option::Option::Some(x.#n.as_str())),
+        Shape::Plain => quote!(Some(x.#n.as_str())),
         Shape::Option => quote!(x.#n.as_deref()),
-        Shape::Nullable => quote!(x.#n.value().map(::std::string::String::as_str)),
+        Shape::Nullable => quote!(x.#n.value().map(String::as_str)),
         Shape::List => return Err(format!("resource `{}`: a name is not a list", r.name)),
     };
     let method = ident(&op.clients[0].method);
@@ -327,7 +327,7 @@ fn find_by_name(model: &Model, r: &Resource) -> Result<TokenStream, String> {
     )));
     Ok(quote!(
         #doc
-        pub async fn find_by_name(&self, name: &str) -> ::core::result::Result<crate::types::#item_ty, crate::Error> {
+        pub async fn find_by_name(&self, name: &str) -> Result<crate::types::#item_ty, crate::Error> {
             #[allow(unused_mut)]
             let mut call = self.#method();
             #filter

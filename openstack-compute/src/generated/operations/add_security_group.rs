@@ -11,6 +11,7 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `add_security_group` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "add_security_group",
@@ -18,7 +19,7 @@ use crate::types::*;
     body = object,
     call = Call,
     range = "2.1..2.104",
-    stretch("2.1..2.104", response = crate::operation::NoContent)
+    stretch("2.1..2.104", response = op::NoContent)
 )]
 pub struct Request {
     /// The security group's name (or ID).
@@ -34,85 +35,70 @@ pub struct Request {
     pub name: String,
 }
 /// The answer: no body.
-pub type Response = crate::operation::NoContent;
+pub type Response = op::NoContent;
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 104),
+);
 /// The facts of `add_security_group` (`spec/operations/add_security_group.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "add_security_group",
     resource: &crate::generated::resources::SERVER,
-    method: crate::operation::Method::Post,
-    paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            "/servers/{server_id}/action",
-        ),
-    ],
-    action: ::core::option::Option::Some("addSecurityGroup"),
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 104u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            202u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[400u16, 404u16, 409u16],
-    policy: crate::operation::Policy::Member,
+    method: op::Method::Post,
+    paths: &[op::PathAt::new(RANGE, "/servers/{server_id}/action")],
+    action: Some("addSecurityGroup"),
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 202, None)],
+    errors: &[400, 404, 409],
+    policy: op::Policy::Member,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Nothing,
-    paging: ::core::option::Option::None,
-    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
-    server: ::core::option::Option::Some(&SERVER),
-    instance_action: ::core::option::Option::None,
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Nothing,
+    paging: None,
+    breakpoints: &[crate::Microversion::new(2, 1)],
+    server: Some(&SERVER),
+    instance_action: None,
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
 /// What `add_security_group` means for a server.
-static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
-    lock_checked: ::core::option::Option::None,
+static SERVER: op::ServerFacts = op::ServerFacts {
+    lock_checked: None,
     conflict_name: "addSecurityGroup",
-    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+    status: Some(op::StatusFacts {
         from: &[],
         during: &[],
-        ends_in: crate::operation::EndsIn::Unchanged,
+        ends_in: op::EndsIn::Unchanged,
         auto_confirmed: &[],
         task_states: &[],
-        while_busy: crate::operation::WhileBusy::Accepted,
-        by_request: ::core::option::Option::None,
+        while_busy: op::WhileBusy::Accepted,
+        by_request: None,
     }),
     sets: &[],
     noop_when: &[],
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
-    type Response = crate::operation::NoContent;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
+    type Response = op::NoContent;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<crate::operation::NoContent, crate::DecodeError> {
+    ) -> Result<op::NoContent, crate::DecodeError> {
         {
             let _ = (body, location, version);
-            ::core::result::Result::Ok(crate::operation::NoContent)
+            Ok(op::NoContent)
         }
     }
     #[cfg(feature = "testing")]
     fn write_response(
-        response: &crate::operation::NoContent,
+        response: &op::NoContent,
         version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    ) -> Vec<u8> {
         {
             let _ = (response, version);
-            ::std::vec::Vec::new()
+            Vec::new()
         }
     }
 }
@@ -123,7 +109,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -132,41 +118,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<
-        crate::Output<crate::operation::NoContent>,
-        crate::Error,
-    > {
+    pub async fn send(self) -> Result<crate::Output<op::NoContent>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -176,10 +150,7 @@ impl Call {
     pub async fn wait(
         self,
         options: crate::WaitOptions,
-    ) -> ::core::result::Result<
-        crate::wait::Waited<crate::operation::NoContent>,
-        crate::Error,
-    > {
+    ) -> Result<crate::wait::Waited<op::NoContent>, crate::Error> {
         self.0.wait(options).await
     }
     #[doc(hidden)]
@@ -189,11 +160,9 @@ impl Call {
 }
 impl crate::ServerHandle {
     /// Adds a security group to or from all of the server's ports. `POST /servers/{server_id}/action` with `{"addSecurityGroup": ..}`: see [`ops::add_security_group`](crate::ops::add_security_group).
-    pub fn add_security_group(&self, name: impl ::core::convert::Into<String>) -> Call {
-        let request = Request {
-            name: ::core::option::Option::Some(name.into()),
-        };
+    pub fn add_security_group(&self, name: impl Into<String>) -> Call {
+        let request = Request { name: Some(name.into()) };
         Call(crate::call::CallCore::new(self.base(), request))
     }
 }
-impl crate::operation::OnHandle<crate::ServerHandle> for Request {}
+impl op::OnHandle<crate::ServerHandle> for Request {}

@@ -32,6 +32,7 @@
 //! Per-version requests: [`V2_1`], [`V2_19`], [`V2_37`], [`V2_52`], [`V2_57`], [`V2_63`], [`V2_74`], [`V2_90`], [`V2_94`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `create_server` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "create_server",
@@ -290,70 +291,53 @@ pub struct Response {
     #[field(json = "reservation_id", shape = option, since = "2.1", until = "2.104")]
     pub reservation_id: ::core::option::Option<String>,
 }
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 104),
+);
 /// The facts of `create_server` (`spec/operations/create_server.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "create_server",
     resource: &crate::generated::resources::SERVER,
-    method: crate::operation::Method::Post,
-    paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            "/servers",
-        ),
-    ],
-    action: ::core::option::Option::None,
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 104u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            202u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[400u16, 403u16, 409u16],
-    policy: crate::operation::Policy::Member,
+    method: op::Method::Post,
+    paths: &[op::PathAt::new(RANGE, "/servers")],
+    action: None,
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 202, None)],
+    errors: &[400, 403, 409],
+    policy: op::Policy::Member,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Body(&RESPONSE),
-    paging: ::core::option::Option::None,
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Body(&RESPONSE),
+    paging: None,
     breakpoints: &[
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 19u16),
-        crate::Microversion::new(2u16, 37u16),
-        crate::Microversion::new(2u16, 52u16),
-        crate::Microversion::new(2u16, 57u16),
-        crate::Microversion::new(2u16, 63u16),
-        crate::Microversion::new(2u16, 74u16),
-        crate::Microversion::new(2u16, 90u16),
-        crate::Microversion::new(2u16, 94u16),
+        crate::Microversion::new(2, 1),
+        crate::Microversion::new(2, 19),
+        crate::Microversion::new(2, 37),
+        crate::Microversion::new(2, 52),
+        crate::Microversion::new(2, 57),
+        crate::Microversion::new(2, 63),
+        crate::Microversion::new(2, 74),
+        crate::Microversion::new(2, 90),
+        crate::Microversion::new(2, 94),
     ],
-    server: ::core::option::Option::Some(&SERVER),
-    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+    server: Some(&SERVER),
+    instance_action: Some(op::InstanceActionFacts {
         name: "create",
-        events: crate::operation::ActionEvents::Compute,
+        events: op::ActionEvents::Compute,
     }),
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
 /// What `create_server` means for a server.
-static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
-    lock_checked: ::core::option::Option::None,
+static SERVER: op::ServerFacts = op::ServerFacts {
+    lock_checked: None,
     conflict_name: "server",
-    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+    status: Some(op::StatusFacts {
         from: &[],
         during: &[crate::types::ServerStatus::Build],
-        ends_in: crate::operation::EndsIn::Statuses(
-            &[crate::types::ServerStatus::Active],
-        ),
+        ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Active]),
         auto_confirmed: &[],
         task_states: &[
             crate::types::TaskState::Scheduling,
@@ -361,27 +345,24 @@ static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
             crate::types::TaskState::BlockDeviceMapping,
             crate::types::TaskState::Spawning,
         ],
-        while_busy: crate::operation::WhileBusy::Accepted,
-        by_request: ::core::option::Option::None,
+        while_busy: op::WhileBusy::Accepted,
+        by_request: None,
     }),
     sets: &[],
     noop_when: &[],
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
     type Response = Response;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<Response, crate::DecodeError> {
+    ) -> Result<Response, crate::DecodeError> {
         parse_response(body, location, version)
     }
     #[cfg(feature = "testing")]
-    fn write_response(
-        response: &Response,
-        version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    fn write_response(response: &Response, version: crate::Microversion) -> Vec<u8> {
         write_response(response, version)
     }
 }
@@ -392,7 +373,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -401,38 +382,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+    pub async fn send(self) -> Result<crate::Output<Response>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -445,17 +417,17 @@ impl crate::Servers {
     /// Creates a server (or several at once) and returns its ID while it builds. `POST /servers` with `{"server": ..}`: see [`ops::create_server`](crate::ops::create_server).
     pub fn create(
         &self,
-        name: impl ::core::convert::Into<String>,
-        image_ref: impl ::core::convert::Into<EmptyOr<String>>,
-        flavor_ref: impl ::core::convert::Into<FlexibleId>,
+        name: impl Into<String>,
+        image_ref: impl Into<EmptyOr<String>>,
+        flavor_ref: impl Into<FlexibleId>,
     ) -> Call {
         let request = Request {
-            name: ::core::option::Option::Some(name.into()),
-            image_ref: ::core::option::Option::Some(image_ref.into()),
-            flavor_ref: ::core::option::Option::Some(flavor_ref.into()),
+            name: Some(name.into()),
+            image_ref: Some(image_ref.into()),
+            flavor_ref: Some(flavor_ref.into()),
             ..Request::default()
         };
         Call(crate::call::CallCore::new(self.base(), request))
     }
 }
-impl crate::operation::OnHandle<crate::Servers> for Request {}
+impl op::OnHandle<crate::Servers> for Request {}

@@ -16,6 +16,7 @@
 //! Per-version requests: [`V2_1`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `get_serial_console` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "get_serial_console",
@@ -59,84 +60,66 @@ pub struct Response {
     )]
     pub url: String,
 }
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 5),
+);
 /// The facts of `get_serial_console` (`spec/operations/get_serial_console.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "get_serial_console",
     resource: &crate::generated::resources::SERVER,
-    method: crate::operation::Method::Post,
-    paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 5u16),
-            ),
-            "/servers/{server_id}/action",
-        ),
-    ],
-    action: ::core::option::Option::Some("os-getSerialConsole"),
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 5u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 5u16),
-            ),
-            200u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[400u16, 404u16, 409u16, 501u16],
-    policy: crate::operation::Policy::Member,
+    method: op::Method::Post,
+    paths: &[op::PathAt::new(RANGE, "/servers/{server_id}/action")],
+    action: Some("os-getSerialConsole"),
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 200, None)],
+    errors: &[400, 404, 409, 501],
+    policy: op::Policy::Member,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Body(&RESPONSE),
-    paging: ::core::option::Option::None,
-    breakpoints: &[crate::Microversion::new(2u16, 1u16)],
-    server: ::core::option::Option::Some(&SERVER),
-    instance_action: ::core::option::Option::None,
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Body(&RESPONSE),
+    paging: None,
+    breakpoints: &[crate::Microversion::new(2, 1)],
+    server: Some(&SERVER),
+    instance_action: None,
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
 /// What `get_serial_console` means for a server.
-static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
-    lock_checked: ::core::option::Option::None,
+static SERVER: op::ServerFacts = op::ServerFacts {
+    lock_checked: None,
     conflict_name: "os-getSerialConsole",
-    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+    status: Some(op::StatusFacts {
         from: &[],
         during: &[],
-        ends_in: crate::operation::EndsIn::Unchanged,
+        ends_in: op::EndsIn::Unchanged,
         auto_confirmed: &[],
         task_states: &[],
-        while_busy: crate::operation::WhileBusy::RefusedIn {
+        while_busy: op::WhileBusy::RefusedIn {
             task_states: &[
                 crate::types::TaskState::Deleting,
                 crate::types::TaskState::Migrating,
             ],
-            status: 500u16,
+            status: 500,
         },
-        by_request: ::core::option::Option::None,
+        by_request: None,
     }),
     sets: &[],
     noop_when: &[],
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
     type Response = Response;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<Response, crate::DecodeError> {
+    ) -> Result<Response, crate::DecodeError> {
         parse_response(body, location, version)
     }
     #[cfg(feature = "testing")]
-    fn write_response(
-        response: &Response,
-        version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    fn write_response(response: &Response, version: crate::Microversion) -> Vec<u8> {
         write_response(response, version)
     }
 }
@@ -147,7 +130,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -156,38 +139,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+    pub async fn send(self) -> Result<crate::Output<Response>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -197,7 +171,7 @@ impl Call {
     pub async fn wait(
         self,
         options: crate::WaitOptions,
-    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+    ) -> Result<crate::wait::Waited<Response>, crate::Error> {
         self.0.wait(options).await
     }
     #[doc(hidden)]
@@ -209,12 +183,12 @@ impl crate::ServerHandle {
     /// Returns a console URL for the server (replaced by remote consoles from 2.6). `POST /servers/{server_id}/action` with `{"os-getSerialConsole": ..}`: see [`ops::get_serial_console`](crate::ops::get_serial_console).
     pub fn get_serial_console(
         &self,
-        console_type: impl ::core::convert::Into<SerialConsoleType>,
+        console_type: impl Into<SerialConsoleType>,
     ) -> Call {
         let request = Request {
-            console_type: ::core::option::Option::Some(console_type.into()),
+            console_type: Some(console_type.into()),
         };
         Call(crate::call::CallCore::new(self.base(), request))
     }
 }
-impl crate::operation::OnHandle<crate::ServerHandle> for Request {}
+impl op::OnHandle<crate::ServerHandle> for Request {}

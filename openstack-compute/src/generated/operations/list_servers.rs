@@ -9,6 +9,18 @@
 //! - Errors Nova declares: 400, 403.
 //! - Pages by `limit` and `marker`: `into_stream()` and `collect()` follow the `next` links.
 //!
+//! Checked by Nova's controller at these microversions (not by its schemas):
+//!
+//! - 2.3: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.9: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.16: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.19: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.47: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.63: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.96: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.98: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//! - 2.100: In the detail view builder, which `_get_servers` calls for `/servers/detail` only: the index lists IDs, names and links whatever the microversion.
+//!
 //! Changes by microversion:
 //!
 //! - 2.5: `ip6` filter for everyone.
@@ -24,20 +36,21 @@
 //! Per-version requests: [`V2_1`], [`V2_5`], [`V2_26`], [`V2_66`], [`V2_69`], [`V2_73`], [`V2_83`], [`V2_90`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `list_servers` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "list_servers",
     body = none,
     call = Call,
     range = "2.1..2.104",
-    stretch("2.1..2.4", response = crate::operation::Page<response::V2_1>),
-    stretch("2.5..2.25", response = crate::operation::Page<response::V2_1>),
-    stretch("2.26..2.65", response = crate::operation::Page<response::V2_1>),
-    stretch("2.66..2.68", response = crate::operation::Page<response::V2_1>),
-    stretch("2.69..2.72", response = crate::operation::Page<response::V2_69>),
-    stretch("2.73..2.82", response = crate::operation::Page<response::V2_69>),
-    stretch("2.83..2.89", response = crate::operation::Page<response::V2_69>),
-    stretch("2.90..2.104", response = crate::operation::Page<response::V2_69>)
+    stretch("2.1..2.4", response = op::Page<response::V2_1>),
+    stretch("2.5..2.25", response = op::Page<response::V2_1>),
+    stretch("2.26..2.65", response = op::Page<response::V2_1>),
+    stretch("2.66..2.68", response = op::Page<response::V2_1>),
+    stretch("2.69..2.72", response = op::Page<response::V2_69>),
+    stretch("2.73..2.82", response = op::Page<response::V2_69>),
+    stretch("2.83..2.89", response = op::Page<response::V2_69>),
+    stretch("2.90..2.104", response = op::Page<response::V2_69>)
 )]
 pub struct Request {
     /// The page size (capped by the cloud, 1000 by default).
@@ -630,73 +643,55 @@ pub struct Response {
     #[field(json = "status", slot = 3, shape = option, since = "2.69", until = "2.104")]
     pub status: ::core::option::Option<ServerStatus>,
 }
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 104),
+);
 /// The facts of `list_servers` (`spec/operations/list_servers.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "list_servers",
     resource: &crate::generated::resources::SERVER,
-    method: crate::operation::Method::Get,
-    paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            "/servers",
-        ),
-    ],
-    action: ::core::option::Option::None,
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 104u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            200u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[400u16, 403u16],
-    policy: crate::operation::Policy::Reader,
+    method: op::Method::Get,
+    paths: &[op::PathAt::new(RANGE, "/servers")],
+    action: None,
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 200, None)],
+    errors: &[400, 403],
+    policy: op::Policy::Reader,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Body(&RESPONSE),
-    paging: ::core::option::Option::Some(crate::operation::Paging::Marker {
-        since: crate::Microversion::new(2u16, 1u16),
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Body(&RESPONSE),
+    paging: Some(op::Paging::Marker {
+        since: crate::Microversion::new(2, 1),
     }),
     breakpoints: &[
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 5u16),
-        crate::Microversion::new(2u16, 26u16),
-        crate::Microversion::new(2u16, 66u16),
-        crate::Microversion::new(2u16, 69u16),
-        crate::Microversion::new(2u16, 73u16),
-        crate::Microversion::new(2u16, 83u16),
-        crate::Microversion::new(2u16, 90u16),
+        crate::Microversion::new(2, 1),
+        crate::Microversion::new(2, 5),
+        crate::Microversion::new(2, 26),
+        crate::Microversion::new(2, 66),
+        crate::Microversion::new(2, 69),
+        crate::Microversion::new(2, 73),
+        crate::Microversion::new(2, 83),
+        crate::Microversion::new(2, 90),
     ],
-    server: ::core::option::Option::None,
-    instance_action: ::core::option::Option::None,
+    server: None,
+    instance_action: None,
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
     type Response = Response;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<Response, crate::DecodeError> {
+    ) -> Result<Response, crate::DecodeError> {
         parse_response(body, location, version)
     }
     #[cfg(feature = "testing")]
-    fn write_response(
-        response: &Response,
-        version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    fn write_response(response: &Response, version: crate::Microversion) -> Vec<u8> {
         write_response(response, version)
     }
 }
@@ -707,7 +702,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -716,38 +711,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+    pub async fn send(self) -> Result<crate::Output<Response>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -756,9 +742,7 @@ impl Call {
         crate::ItemStream::new(self.0)
     }
     /// Every item, from every page.
-    pub async fn collect(
-        self,
-    ) -> ::core::result::Result<::std::vec::Vec<ServerSummary>, crate::Error> {
+    pub async fn collect(self) -> Result<Vec<ServerSummary>, crate::Error> {
         self.into_stream().collect().await
     }
     #[doc(hidden)]
@@ -773,4 +757,4 @@ impl crate::Servers {
         Call(crate::call::CallCore::new(self.base(), request))
     }
 }
-impl crate::operation::OnHandle<crate::Servers> for Request {}
+impl op::OnHandle<crate::Servers> for Request {}

@@ -11,6 +11,11 @@
 //! - While a task is in flight: refused (409).
 //! - Recorded as instance action `rebuild`, with events the conductor or compute host records after the API answered.
 //!
+//! Checked by Nova's controller at these microversions (not by its schemas):
+//!
+//! - 2.3: In the show view builder, which rebuild uses from 2.75 only, where the `OS-EXT-SRV-ATTR:*` fields of 2.3 are already shown: nothing changes at 2.3.
+//! - 2.16: In the show view builder, which rebuild uses from 2.75 only, where `host_status` (2.16) is already shown: nothing changes at 2.16.
+//!
 //! Changes by microversion:
 //!
 //! - 2.9: Response: `locked`.
@@ -33,6 +38,7 @@
 //! Per-version requests: [`V2_1`], [`V2_9`], [`V2_19`], [`V2_26`], [`V2_54`], [`V2_57`], [`V2_63`], [`V2_71`], [`V2_73`], [`V2_75`], [`V2_90`], [`V2_94`], [`V2_96`], [`V2_100`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `rebuild` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "rebuild",
@@ -691,77 +697,62 @@ pub struct Response {
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 104),
+);
 /// The facts of `rebuild` (`spec/operations/rebuild.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "rebuild",
     resource: &crate::generated::resources::SERVER,
-    method: crate::operation::Method::Post,
-    paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            "/servers/{server_id}/action",
-        ),
-    ],
-    action: ::core::option::Option::Some("rebuild"),
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 104u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            202u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[400u16, 403u16, 404u16, 409u16],
-    policy: crate::operation::Policy::Member,
+    method: op::Method::Post,
+    paths: &[op::PathAt::new(RANGE, "/servers/{server_id}/action")],
+    action: Some("rebuild"),
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 202, None)],
+    errors: &[400, 403, 404, 409],
+    policy: op::Policy::Member,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Body(&RESPONSE),
-    paging: ::core::option::Option::None,
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Body(&RESPONSE),
+    paging: None,
     breakpoints: &[
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 9u16),
-        crate::Microversion::new(2u16, 19u16),
-        crate::Microversion::new(2u16, 26u16),
-        crate::Microversion::new(2u16, 54u16),
-        crate::Microversion::new(2u16, 57u16),
-        crate::Microversion::new(2u16, 63u16),
-        crate::Microversion::new(2u16, 71u16),
-        crate::Microversion::new(2u16, 73u16),
-        crate::Microversion::new(2u16, 75u16),
-        crate::Microversion::new(2u16, 90u16),
-        crate::Microversion::new(2u16, 94u16),
-        crate::Microversion::new(2u16, 96u16),
-        crate::Microversion::new(2u16, 100u16),
+        crate::Microversion::new(2, 1),
+        crate::Microversion::new(2, 9),
+        crate::Microversion::new(2, 19),
+        crate::Microversion::new(2, 26),
+        crate::Microversion::new(2, 54),
+        crate::Microversion::new(2, 57),
+        crate::Microversion::new(2, 63),
+        crate::Microversion::new(2, 71),
+        crate::Microversion::new(2, 73),
+        crate::Microversion::new(2, 75),
+        crate::Microversion::new(2, 90),
+        crate::Microversion::new(2, 94),
+        crate::Microversion::new(2, 96),
+        crate::Microversion::new(2, 100),
     ],
-    server: ::core::option::Option::Some(&SERVER),
-    instance_action: ::core::option::Option::Some(crate::operation::InstanceActionFacts {
+    server: Some(&SERVER),
+    instance_action: Some(op::InstanceActionFacts {
         name: "rebuild",
-        events: crate::operation::ActionEvents::Compute,
+        events: op::ActionEvents::Compute,
     }),
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
 /// What `rebuild` means for a server.
-static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
-    lock_checked: ::core::option::Option::Some(409u16),
+static SERVER: op::ServerFacts = op::ServerFacts {
+    lock_checked: Some(409),
     conflict_name: "rebuild",
-    status: ::core::option::Option::Some(crate::operation::StatusFacts {
+    status: Some(op::StatusFacts {
         from: &[
             crate::types::ServerStatus::Active,
             crate::types::ServerStatus::Shutoff,
             crate::types::ServerStatus::Error,
         ],
         during: &[crate::types::ServerStatus::Rebuild],
-        ends_in: crate::operation::EndsIn::Statuses(
+        ends_in: op::EndsIn::Statuses(
             &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Shutoff],
         ),
         auto_confirmed: &[],
@@ -770,32 +761,29 @@ static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
             crate::types::TaskState::RebuildBlockDeviceMapping,
             crate::types::TaskState::RebuildSpawning,
         ],
-        while_busy: crate::operation::WhileBusy::Refused,
-        by_request: ::core::option::Option::None,
+        while_busy: op::WhileBusy::Refused,
+        by_request: None,
     }),
     sets: &[
-        ("description", crate::operation::Source::Request("description")),
-        ("image", crate::operation::Source::Request("imageRef")),
-        ("metadata", crate::operation::Source::Request("metadata")),
-        ("name", crate::operation::Source::Request("name")),
+        ("description", op::Source::Request("description")),
+        ("image", op::Source::Request("imageRef")),
+        ("metadata", op::Source::Request("metadata")),
+        ("name", op::Source::Request("name")),
     ],
     noop_when: &[],
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
     type Response = Response;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<Response, crate::DecodeError> {
+    ) -> Result<Response, crate::DecodeError> {
         parse_response(body, location, version)
     }
     #[cfg(feature = "testing")]
-    fn write_response(
-        response: &Response,
-        version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    fn write_response(response: &Response, version: crate::Microversion) -> Vec<u8> {
         write_response(response, version)
     }
 }
@@ -806,7 +794,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -815,38 +803,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+    pub async fn send(self) -> Result<crate::Output<Response>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -856,7 +835,7 @@ impl Call {
     pub async fn wait(
         self,
         options: crate::WaitOptions,
-    ) -> ::core::result::Result<crate::wait::Waited<Response>, crate::Error> {
+    ) -> Result<crate::wait::Waited<Response>, crate::Error> {
         self.0.wait(options).await
     }
     #[doc(hidden)]
@@ -866,12 +845,12 @@ impl Call {
 }
 impl crate::ServerHandle {
     /// Rebuilds a server from an image, keeping its ID, flavor and addresses, and returns the full server. `POST /servers/{server_id}/action` with `{"rebuild": ..}`: see [`ops::rebuild`](crate::ops::rebuild).
-    pub fn rebuild(&self, image_ref: impl ::core::convert::Into<String>) -> Call {
+    pub fn rebuild(&self, image_ref: impl Into<String>) -> Call {
         let request = Request {
-            image_ref: ::core::option::Option::Some(image_ref.into()),
+            image_ref: Some(image_ref.into()),
             ..Request::default()
         };
         Call(crate::call::CallCore::new(self.base(), request))
     }
 }
-impl crate::operation::OnHandle<crate::ServerHandle> for Request {}
+impl op::OnHandle<crate::ServerHandle> for Request {}

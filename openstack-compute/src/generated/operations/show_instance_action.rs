@@ -18,6 +18,7 @@
 //! Per-version requests: [`V2_1`], [`V2_51`], [`V2_58`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `show_instance_action` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "show_instance_action",
@@ -135,66 +136,50 @@ pub struct Response {
     )]
     pub events: Vec<InstanceActionEvent>,
 }
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 104),
+);
 /// The facts of `show_instance_action` (`spec/operations/show_instance_action.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "show_instance_action",
     resource: &crate::generated::resources::INSTANCE_ACTION,
-    method: crate::operation::Method::Get,
+    method: op::Method::Get,
     paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            "/servers/{server_id}/os-instance-actions/{request_id}",
-        ),
+        op::PathAt::new(RANGE, "/servers/{server_id}/os-instance-actions/{request_id}"),
     ],
-    action: ::core::option::Option::None,
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 104u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            200u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[404u16],
-    policy: crate::operation::Policy::Reader,
+    action: None,
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 200, None)],
+    errors: &[404],
+    policy: op::Policy::Reader,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Body(&RESPONSE),
-    paging: ::core::option::Option::None,
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Body(&RESPONSE),
+    paging: None,
     breakpoints: &[
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 51u16),
-        crate::Microversion::new(2u16, 58u16),
+        crate::Microversion::new(2, 1),
+        crate::Microversion::new(2, 51),
+        crate::Microversion::new(2, 58),
     ],
-    server: ::core::option::Option::None,
-    instance_action: ::core::option::Option::None,
+    server: None,
+    instance_action: None,
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
     type Response = Response;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<Response, crate::DecodeError> {
+    ) -> Result<Response, crate::DecodeError> {
         parse_response(body, location, version)
     }
     #[cfg(feature = "testing")]
-    fn write_response(
-        response: &Response,
-        version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    fn write_response(response: &Response, version: crate::Microversion) -> Vec<u8> {
         write_response(response, version)
     }
 }
@@ -205,7 +190,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -214,38 +199,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+    pub async fn send(self) -> Result<crate::Output<Response>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -256,10 +232,7 @@ impl Call {
 }
 impl crate::InstanceActions {
     /// Shows one recorded action of a server, with its events. `GET /servers/{server_id}/os-instance-actions/{request_id}`: see [`ops::show_instance_action`](crate::ops::show_instance_action).
-    pub fn get(
-        &self,
-        request_id: impl ::core::convert::Into<::std::string::String>,
-    ) -> Call {
+    pub fn get(&self, request_id: impl Into<String>) -> Call {
         let request = Request {};
         Call(
             crate::call::CallCore::new(self.base(), request)

@@ -8,6 +8,11 @@
 //! - Policy: project member or admin by default. From 2.75 the answer also follows the show policies (`show:flavor-extra-specs`, `os-extended-server-attributes`, `show:host_status`).
 //! - Errors Nova declares: 404, 409.
 //!
+//! Checked by Nova's controller at these microversions (not by its schemas):
+//!
+//! - 2.3: In the show view builder, which update uses from 2.75 only, where the `OS-EXT-SRV-ATTR:*` fields of 2.3 are already shown: nothing changes at 2.3.
+//! - 2.16: In the show view builder, which update uses from 2.75 only, where `host_status` (2.16) is already shown: nothing changes at 2.16.
+//!
 //! Changes by microversion:
 //!
 //! - 2.9: Response: `locked`.
@@ -28,6 +33,7 @@
 //! Per-version requests: [`V2_1`], [`V2_9`], [`V2_19`], [`V2_26`], [`V2_63`], [`V2_71`], [`V2_73`], [`V2_75`], [`V2_90`], [`V2_94`], [`V2_96`], [`V2_100`], [`V2_104`].
 #[allow(unused_imports)]
 use crate::types::*;
+use crate::operation as op;
 /// The `update_server` request, valid in every microversion of the operation: what is set is checked against the microversion in effect when it is sent.
 #[openstack_compute_derive::request(
     operation = "update_server",
@@ -612,87 +618,69 @@ pub struct Response {
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
 }
+/// The microversions where the operation exists.
+const RANGE: crate::VersionRange = crate::VersionRange::new(
+    crate::Microversion::new(2, 1),
+    crate::Microversion::new(2, 104),
+);
 /// The facts of `update_server` (`spec/operations/update_server.yaml`).
-pub static INFO: crate::operation::OperationInfo = crate::operation::OperationInfo {
+pub static INFO: op::OperationInfo = op::OperationInfo {
     name: "update_server",
     resource: &crate::generated::resources::SERVER,
-    method: crate::operation::Method::Put,
-    paths: &[
-        crate::operation::PathAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            "/servers/{server_id}",
-        ),
-    ],
-    action: ::core::option::Option::None,
-    range: crate::VersionRange::new(
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 104u16),
-    ),
-    status: &[
-        crate::operation::StatusAt::new(
-            crate::VersionRange::new(
-                crate::Microversion::new(2u16, 1u16),
-                crate::Microversion::new(2u16, 104u16),
-            ),
-            200u16,
-            ::core::option::Option::None,
-        ),
-    ],
-    errors: &[404u16, 409u16],
-    policy: crate::operation::Policy::Member,
+    method: op::Method::Put,
+    paths: &[op::PathAt::new(RANGE, "/servers/{server_id}")],
+    action: None,
+    range: RANGE,
+    status: &[op::StatusAt::new(RANGE, 200, None)],
+    errors: &[404, 409],
+    policy: op::Policy::Member,
     never_succeeds: false,
-    request: <Request as crate::operation::RequestFields>::SHAPE,
-    answer: crate::operation::Answer::Body(&RESPONSE),
-    paging: ::core::option::Option::None,
+    request: <Request as op::RequestFields>::SHAPE,
+    answer: op::Answer::Body(&RESPONSE),
+    paging: None,
     breakpoints: &[
-        crate::Microversion::new(2u16, 1u16),
-        crate::Microversion::new(2u16, 9u16),
-        crate::Microversion::new(2u16, 19u16),
-        crate::Microversion::new(2u16, 26u16),
-        crate::Microversion::new(2u16, 63u16),
-        crate::Microversion::new(2u16, 71u16),
-        crate::Microversion::new(2u16, 73u16),
-        crate::Microversion::new(2u16, 75u16),
-        crate::Microversion::new(2u16, 90u16),
-        crate::Microversion::new(2u16, 94u16),
-        crate::Microversion::new(2u16, 96u16),
-        crate::Microversion::new(2u16, 100u16),
-        crate::Microversion::new(2u16, 104u16),
+        crate::Microversion::new(2, 1),
+        crate::Microversion::new(2, 9),
+        crate::Microversion::new(2, 19),
+        crate::Microversion::new(2, 26),
+        crate::Microversion::new(2, 63),
+        crate::Microversion::new(2, 71),
+        crate::Microversion::new(2, 73),
+        crate::Microversion::new(2, 75),
+        crate::Microversion::new(2, 90),
+        crate::Microversion::new(2, 94),
+        crate::Microversion::new(2, 96),
+        crate::Microversion::new(2, 100),
+        crate::Microversion::new(2, 104),
     ],
-    server: ::core::option::Option::Some(&SERVER),
-    instance_action: ::core::option::Option::None,
+    server: Some(&SERVER),
+    instance_action: None,
     references: &[],
-    store: ::core::option::Option::None,
+    store: None,
 };
 /// What `update_server` means for a server.
-static SERVER: crate::operation::ServerFacts = crate::operation::ServerFacts {
-    lock_checked: ::core::option::Option::None,
+static SERVER: op::ServerFacts = op::ServerFacts {
+    lock_checked: None,
     conflict_name: "server",
-    status: ::core::option::Option::None,
+    status: None,
     sets: &[
-        ("description", crate::operation::Source::Request("description")),
-        ("name", crate::operation::Source::Request("name")),
+        ("description", op::Source::Request("description")),
+        ("name", op::Source::Request("name")),
     ],
     noop_when: &[],
 };
-impl crate::operation::Operation for Request {
-    const INFO: &'static crate::operation::OperationInfo = &INFO;
+impl op::Operation for Request {
+    const INFO: &'static op::OperationInfo = &INFO;
     type Response = Response;
     fn parse_response(
         body: &[u8],
-        location: ::core::option::Option<&str>,
+        location: Option<&str>,
         version: crate::Microversion,
-    ) -> ::core::result::Result<Response, crate::DecodeError> {
+    ) -> Result<Response, crate::DecodeError> {
         parse_response(body, location, version)
     }
     #[cfg(feature = "testing")]
-    fn write_response(
-        response: &Response,
-        version: crate::Microversion,
-    ) -> ::std::vec::Vec<u8> {
+    fn write_response(response: &Response, version: crate::Microversion) -> Vec<u8> {
         write_response(response, version)
     }
 }
@@ -703,7 +691,7 @@ pub struct Call(crate::call::CallCore<Request>);
 impl Call {
     /// Sends at exactly this microversion instead of the client's strategy.
     pub fn at_microversion(mut self, version: crate::Microversion) -> Self {
-        self.0.microversion = ::core::option::Option::Some(version);
+        self.0.microversion = Some(version);
         self
     }
     /// The request as built so far.
@@ -712,38 +700,29 @@ impl Call {
     }
     /// The microversion this call would be sent at now: the client's strategy (or
     /// [`Call::at_microversion`]) inside what the cloud and the operation support.
-    pub async fn microversion(
-        &self,
-    ) -> ::core::result::Result<crate::Microversion, crate::Error> {
+    pub async fn microversion(&self) -> Result<crate::Microversion, crate::Error> {
         self.0.version().await
     }
     /// Whether the request may carry the field named `field` (its JSON name) at the
     /// microversion this call would be sent at: ask before setting a field that not
     /// every cloud accepts.
-    pub async fn accepts(
-        &self,
-        field: &str,
-    ) -> ::core::result::Result<bool, crate::Error> {
+    pub async fn accepts(&self, field: &str) -> Result<bool, crate::Error> {
         self.0.accepts(field).await
     }
     /// Checks the request against the microversion in effect, sends it, and reads the
     /// response as the server's microversion shapes it.
-    pub async fn send(
-        self,
-    ) -> ::core::result::Result<crate::Output<Response>, crate::Error> {
+    pub async fn send(self) -> Result<crate::Output<Response>, crate::Error> {
         self.0.send().await
     }
     /// Sends the request as the per-version type `V` (`rebuild::V2_63`): it fails
     /// before sending if a field set is not in `V`, is sent at a microversion of `V`'s
     /// range, and returns `V`'s response type, where what that range requires is not
     /// optional.
-    pub async fn send_pinned<V>(
-        self,
-    ) -> ::core::result::Result<crate::Output<V::Response>, crate::Error>
+    pub async fn send_pinned<V>(self) -> Result<crate::Output<V::Response>, crate::Error>
     where
-        V: crate::operation::VersionedRequest<Operation = Request>
-            + ::core::convert::TryFrom<Request, Error = crate::ActionError>,
-        Request: ::core::convert::From<V>,
+        V: op::VersionedRequest<Operation = Request>
+            + TryFrom<Request, Error = crate::ActionError>,
+        Request: From<V>,
     {
         self.0.send_pinned::<V>().await
     }
@@ -759,4 +738,4 @@ impl crate::ServerHandle {
         Call(crate::call::CallCore::new(self.base(), request))
     }
 }
-impl crate::operation::OnHandle<crate::ServerHandle> for Request {}
+impl op::OnHandle<crate::ServerHandle> for Request {}
