@@ -46,6 +46,7 @@ mod primitive;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
+mod variants;
 pub mod wait;
 
 pub use call::{Base, Output};
@@ -62,13 +63,14 @@ pub use wait::{Created, WaitOptions, Waited};
 pub mod types {
     pub use crate::generated::types::*;
     pub use crate::primitive::{
-        BlockMigration, Boolish, EmptyOr, Flavor, FlexibleId, Integerish, Networks, Nullable, ParseTimestampError,
-        Password, Timestamp,
+        BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Nullable, ParseTimestampError, Password, Timestamp,
     };
+    pub use crate::variants::{Flavor, Networks};
 }
 
 /// Facts generated from `spec/`: the microversions the SDK types, and every operation's
 /// static facts.
 pub mod spec {
-    pub use crate::generated::{API_MAX, API_MIN, CHECKED_AGAINST, OPERATIONS};
+    pub use crate::generated::OPERATIONS;
+    pub use crate::generated::api::{API_MAX, API_MIN, CHECKED_AGAINST};
 }

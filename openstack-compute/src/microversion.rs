@@ -28,10 +28,10 @@ pub struct Microversion {
 
 impl Microversion {
     /// The first microversion of the v2.1 API (`spec/api.yaml`).
-    pub const MIN: Microversion = crate::generated::API_MIN;
+    pub const MIN: Microversion = crate::generated::api::API_MIN;
     /// The highest microversion this crate knows: every operation is typed up to here
     /// (`spec/api.yaml`).
-    pub const MAX: Microversion = crate::generated::API_MAX;
+    pub const MAX: Microversion = crate::generated::api::API_MAX;
 
     /// `Microversion::new(2, 19)` is `2.19`.
     pub const fn new(major: u16, minor: u16) -> Microversion {
@@ -51,7 +51,7 @@ impl Microversion {
     /// The value of the `OpenStack-API-Version` header for this version (`compute 2.19`),
     /// when the version is one this SDK knows.
     pub fn header_value(self) -> Option<&'static str> {
-        self.table_index().map(|i| crate::generated::COMPUTE_HEADERS[i])
+        self.table_index().map(|i| crate::generated::api::COMPUTE_HEADERS[i])
     }
 
     /// The value of the legacy `X-OpenStack-Nova-API-Version` header (`2.19`), for the
@@ -60,7 +60,7 @@ impl Microversion {
     /// 2.27 and above, where any server that supports the version reads the modern header.
     pub fn legacy_header_value(self) -> Option<&'static str> {
         self.table_index()
-            .and_then(|i| crate::generated::LEGACY_HEADERS.get(i).copied())
+            .and_then(|i| crate::generated::api::LEGACY_HEADERS.get(i).copied())
     }
 
     fn table_index(self) -> Option<usize> {

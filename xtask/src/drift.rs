@@ -73,7 +73,7 @@ impl SchemaAt {
     }
 }
 
-fn version(v: &Value) -> Result<Option<Version>, String> {
+pub(crate) fn version(v: &Value) -> Result<Option<Version>, String> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) if s == "2.0" => Ok(Some(Version::new(2, 0))),
@@ -118,7 +118,7 @@ fn success_codes(o: &Value) -> Result<Vec<CodeAt>, String> {
     }
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
+pub(crate) fn read_json(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -210,7 +210,7 @@ impl Reference {
 }
 
 /// `/servers/{server_id}/os-instance-actions/{id}` -> `/servers/{}/os-instance-actions/{}`.
-fn normalize_path(path: &str) -> String {
+pub(crate) fn normalize_path(path: &str) -> String {
     let mut out = String::new();
     let mut in_param = false;
     for c in path.trim_end_matches('/').chars() {
@@ -286,28 +286,28 @@ impl Report {
 
 /// What a schema, or the spec, says about one value.
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Facts {
+pub(crate) struct Facts {
     /// JSON types other than null; empty: anything.
-    types: BTreeSet<String>,
-    nullable: bool,
+    pub(crate) types: BTreeSet<String>,
+    pub(crate) nullable: bool,
     /// `""` is accepted besides the typed value (`imageRef` of server create).
-    empty_ok: bool,
-    enumeration: Option<BTreeSet<String>>,
-    min_length: Option<u64>,
-    max_length: Option<u64>,
-    pattern: Option<String>,
-    format: Option<String>,
-    minimum: Option<i64>,
-    maximum: Option<i64>,
-    min_items: Option<u64>,
-    max_items: Option<u64>,
-    unique_items: bool,
-    max_properties: Option<u64>,
+    pub(crate) empty_ok: bool,
+    pub(crate) enumeration: Option<BTreeSet<String>>,
+    pub(crate) min_length: Option<u64>,
+    pub(crate) max_length: Option<u64>,
+    pub(crate) pattern: Option<String>,
+    pub(crate) format: Option<String>,
+    pub(crate) minimum: Option<i64>,
+    pub(crate) maximum: Option<i64>,
+    pub(crate) min_items: Option<u64>,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) unique_items: bool,
+    pub(crate) max_properties: Option<u64>,
     /// Objects with named properties: each property, and whether it is required.
-    properties: Option<BTreeMap<String, (Facts, bool)>>,
-    items: Option<Box<Facts>>,
-    key_pattern: Option<String>,
-    values: Option<Box<Facts>>,
+    pub(crate) properties: Option<BTreeMap<String, (Facts, bool)>>,
+    pub(crate) items: Option<Box<Facts>>,
+    pub(crate) key_pattern: Option<String>,
+    pub(crate) values: Option<Box<Facts>>,
 }
 
 /// Nova's printable-character class (generated with Python's `unicodedata`) is written
@@ -320,7 +320,7 @@ fn normalize_pattern(p: &str) -> String {
     }
 }
 
-fn nova_facts(s: &Value) -> Facts {
+pub(crate) fn nova_facts(s: &Value) -> Facts {
     let mut f = Facts::default();
     let Some(obj) = s.as_object() else {
         return f;

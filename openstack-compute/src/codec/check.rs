@@ -10,7 +10,7 @@ use super::{FieldInfo, FieldState, Fields, Location, RequestShape, active, slots
 use crate::error::{ActionError, DecodeError};
 use crate::limits::Limit;
 use crate::microversion::{Microversion, VersionRange};
-use crate::primitive::{BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Networks, Password, Timestamp};
+use crate::primitive::{BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Password, Timestamp};
 
 /// Checks a request's fields against their ranges, required-ness and nullability at `v`.
 pub fn check_request(info: &'static RequestShape, request: &dyn Fields, v: Microversion) -> Result<(), ActionError> {
@@ -299,15 +299,6 @@ no_limits!(bool, Boolish, Timestamp, serde_json::Value);
 impl CheckValue for BlockMigration {
     fn check_value(&self, _: &[Limit], v: Microversion, at: &Path<'_>) -> Result<(), Violation> {
         version_rule(self.supported_range(), || "\"auto\"".into(), v, at)
-    }
-}
-
-impl CheckValue for Networks {
-    fn check_value(&self, limits: &[Limit], v: Microversion, at: &Path<'_>) -> Result<(), Violation> {
-        match self {
-            Networks::List(list) => list.check_value(limits, v, at),
-            keyword => version_rule(keyword.supported_range(), || format!("{:?}", keyword.keyword()), v, at),
-        }
     }
 }
 

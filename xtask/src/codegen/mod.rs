@@ -161,6 +161,7 @@ pub fn generate(model: &Model) -> Result<Vec<(PathBuf, String)>, String> {
         out.join("resources.rs"),
         format("spec/resources/", resources::resources(model)?)?,
     ));
+    files.push((out.join("api.rs"), format("spec/api.yaml", api_module(model))?));
     files.push((out.join("mod.rs"), format("spec/", root_module(model))?));
     files.push((PathBuf::from(TESTS_FILE), format("spec/", tests_table(model))?));
     Ok(files)
@@ -328,7 +329,9 @@ fn group_fields(fields: &[Field]) -> Vec<(String, Vec<&Field>)> {
     out
 }
 
-fn root_module(model: &Model) -> TokenStream {
+/// The API's facts (`generated/api.rs`): its microversions and their header values. No
+/// dependencies: the lowest layers read them.
+fn api_module(model: &Model) -> TokenStream {
     let (min, max) = (model.api.since, model.api.until);
     let (min_major, min_minor, max_major, max_minor) = (min.major, min.minor, max.major, max.minor);
     let count = (max.minor - min.minor + 1) as usize;
@@ -336,24 +339,13 @@ fn root_module(model: &Model) -> TokenStream {
     let modern_since = model.api_version_header_since;
     let legacy_count = (modern_since.minor - min.minor) as usize;
     let legacy = (min.minor..modern_since.minor).map(|m| lit(&format!("{}.{m}", min.major)));
-    let ops = model.ops.iter().map(|o| {
-        let n = ident(&o.name);
-        quote!(&operations::#n::INFO)
-    });
     let checked = lit(&model.checked_against);
-    let fakes = model.ops.iter().map(|o| {
-        let n = ident(&o.name);
-        quote!(crate::testing::OperationGlue::of::<operations::#n::Request>())
-    });
     quote!(
-        //! Code generated from `spec/` by `cargo xtask codegen`.
-        pub mod operations;
-        pub mod resources;
-        pub mod types;
+        //! The API's facts, from `spec/api.yaml`.
 
-        /// The oldest microversion the spec types (`spec/api.yaml`).
+        /// The oldest microversion the spec types.
         pub const API_MIN: crate::Microversion = crate::Microversion::new(#min_major, #min_minor);
-        /// The newest microversion the spec types (`spec/api.yaml`).
+        /// The newest microversion the spec types.
         pub const API_MAX: crate::Microversion = crate::Microversion::new(#max_major, #max_minor);
         /// The Nova release the spec was last checked against (`cargo xtask drift`).
         pub const CHECKED_AGAINST: &str = #checked;
@@ -363,6 +355,25 @@ fn root_module(model: &Model) -> TokenStream {
         /// microversions below `api_version_header_since` (`spec/api.yaml`), the only ones
         /// that need it.
         pub static LEGACY_HEADERS: [&str; #legacy_count] = [#(#legacy),*];
+    )
+}
+
+fn root_module(model: &Model) -> TokenStream {
+    let ops = model.ops.iter().map(|o| {
+        let n = ident(&o.name);
+        quote!(&operations::#n::INFO)
+    });
+    let fakes = model.ops.iter().map(|o| {
+        let n = ident(&o.name);
+        quote!(crate::testing::OperationGlue::of::<operations::#n::Request>())
+    });
+    quote!(
+        //! Code generated from `spec/` by `cargo xtask codegen`.
+        pub mod api;
+        pub mod operations;
+        pub mod resources;
+        pub mod types;
+
         /// The facts of every operation, in name order.
         pub static OPERATIONS: &[&crate::operation::OperationInfo] = &[#(#ops),*];
         /// Each operation's glue for the fake cloud, in the order of `OPERATIONS`.
