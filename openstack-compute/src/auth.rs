@@ -27,11 +27,36 @@ pub(crate) struct Token {
     pub margin: Duration,
     /// The compute endpoint chosen from the catalog (or the configured one), parsed once.
     pub endpoint: Endpoint,
+    /// The token's service catalog (`null` for a static token), for raw requests to other
+    /// services.
+    pub catalog: Value,
+    /// The project the token is scoped to, for the catalog's `{project_id}` placeholders.
+    pub project_id: Option<String>,
     /// Distinct for every token (a counter), so a 401 invalidates only the token that got it.
     pub generation: u64,
 }
 
 impl Token {
+    /// The endpoint of `service` for its interface and region (the configured ones unless
+    /// it names others) from this token's catalog, or `None` where that is the compute
+    /// endpoint every call uses.
+    pub fn endpoint_of(&self, service: &ServiceSelector<'_>, config: &Config) -> Result<Option<Endpoint>, Error> {
+        if service.service_type == "compute" && service.interface.is_none() && service.region.is_none() {
+            return Ok(None);
+        }
+        if self.catalog.is_null() {
+            return Err(Error::Endpoint(format!(
+                "a static token has no catalog: no `{}` endpoint is known",
+                service.service_type
+            )));
+        }
+        let interface = service.interface.unwrap_or(config.interface);
+        let region = service.region.or(config.region.as_deref());
+        let url =
+            service_endpoint(Some(&self.catalog), service.service_type, interface, region).map_err(Error::Endpoint)?;
+        Endpoint::parse(&fill_project(url, self.project_id.as_deref())).map(Some)
+    }
+
     fn fresh(&self, now: SystemTime) -> bool {
         match self.expires_at {
             None => true,
@@ -99,6 +124,11 @@ impl Authenticator {
         }
     }
 
+    /// The configuration it authenticates with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Whether a 401 can be cured by authenticating again.
     pub fn can_reauthenticate(&self) -> bool {
         !matches!(self.config.auth, AuthMethod::Static { .. })
@@ -113,6 +143,8 @@ impl Authenticator {
                     expires_at: None,
                     margin: REFRESH_MARGIN,
                     endpoint: Endpoint::parse(endpoint)?,
+                    catalog: Value::Null,
+                    project_id: None,
                     generation,
                 });
             }
@@ -197,8 +229,9 @@ impl Authenticator {
         let project_id = token.pointer("/project/id").and_then(Value::as_str).map(str::to_string);
         let endpoint = match &self.config.endpoint_override {
             Some(e) => e.clone(),
-            None => compute_endpoint(
+            None => service_endpoint(
                 token.get("catalog"),
+                "compute",
                 self.config.interface,
                 self.config.region.as_deref(),
             )
@@ -210,6 +243,8 @@ impl Authenticator {
             expires_at,
             margin,
             endpoint: Endpoint::parse(&endpoint)?,
+            catalog: token.get("catalog").cloned().unwrap_or(Value::Null),
+            project_id,
             generation,
         })
     }
@@ -270,23 +305,34 @@ fn with_scope(identity: Value, project: Option<&NameOrId>) -> Value {
     json!({"auth": auth})
 }
 
-/// The `compute` endpoint of a catalog for `interface` and (when given) `region`.
-pub(crate) fn compute_endpoint(
+/// Which service a raw request goes to: its catalog type, and the interface and region when
+/// they differ from the configured ones.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServiceSelector<'a> {
+    pub service_type: &'a str,
+    pub interface: Option<Interface>,
+    pub region: Option<&'a str>,
+}
+
+/// The endpoint of the service of type `service_type` in a catalog, for `interface` and (when
+/// given) `region`.
+pub(crate) fn service_endpoint(
     catalog: Option<&Value>,
+    service_type: &str,
     interface: Interface,
     region: Option<&str>,
 ) -> Result<String, String> {
     let services = catalog
         .and_then(Value::as_array)
         .ok_or("the token has no service catalog")?;
-    let compute = services
+    let service = services
         .iter()
-        .find(|s| s.get("type").and_then(Value::as_str) == Some("compute"))
-        .ok_or("the catalog has no service of type `compute`")?;
-    let endpoints = compute
+        .find(|s| s.get("type").and_then(Value::as_str) == Some(service_type))
+        .ok_or_else(|| format!("the catalog has no service of type `{service_type}`"))?;
+    let endpoints = service
         .get("endpoints")
         .and_then(Value::as_array)
-        .ok_or("the compute service lists no endpoints")?;
+        .ok_or_else(|| format!("the {service_type} service lists no endpoints"))?;
     let found = endpoints.iter().find(|e| {
         e.get("interface").and_then(Value::as_str) == Some(interface.as_str())
             && region.is_none_or(|r| {
@@ -297,7 +343,7 @@ pub(crate) fn compute_endpoint(
     match found.and_then(|e| e.get("url")).and_then(Value::as_str) {
         Some(url) => Ok(url.trim_end_matches('/').to_string()),
         None => Err(format!(
-            "the compute service has no {} endpoint{}",
+            "the {service_type} service has no {} endpoint{}",
             interface.as_str(),
             region.map(|r| format!(" in region {r}")).unwrap_or_default()
         )),
@@ -317,6 +363,8 @@ mod tests {
             expires_at: Some(now + left),
             margin,
             endpoint: Endpoint::parse("http://nova.test/v2.1").unwrap(),
+            catalog: Value::Null,
+            project_id: None,
             generation: 1,
         };
         assert!(token(margin + Duration::from_secs(1)).fresh(now));
@@ -348,21 +396,21 @@ mod tests {
             ]}
         ]);
         assert_eq!(
-            compute_endpoint(Some(&catalog), Interface::Public, Some("R1")).unwrap(),
+            service_endpoint(Some(&catalog), "compute", Interface::Public, Some("R1")).unwrap(),
             "https://r1/compute/v2.1"
         );
         assert_eq!(
-            compute_endpoint(Some(&catalog), Interface::Internal, None).unwrap(),
+            service_endpoint(Some(&catalog), "compute", Interface::Internal, None).unwrap(),
             "http://r1-int/v2.1"
         );
         assert_eq!(
-            compute_endpoint(Some(&catalog), Interface::Public, Some("R2")).unwrap(),
+            service_endpoint(Some(&catalog), "compute", Interface::Public, Some("R2")).unwrap(),
             "https://r2/v2.1/abc"
         );
-        let err = compute_endpoint(Some(&catalog), Interface::Admin, None).unwrap_err();
+        let err = service_endpoint(Some(&catalog), "compute", Interface::Admin, None).unwrap_err();
         assert_eq!(err, "the compute service has no admin endpoint");
         assert!(
-            compute_endpoint(Some(&json!([])), Interface::Public, None)
+            service_endpoint(Some(&json!([])), "compute", Interface::Public, None)
                 .unwrap_err()
                 .contains("no service of type")
         );
@@ -423,8 +471,8 @@ mod tests {
         runner
             .run(&json, |value| {
                 for interface in [Interface::Public, Interface::Internal, Interface::Admin] {
-                    let _ = compute_endpoint(Some(&value), interface, Some("RegionOne"));
-                    let _ = compute_endpoint(value.get("catalog"), interface, None);
+                    let _ = service_endpoint(Some(&value), "compute", interface, Some("RegionOne"));
+                    let _ = service_endpoint(value.get("catalog"), "image", interface, None);
                 }
                 Ok(())
             })

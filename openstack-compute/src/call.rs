@@ -1,5 +1,5 @@
 //! A call: where it goes ([`Base`], what every handle holds), the call being built
-//! ([`CallCore`], behind each operation's `Call`), [`execute`], the one orchestration of every
+//! ([`CallCore`], behind each operation's `Call`), `execute`, the one orchestration of every
 //! call, and what a call returns ([`Output`]).
 //!
 //! A call's path: `compute.server(id).stop()` builds the operation's `Call` around a

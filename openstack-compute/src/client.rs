@@ -7,7 +7,7 @@ use crate::config::{Config, VersionStrategy};
 use crate::error::{ActionError, Error};
 use crate::microversion::{self, Microversion, VersionRange};
 use crate::operation::Operation;
-use crate::transport::{Destination, ResourcePath, Transport};
+use crate::transport::{ResourcePath, Transport};
 
 /// A Compute API client. Cheap to clone; clones share the token cache and the discovered
 /// microversions.
@@ -122,85 +122,17 @@ impl Compute {
         Ok(first_fit.unwrap_or(chosen))
     }
 
+    /// The microversion the client's strategy picks inside `range` and what the server
+    /// supports (a raw request's, when it names none).
+    pub(crate) async fn version_within(&self, range: VersionRange) -> Result<Microversion, Error> {
+        let server = self.server_versions().await?;
+        microversion::negotiate(self.inner.config.version, server, range).map_err(|u| Error::MicroversionUnsupported {
+            wanted: u.wanted,
+            supported: u.supported,
+        })
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
     }
-
-    /// Sends `body` as it is to `/servers/{server_id}/action` at `version`, with no check:
-    /// the escape hatch for what the typed path refuses (to see what Nova answers). The
-    /// response body is returned as JSON (`null` when empty).
-    pub async fn send_raw_action(
-        &self,
-        server_id: &str,
-        body: &serde_json::Value,
-        version: Microversion,
-    ) -> Result<crate::Output<serde_json::Value>, Error> {
-        let server = self.server_versions().await?;
-        if !server.contains(version) {
-            return Err(Error::MicroversionUnsupported {
-                wanted: version,
-                supported: server,
-            });
-        }
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        let server = ResourcePath::root().item(&["servers"], "server_id", server_id.to_owned());
-        let to = Destination {
-            resource: &server,
-            template: "/servers/{server_id}/action",
-            params: &[],
-            query: Vec::new(),
-        };
-        let raw = self
-            .inner
-            .transport
-            .send(&RAW_ACTION, &to, version, Some(bytes))
-            .await?;
-        let value = if raw.body.iter().all(u8::is_ascii_whitespace) {
-            serde_json::Value::Null
-        } else {
-            match serde_json::from_slice(&raw.body) {
-                Ok(v) => v,
-                Err(e) => {
-                    return Err(Error::decode(
-                        crate::DecodeError::json("raw action response", &e),
-                        raw.meta,
-                    ));
-                }
-            }
-        };
-        Ok(crate::Output::new(value, raw.meta))
-    }
 }
-
-/// The facts the transport needs for a raw action: where it goes, and that it is a POST.
-static RAW_ACTION: crate::operation::OperationInfo = crate::operation::OperationInfo {
-    name: "raw_action",
-    resource: &crate::operation::ResourceInfo {
-        name: "server",
-        collection: "/servers",
-        id: Some("server_id"),
-        id_field: "id",
-        kind: crate::operation::ResourceKind::Collection,
-        parent: None,
-        defaults: &[],
-    },
-    method: crate::operation::Method::Post,
-    paths: &[crate::operation::PathAt::new(
-        VersionRange::ALL,
-        "/servers/{server_id}/action",
-    )],
-    action: None,
-    range: VersionRange::ALL,
-    status: &[],
-    errors: &[],
-    policy: crate::operation::Policy::None,
-    never_succeeds: false,
-    request: &crate::codec::RequestShape::new("raw_action", None, crate::codec::BodyKind::Fields, &[]),
-    answer: crate::operation::Answer::Nothing,
-    paging: None,
-    breakpoints: &[],
-    server: None,
-    instance_action: None,
-    references: &[],
-    store: None,
-};

@@ -101,6 +101,13 @@ pub enum ActionError {
         /// The parameter (`server_id`, `request_id`).
         parameter: &'static str,
     },
+    /// A raw request ([`Compute::raw`](crate::Compute::raw)) that HTTP cannot carry, or that
+    /// would leave its path.
+    #[error("raw request: {reason}")]
+    RawRequest {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// A body that does not have the shape the spec promises. The message names the field and

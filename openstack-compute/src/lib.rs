@@ -43,6 +43,7 @@ pub mod microversion;
 pub mod operation;
 pub mod paging;
 mod primitive;
+pub mod raw;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
@@ -56,7 +57,9 @@ pub use error::{ActionError, ApiError, DecodeError, Error, ErrorKind, RequestId,
 pub use generated::operations as ops;
 pub use generated::resources::*;
 pub use microversion::{Microversion, VersionRange};
+pub use operation::Method;
 pub use paging::ItemStream;
+pub use raw::RawRequest;
 pub use wait::{Created, WaitOptions, Waited};
 
 /// Value types: Nova's loose scalars, secrets, and every named type of the spec.

@@ -5,44 +5,13 @@
 //! The operations themselves are the modules of [`crate::ops`], one per operation
 //! (`ops::rebuild`, `ops::create_flavor`, ...), generated from `spec/operations/`.
 
-use std::borrow::Cow;
 use std::fmt;
 
 pub use crate::codec::{BodyKind, FieldInfo, Location, RequestShape, ResponseShape};
 use crate::error::{ActionError, DecodeError};
+use crate::generated::types::{Link, ServerStatus, TaskState};
 use crate::microversion::{Microversion, VersionRange};
-use crate::types::{Link, ServerStatus, TaskState};
-
-/// The HTTP method of an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `DELETE`
-    Delete,
-}
-
-impl Method {
-    /// `"GET"`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    /// Whether sending the request twice does no more than sending it once (only `GET` here:
-    /// a `PUT` of a server may race another update, a `DELETE` may hit a new server's ID).
-    pub fn is_safe_to_repeat(self) -> bool {
-        self == Method::Get
-    }
-}
+pub use crate::transport::http::{Method, Query};
 
 /// The path template of an operation over a stretch of microversions
 /// (`/servers/{server_id}/action`): one for nearly every operation; a few routes moved.
@@ -424,9 +393,6 @@ impl OperationInfo {
     }
 }
 
-/// The query string of a request: `(name, value)` pairs, in order.
-pub type Query<'a> = Vec<(&'static str, Cow<'a, str>)>;
-
 /// What the derive generates for every request type: its shape, its value checks and its
 /// query string, and (with the `testing` feature) how Nova reads it.
 pub trait RequestFields: crate::codec::Fields + Sized + Send + Sync + fmt::Debug + Default + 'static {
@@ -600,4 +566,50 @@ impl<T: PinnedResponse> PinnedResponse for Page<T> {
             links: self.links,
         }
     }
+}
+
+/// Reads a request's body and query as Nova would, and checks them at a microversion.
+#[cfg(feature = "testing")]
+type CheckRequest = fn(&[u8], &[(String, String)], Microversion) -> Result<(), String>;
+
+/// Writes the response Nova sends at a microversion from its JSON (and `Location` header).
+#[cfg(feature = "testing")]
+type WriteResponse = fn(&[u8], Option<&str>, Microversion) -> Result<Vec<u8>, String>;
+
+/// One operation's generic code, for the fake: its facts, how Nova reads its request, and how
+/// its response is written from a JSON value (generated, one per operation).
+#[cfg(feature = "testing")]
+#[derive(Clone, Copy)]
+pub(crate) struct OperationGlue {
+    pub(crate) info: &'static OperationInfo,
+    /// Reads the body and query as Nova would, and checks them at the microversion.
+    pub(crate) check: CheckRequest,
+    /// Writes the response Nova sends at the microversion, from its JSON (read with the
+    /// operation's own parser, so a value without what the microversion requires is refused).
+    pub(crate) respond: WriteResponse,
+}
+
+#[cfg(feature = "testing")]
+impl OperationGlue {
+    /// The glue of `O` (the generated table uses it).
+    pub(crate) const fn of<O: Operation>() -> OperationGlue {
+        OperationGlue {
+            info: O::INFO,
+            check: check_request::<O>,
+            respond: respond_with::<O>,
+        }
+    }
+}
+
+#[cfg(feature = "testing")]
+fn check_request<O: Operation>(body: &[u8], query: &[(String, String)], version: Microversion) -> Result<(), String> {
+    let mut request = O::read_body(body).map_err(|e| e.message)?;
+    request.read_query(query)?;
+    request.check(version).map_err(|e| e.to_string())
+}
+
+#[cfg(feature = "testing")]
+fn respond_with<O: Operation>(body: &[u8], location: Option<&str>, version: Microversion) -> Result<Vec<u8>, String> {
+    let response = O::parse_response(body, location, version).map_err(|e| e.to_string())?;
+    Ok(O::write_response(&response, version))
 }

@@ -22,6 +22,8 @@ pub struct MockCloud {
 struct IssueToken {
     counter: Arc<AtomicUsize>,
     compute_url: String,
+    /// The mock server's own URL, under which the other services are.
+    root: String,
     lifetime_secs: i64,
 }
 
@@ -43,10 +45,22 @@ impl Respond for IssueToken {
                 "expires_at": expires,
                 "issued_at": issued,
                 "project": {"id": "p-123", "name": "demo"},
-                "catalog": [{"type": "compute", "name": "nova", "endpoints": [
-                    {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": self.compute_url},
-                    {"interface": "internal", "region_id": "RegionOne", "region": "RegionOne", "url": format!("{}-internal", self.compute_url)}
-                ]}]
+                "catalog": [
+                    {"type": "compute", "name": "nova", "endpoints": [
+                        {"interface": "public", "region_id": "RegionOne", "region": "RegionOne", "url": self.compute_url},
+                        {"interface": "internal", "region_id": "RegionOne", "region": "RegionOne", "url": format!("{}-internal", self.compute_url)}
+                    ]},
+                    // Other services, for raw requests: by interface and region, and with
+                    // the project in the URL.
+                    {"type": "image", "name": "glance", "endpoints": [
+                        {"interface": "public", "region_id": "RegionOne", "url": format!("{}/image/", self.root)},
+                        {"interface": "internal", "region_id": "RegionOne", "url": format!("{}/image-internal", self.root)},
+                        {"interface": "public", "region_id": "RegionTwo", "url": format!("{}/image-two", self.root)}
+                    ]},
+                    {"type": "volumev3", "name": "cinder", "endpoints": [
+                        {"interface": "public", "region_id": "RegionOne", "url": format!("{}/volume/v3/$(project_id)s", self.root)}
+                    ]}
+                ]
             }}))
     }
 }
@@ -77,6 +91,7 @@ impl MockCloud {
             .respond_with(IssueToken {
                 counter: tokens_issued.clone(),
                 compute_url: format!("{}/compute/v2.1", server.uri()),
+                root: server.uri(),
                 lifetime_secs: token_lifetime_secs,
             })
             .mount(&server)

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use openstack_compute::config::Interface;
-use openstack_compute::{Compute, Error, ErrorKind, Microversion, VersionStrategy};
+use openstack_compute::{Compute, Error, ErrorKind, Method, Microversion, VersionStrategy};
 use serde_json::json;
 use tests::mock::{MockCloud, TOKEN_PREFIX, mount_version_document};
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -854,7 +854,9 @@ async fn an_id_that_cannot_be_one_path_segment_is_refused_before_sending() {
             "`stop`: path parameter `server_id` must not be empty, `.` or `..`"
         );
         let raw = compute
-            .send_raw_action(id, &json!({"os-stop": null}), Microversion::new(2, 1))
+            .raw(Method::Post, format!("/servers/{id}/action"))
+            .json(&json!({"os-stop": null}))
+            .send()
             .await
             .unwrap_err();
         assert_eq!(raw.kind(), ErrorKind::Action, "raw {id:?}");
@@ -875,5 +877,228 @@ async fn an_id_that_cannot_be_one_path_segment_is_refused_before_sending() {
         received.iter().all(|r| !r.url.path().contains("/servers")),
         "nothing reached a server route: {:?}",
         received.iter().map(|r| r.url.path().to_owned()).collect::<Vec<_>>()
+    );
+}
+
+// The raw escape hatch: any path of the compute endpoint, or of another service.
+
+#[tokio::test]
+async fn a_raw_request_goes_with_the_token_the_microversion_and_the_query_and_keeps_the_request_id() {
+    let cloud = MockCloud::start("2.96").await;
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1/os-hypervisors/detail"))
+        .and(query_param("hypervisor_hostname_pattern", "node 1&2"))
+        .and(header("openstack-api-version", "compute 2.96"))
+        .and(header("x-auth-token", format!("{TOKEN_PREFIX}1").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-openstack-request-id", "req-raw")
+                .set_body_json(json!({"hypervisors": []})),
+        )
+        .expect(1)
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let out = compute
+        .raw(Method::Get, "/os-hypervisors/detail")
+        .query("hypervisor_hostname_pattern", "node 1&2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(*out, json!({"hypervisors": []}));
+    assert_eq!((out.request_id(), out.status()), (Some("req-raw"), 200));
+
+    // A microversion the cloud lacks is refused before sending.
+    let err = compute
+        .raw(Method::Get, "/os-hypervisors/detail")
+        .microversion(Microversion::new(2, 97))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Microversion, "{err}");
+}
+
+#[tokio::test]
+async fn a_raw_request_reaches_another_service_by_type_interface_and_region() {
+    let cloud = MockCloud::start("2.96").await;
+    for (at, answer) in [
+        ("/image/v2/images", "public"),
+        ("/image-internal/v2/images", "internal"),
+        ("/image-two/v2/images", "region two"),
+        ("/volume/v3/p-123/volumes", "project filled in"),
+    ] {
+        Mock::given(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!(answer)))
+            .mount(&cloud.server)
+            .await;
+    }
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let images = compute.raw(Method::Get, "/v2/images").service("image");
+    assert_eq!(*images.send().await.unwrap(), json!("public"));
+    let internal = compute
+        .raw(Method::Get, "v2/images")
+        .service("image")
+        .interface(Interface::Internal);
+    assert_eq!(*internal.send().await.unwrap(), json!("internal"));
+    let two = compute
+        .raw(Method::Get, "/v2/images")
+        .service("image")
+        .region("RegionTwo");
+    assert_eq!(*two.send().await.unwrap(), json!("region two"));
+    let volumes = compute
+        .raw(Method::Get, "/volumes")
+        .service("volumev3")
+        .microversion(Microversion::new(3, 59));
+    assert_eq!(*volumes.send().await.unwrap(), json!("project filled in"));
+
+    let received = cloud.server.received_requests().await.unwrap();
+    let to_volume = received.iter().find(|r| r.url.path().starts_with("/volume")).unwrap();
+    assert_eq!(
+        to_volume.headers.get("openstack-api-version").unwrap(),
+        "volumev3 3.59",
+        "another service's microversion is named by its type"
+    );
+    let to_images: Vec<_> = received.iter().filter(|r| r.url.path().starts_with("/image")).collect();
+    assert!(
+        to_images
+            .iter()
+            .all(|r| r.headers.get("openstack-api-version").is_none() && r.headers.contains_key("x-auth-token")),
+        "no compute microversion goes to another service, the token does"
+    );
+    assert_eq!(cloud.tokens(), 1, "one login serves every service");
+
+    let err = compute
+        .raw(Method::Get, "/zones")
+        .service("dns")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Endpoint);
+    assert_eq!(
+        err.to_string().contains("the catalog has no service of type `dns`"),
+        true,
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_raw_write_is_never_resent_a_raw_read_is_and_a_401_logs_in_again() {
+    let cloud = MockCloud::start("2.96").await;
+    Mock::given(path("/compute/v2.1/os-aggregates"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .mount(&cloud.server)
+        .await;
+    Mock::given(path("/compute/v2.1/os-aggregates"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"aggregates": []})))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let created = compute
+        .raw(Method::Post, "/os-aggregates")
+        .json(&json!({"aggregate": {"name": "a"}}))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(created.status(), Some(503), "a write may have reached Nova: not resent");
+    let listed = compute.raw(Method::Get, "/os-aggregates").send().await.unwrap();
+    assert_eq!(
+        *listed,
+        json!({"aggregates": []}),
+        "a read is retried past the second 503"
+    );
+    let sent = cloud.server.received_requests().await.unwrap();
+    let to_aggregates = sent.iter().filter(|r| r.url.path().ends_with("os-aggregates")).count();
+    assert_eq!(to_aggregates, 3);
+
+    Mock::given(path("/compute/v2.1/os-keypairs"))
+        .and(header("x-auth-token", format!("{TOKEN_PREFIX}1").as_str()))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(path("/compute/v2.1/os-keypairs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"keypairs": []})))
+        .mount(&cloud.server)
+        .await;
+    compute.raw(Method::Get, "/os-keypairs").send().await.unwrap();
+    assert_eq!(cloud.tokens(), 2);
+}
+
+#[tokio::test]
+async fn a_raw_answer_is_json_or_bytes_and_a_bad_request_is_refused_unsent() {
+    let cloud = MockCloud::start("2.96").await;
+    Mock::given(path("/compute/v2.1/servers/s-1/console"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-openstack-request-id", "req-text")
+                .set_body_string("<html>not json</html>"),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(path("/compute/v2.1/servers/s-1/action"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let err = compute
+        .raw(Method::Get, "/servers/s-1/console")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind(), err.request_id()), (ErrorKind::Decode, Some("req-text")));
+    let bytes = compute
+        .raw(Method::Get, "/servers/s-1/console")
+        .send_bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..], b"<html>not json</html>");
+    let accepted = compute
+        .raw(Method::Post, "/servers/s-1/action")
+        .json(&json!({"os-stop": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((accepted.status(), &*accepted), (202, &serde_json::Value::Null));
+
+    let before = cloud.server.received_requests().await.unwrap().len();
+    for path in ["/servers/../os-services", "/servers//action", "/servers/./action"] {
+        let err = compute.raw(Method::Get, path).send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Action, "{path}");
+    }
+    let err = compute
+        .raw(Method::Get, "/servers")
+        .header("x-bad", "line\nbreak")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "raw request: the header `x-bad` has a name or value HTTP cannot carry"
+    );
+    assert_eq!(
+        cloud.server.received_requests().await.unwrap().len(),
+        before,
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn a_raw_request_shows_neither_its_body_nor_its_headers_values() {
+    let config = openstack_compute::Config::builder()
+        .static_endpoint("http://nova.test/v2.1", "token-secret")
+        .build()
+        .unwrap();
+    let compute = Compute::new(config).unwrap();
+    let request = compute
+        .raw(Method::Post, "/servers/s-1/action")
+        .header("x-custom-secret", "header-secret")
+        .json(&json!({"changePassword": {"adminPass": "body-secret"}}));
+    let shown = format!("{request:?}");
+    for secret in ["token-secret", "header-secret", "body-secret"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(
+        shown.contains("/servers/s-1/action") && shown.contains("x-custom-secret"),
+        "{shown}"
     );
 }

@@ -7,7 +7,7 @@ use openstack_compute::types::{
     Networks, RebootType, ResetStateTarget, ServerStatus, SpiceConsoleType, VncConsoleType,
 };
 use openstack_compute::wait::WaitError;
-use openstack_compute::{Compute, ErrorKind, Microversion, WaitOptions};
+use openstack_compute::{Compute, ErrorKind, Method, Microversion, WaitOptions};
 use serde_json::json;
 
 fn fast() -> WaitOptions {
@@ -39,17 +39,26 @@ async fn preconditions_codes_and_records_follow_nova() {
 
     // Outside the action's range: 404; a field outside the microversion: 400.
     let raw = compute
-        .send_raw_action(&id, &json!({"trigger_crash_dump": null}), Microversion::new(2, 16))
+        .raw(Method::Post, format!("/servers/{id}/action"))
+        .json(&json!({"trigger_crash_dump": null}))
+        .microversion(Microversion::new(2, 16))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(raw.status(), Some(404));
     let raw = compute
-        .send_raw_action(&id, &json!({"unshelve": {"host": "h"}}), Microversion::new(2, 90))
+        .raw(Method::Post, format!("/servers/{id}/action"))
+        .json(&json!({"unshelve": {"host": "h"}}))
+        .microversion(Microversion::new(2, 90))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(raw.status(), Some(400));
     let raw = compute
-        .send_raw_action(&id, &json!({"noSuchAction": null}), Microversion::new(2, 90))
+        .raw(Method::Post, format!("/servers/{id}/action"))
+        .json(&json!({"noSuchAction": null}))
+        .microversion(Microversion::new(2, 90))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(raw.api().unwrap().message(), "There is no such action: noSuchAction");

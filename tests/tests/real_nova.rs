@@ -23,7 +23,7 @@ use openstack_compute::types::{
     Network, Networks, Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget,
     ServerSortKey, ServerStatus, SortDir,
 };
-use openstack_compute::{Compute, Config, Error, ErrorKind, Microversion, ServerHandle, WaitOptions};
+use openstack_compute::{Compute, Config, Error, ErrorKind, Method, Microversion, ServerHandle, WaitOptions};
 use serde_json::{Value, json};
 
 /// The sandbox's images, network and flavor (its README's fixed test data).
@@ -761,7 +761,10 @@ async fn negative_paths_against_the_real_thing() {
     // ...and what Nova answers when forced through the raw path.
     // Before 2.73 Nova does not validate the lock body: it locks and drops the reason.
     let raw = member
-        .send_raw_action(server.id(), &json!({"lock": {"locked_reason": "x"}}), v("2.72"))
+        .raw(Method::Post, format!("/servers/{}/action", server.id()))
+        .json(&json!({"lock": {"locked_reason": "x"}}))
+        .microversion(v("2.72"))
+        .send()
         .await
         .unwrap();
     assert_eq!(raw.status(), 202);
@@ -769,7 +772,10 @@ async fn negative_paths_against_the_real_thing() {
     assert_eq!((shown.locked, shown.locked_reason.value()), (Some(true), None));
     server.unlock().send().await.unwrap();
     let raw = member
-        .send_raw_action(server.id(), &json!({"trigger_crash_dump": null}), v("2.16"))
+        .raw(Method::Post, format!("/servers/{}/action", server.id()))
+        .json(&json!({"trigger_crash_dump": null}))
+        .microversion(v("2.16"))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(raw.status(), Some(404));

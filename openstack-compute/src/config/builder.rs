@@ -16,7 +16,7 @@ use super::{
 
 /// Builds a [`Config`] from settings named as in `clouds.yaml` (`auth_url`, `username`,
 /// `password`, `project_name`, `region_name`, ...: the [settings table](super#settings-table)), set
-/// one by one or through the typed methods. Secrets are kept as [`Password`] from the moment
+/// one by one or through the typed methods. Secrets are kept as [`Password`](crate::types::Password) from the moment
 /// they enter; `Debug` shows each setting that is set, with where it came from, and no secret.
 #[derive(Clone, Default)]
 pub struct ConfigBuilder {

@@ -95,7 +95,7 @@
 //! without one does not pay (BENCHMARKS.md, "Side by side").
 //!
 //! The microversion strategy defaults to [`VersionStrategy::HighestCommon`]: this SDK types
-//! every microversion up to [`Microversion::MAX`] and negotiates with each server, so the highest
+//! every microversion up to [`Microversion::MAX`](crate::Microversion::MAX) and negotiates with each server, so the highest
 //! version both know gives the newest behaviour and the fullest responses on every cloud, old or
 //! new, without the caller tracking versions; a field set on a request that the chosen version
 //! cannot carry is refused before anything is sent. Pin a version (`compute_api_version: 2.N`)

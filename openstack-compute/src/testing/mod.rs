@@ -57,7 +57,7 @@ use self::server::Servers;
 use self::store::Stores;
 use crate::config::ConfigBuilder;
 use crate::microversion::Microversion;
-use crate::operation::{Operation, OperationInfo};
+use crate::operation::OperationInfo;
 use crate::types::{ServerStatus, Timestamp};
 use crate::wait::Clock;
 
@@ -71,46 +71,6 @@ const USER_ID: &str = "fake-user";
 
 /// What the fake cloud holds when it starts, by resource: items as Nova shows them.
 const SEED: &str = include_str!("seed.json");
-
-/// Reads a request's body and query as Nova would, and checks them at a microversion.
-type CheckRequest = fn(&[u8], &[(String, String)], Microversion) -> Result<(), String>;
-
-/// Writes the response Nova sends at a microversion from its JSON (and `Location` header).
-type WriteResponse = fn(&[u8], Option<&str>, Microversion) -> Result<Vec<u8>, String>;
-
-/// One operation's generic code, for the fake: its facts, how Nova reads its request, and how
-/// its response is written from a JSON value (generated, one per operation).
-#[derive(Clone, Copy)]
-pub(crate) struct OperationGlue {
-    pub(crate) info: &'static OperationInfo,
-    /// Reads the body and query as Nova would, and checks them at the microversion.
-    check: CheckRequest,
-    /// Writes the response Nova sends at the microversion, from its JSON (read with the
-    /// operation's own parser, so a value without what the microversion requires is refused).
-    respond: WriteResponse,
-}
-
-impl OperationGlue {
-    /// The glue of `O` (the generated table uses it).
-    pub(crate) const fn of<O: Operation>() -> OperationGlue {
-        OperationGlue {
-            info: O::INFO,
-            check: check_request::<O>,
-            respond: respond_with::<O>,
-        }
-    }
-}
-
-fn check_request<O: Operation>(body: &[u8], query: &[(String, String)], version: Microversion) -> Result<(), String> {
-    let mut request = O::read_body(body).map_err(|e| e.message)?;
-    request.read_query(query)?;
-    request.check(version).map_err(|e| e.to_string())
-}
-
-fn respond_with<O: Operation>(body: &[u8], location: Option<&str>, version: Microversion) -> Result<Vec<u8>, String> {
-    let response = O::parse_response(body, location, version).map_err(|e| e.to_string())?;
-    Ok(O::write_response(&response, version))
-}
 
 /// A clock a test drives: sleeping advances it at once, and every sleep is recorded. With
 /// [`crate::WaitOptions::clock`], a wait runs without real time passing.

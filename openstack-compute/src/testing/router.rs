@@ -5,9 +5,10 @@
 use serde_json::Value;
 use wiremock::ResponseTemplate;
 
-use super::{OperationGlue, fault, not_found};
+use super::{fault, not_found};
 use crate::microversion::Microversion;
 use crate::operation::Method;
+use crate::operation::OperationGlue;
 
 /// Where a request goes: its operation, and the values of its path's parameters.
 pub(crate) struct Route {

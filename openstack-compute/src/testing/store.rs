@@ -137,7 +137,7 @@ impl Stores {
                         list.remove(i);
                         call.respond(&Value::Null, None)
                     }
-                    Method::Post => not_found("The resource could not be found."),
+                    Method::Post | Method::Patch => not_found("The resource could not be found."),
                 }
             }
             (ResourceKind::Collection, _, None) => not_found("The resource could not be found."),

@@ -3,6 +3,7 @@
 //! with its [`ResponseMeta`] or a typed [`Error`]. Keystone's requests and the compute calls
 //! both go through here.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,7 +13,43 @@ use super::url::{Endpoint, ResourcePath};
 use crate::config::{Config, ConfigError, RetryPolicy};
 use crate::error::{ApiError, Error, HeaderText, ResponseMeta};
 use crate::microversion::Microversion;
-use crate::operation::{Method, Query};
+
+/// The HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH` (no Compute API operation uses it; a raw request to another service may)
+    Patch,
+}
+
+impl Method {
+    /// `"GET"`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
+
+    /// Whether sending the request twice does no more than sending it once (only `GET` here:
+    /// a `PUT` of a server may race another update, a `DELETE` may hit a new server's ID).
+    pub fn is_safe_to_repeat(self) -> bool {
+        self == Method::Get
+    }
+}
+
+/// The query string of a request: `(name, value)` pairs, in order.
+pub type Query<'a> = Vec<(&'static str, Cow<'a, str>)>;
 
 /// A token's `X-Auth-Token` value, marked sensitive so no debug output shows it.
 #[derive(Clone)]
@@ -55,6 +92,8 @@ pub(super) struct Outgoing<'a> {
     pub(super) address: Address<'a>,
     pub(super) token: Option<&'a TokenHeader>,
     pub(super) version: Option<Microversion>,
+    /// Headers beyond the usual (a raw request's own).
+    pub(super) headers: &'a [(HeaderName, HeaderValue)],
     pub(super) body: Option<&'a Bytes>,
 }
 
@@ -71,6 +110,12 @@ pub(super) enum Address<'a> {
         params: &'a [(&'static str, Box<str>)],
         query: &'a Query<'a>,
     },
+    /// A raw request's path under an endpoint, as given.
+    Path {
+        endpoint: &'a Endpoint,
+        path: &'a str,
+        query: &'a [(String, String)],
+    },
 }
 
 impl Address<'_> {
@@ -84,6 +129,7 @@ impl Address<'_> {
                 params,
                 query,
             } => endpoint.url(resource, template, params, query),
+            Address::Path { endpoint, path, query } => endpoint.join(path, query),
         }
     }
 }
@@ -239,6 +285,7 @@ impl Http {
             Method::Post => reqwest::Method::POST,
             Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
+            Method::Patch => reqwest::Method::PATCH,
         };
         let mut request = reqwest::Request::new(method, req.address.url());
         let headers = request.headers_mut();
@@ -257,6 +304,9 @@ impl Http {
         }
         if let Some(id) = &self.global_request_id {
             headers.insert(REQUEST_ID, id.clone());
+        }
+        for (name, value) in req.headers {
+            headers.insert(name, value.clone());
         }
         if let Some(body) = &req.body {
             headers.insert(header::CONTENT_TYPE, JSON);
@@ -320,6 +370,7 @@ impl Http {
             address: Address::Url(&url),
             token: None,
             version: None,
+            headers: &[],
             body: Some(&body),
         };
         self.send(&req).await

@@ -13,12 +13,13 @@ pub(crate) mod http;
 pub(crate) mod url;
 
 use bytes::Bytes;
+use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use self::http::{Address, Outgoing};
 pub(crate) use self::http::{Http, RawResponse};
 pub(crate) use self::url::ResourcePath;
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, ServiceSelector};
 use crate::config::Config;
 use crate::error::Error;
 use crate::microversion::{Microversion, VersionRange};
@@ -31,6 +32,53 @@ pub(crate) struct Destination<'a> {
     pub template: &'static str,
     pub params: &'a [(&'static str, Box<str>)],
     pub query: Query<'a>,
+}
+
+/// A raw request: a path under the endpoint of `service`, unchecked.
+pub(crate) struct RawCall<'a> {
+    pub method: Method,
+    pub service: ServiceSelector<'a>,
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    /// The compute microversion (Nova's headers); another service's goes in `headers`.
+    pub version: Option<Microversion>,
+    pub headers: &'a [(HeaderName, HeaderValue)],
+    pub body: Option<Bytes>,
+}
+
+/// One request as the transport sends it, to an operation's path or a raw one.
+struct Exchange<'a> {
+    method: Method,
+    target: Target<'a>,
+    version: Option<Microversion>,
+    headers: &'a [(HeaderName, HeaderValue)],
+    body: Option<Bytes>,
+}
+
+enum Target<'a> {
+    Operation(&'a Destination<'a>),
+    Raw {
+        service: &'a ServiceSelector<'a>,
+        path: &'a str,
+        query: &'a [(String, String)],
+    },
+}
+
+/// The answer's status and request ID, on the call's span.
+fn record(span: &tracing::Span, result: &Result<RawResponse, Error>) {
+    if span.is_disabled() {
+        return;
+    }
+    let meta = match result {
+        Ok(r) => Some(&r.meta),
+        Err(e) => e.meta(),
+    };
+    if let Some(meta) = meta {
+        span.record("status", meta.status);
+        if let Some(id) = meta.request_id() {
+            span.record("request_id", id);
+        }
+    }
 }
 
 /// The client's transport: the HTTP client and the token source.
@@ -79,55 +127,94 @@ impl Transport {
                 .into());
             }
         }
-        let body = body.map(Bytes::from);
-        let result = async {
-            let mut token = self.auth.token(&self.http).await?;
-            let mut reauthenticated = false;
-            loop {
-                // The request and the response are scoped so that neither is kept in this
-                // future's state across the token refresh below.
-                {
-                    let req = Outgoing {
-                        method: info.method,
-                        repeatable: info.method.is_safe_to_repeat(),
-                        address: Address::Operation {
-                            endpoint: &token.endpoint,
-                            resource: to.resource,
-                            template: to.template,
-                            params: to.params,
-                            query: &to.query,
-                        },
-                        token: Some(&token.header),
-                        version: Some(version),
-                        body: body.as_ref(),
-                    };
-                    let response = self.http.send(&req).await;
-                    let unauthorized = matches!(&response, Err(Error::Api(api)) if api.meta.status == 401);
-                    if !unauthorized || reauthenticated || !self.auth.can_reauthenticate() {
-                        return response;
-                    }
-                }
-                tracing::info!("token rejected (401); authenticating again");
-                self.auth.invalidate(&token);
-                token = self.auth.token(&self.http).await?;
-                reauthenticated = true;
-            }
-        }
-        .instrument(span.clone())
-        .await;
-        if !span.is_disabled() {
-            let meta = match &result {
-                Ok(r) => Some(&r.meta),
-                Err(e) => e.meta(),
-            };
-            if let Some(meta) = meta {
-                span.record("status", meta.status);
-                if let Some(id) = meta.request_id() {
-                    span.record("request_id", id);
-                }
-            }
-        }
+        let call = Exchange {
+            method: info.method,
+            target: Target::Operation(to),
+            version: Some(version),
+            headers: &[],
+            body: body.map(Bytes::from),
+        };
+        let result = self.exchange(&call).instrument(span.clone()).await;
+        record(&span, &result);
         result
+    }
+
+    /// Sends a raw request (see [`crate::raw`]): what [`Transport::send`] does for an
+    /// operation, without its checks, to a path of the compute endpoint or of another
+    /// service's.
+    pub(crate) async fn send_raw(&self, raw: RawCall<'_>) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "compute.raw",
+            method = raw.method.as_str(),
+            service = raw.service.service_type,
+            path = raw.path,
+            microversion = raw.version.map(tracing::field::display),
+            request_id = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let call = Exchange {
+            method: raw.method,
+            target: Target::Raw {
+                service: &raw.service,
+                path: raw.path,
+                query: raw.query,
+            },
+            version: raw.version,
+            headers: raw.headers,
+            body: raw.body,
+        };
+        let result = self.exchange(&call).instrument(span.clone()).await;
+        record(&span, &result);
+        result
+    }
+
+    /// One exchange with its token: the retries (in [`Http::send`]), and on a 401 one
+    /// re-authentication and one more try.
+    async fn exchange(&self, call: &Exchange<'_>) -> Result<RawResponse, Error> {
+        let mut token = self.auth.token(&self.http).await?;
+        let mut reauthenticated = false;
+        loop {
+            // The request and the response are scoped so that neither is kept in this
+            // future's state across the token refresh below.
+            {
+                let service_endpoint;
+                let address = match &call.target {
+                    Target::Operation(to) => Address::Operation {
+                        endpoint: &token.endpoint,
+                        resource: to.resource,
+                        template: to.template,
+                        params: to.params,
+                        query: &to.query,
+                    },
+                    Target::Raw { service, path, query } => {
+                        service_endpoint = token.endpoint_of(service, self.auth.config())?;
+                        Address::Path {
+                            endpoint: service_endpoint.as_ref().unwrap_or(&token.endpoint),
+                            path,
+                            query,
+                        }
+                    }
+                };
+                let req = Outgoing {
+                    method: call.method,
+                    repeatable: call.method.is_safe_to_repeat(),
+                    address,
+                    token: Some(&token.header),
+                    version: call.version,
+                    headers: call.headers,
+                    body: call.body.as_ref(),
+                };
+                let response = self.http.send(&req).await;
+                let unauthorized = matches!(&response, Err(Error::Api(api)) if api.meta.status == 401);
+                if !unauthorized || reauthenticated || !self.auth.can_reauthenticate() {
+                    return response;
+                }
+            }
+            tracing::info!("token rejected (401); authenticating again");
+            self.auth.invalidate(&token);
+            token = self.auth.token(&self.http).await?;
+            reauthenticated = true;
+        }
     }
 
     /// The microversions the server supports, from its version document.
@@ -141,6 +228,7 @@ impl Transport {
             address: Address::Url(&url),
             token: Some(&token.header),
             version: None,
+            headers: &[],
             body: None,
         };
         let response = self.http.send(&req).instrument(span.clone()).await?;

@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
+use super::http::Query;
 use crate::error::Error;
-use crate::operation::Query;
 
 /// A compute endpoint, parsed once per token.
 #[derive(Clone, Debug)]
@@ -39,6 +39,20 @@ impl Endpoint {
             s.clear();
             s.extend(segments[..keep].iter().filter(|x| !x.is_empty()));
             s.push("");
+        }
+        url
+    }
+
+    /// The URL of `path` under the endpoint, each of its segments percent-encoded as given,
+    /// with `query` (a raw request's).
+    pub(crate) fn join(&self, path: &str, query: &[(String, String)]) -> reqwest::Url {
+        let mut url = self.0.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty();
+            segments.extend(path.split('/').filter(|s| !s.is_empty()));
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
         }
         url
     }

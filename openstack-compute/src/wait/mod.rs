@@ -263,7 +263,7 @@ pub enum WaitError {
         waited: Duration,
     },
     /// The instance action was recorded but had not finished within `max_wait`
-    /// ([`ServerHandle::wait_for_action`]).
+    /// ([`ServerHandle::wait_for_action`](crate::ServerHandle::wait_for_action)).
     #[error(
         "instance action {request_id} had not finished within {waited:?} ({})",
         unfinished_text(unfinished_events)

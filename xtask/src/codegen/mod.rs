@@ -365,7 +365,7 @@ fn root_module(model: &Model) -> TokenStream {
     });
     let fakes = model.ops.iter().map(|o| {
         let n = ident(&o.name);
-        quote!(crate::testing::OperationGlue::of::<operations::#n::Request>())
+        quote!(crate::operation::OperationGlue::of::<operations::#n::Request>())
     });
     quote!(
         //! Code generated from `spec/` by `cargo xtask codegen`.
@@ -378,7 +378,7 @@ fn root_module(model: &Model) -> TokenStream {
         pub static OPERATIONS: &[&crate::operation::OperationInfo] = &[#(#ops),*];
         /// Each operation's glue for the fake cloud, in the order of `OPERATIONS`.
         #[cfg(feature = "testing")]
-        pub(crate) static FAKE_GLUE: &[crate::testing::OperationGlue] = &[#(#fakes),*];
+        pub(crate) static FAKE_GLUE: &[crate::operation::OperationGlue] = &[#(#fakes),*];
     )
 }
 
