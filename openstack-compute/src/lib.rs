@@ -68,7 +68,7 @@ pub mod types {
     pub use crate::primitive::{
         BlockMigration, Boolish, EmptyOr, FlexibleId, Integerish, Nullable, ParseTimestampError, Password, Timestamp,
     };
-    pub use crate::variants::{Flavor, Networks};
+    pub use crate::variants::{Networks, ServerFlavor};
 }
 
 /// Facts generated from `spec/`: the microversions the SDK types, and every operation's

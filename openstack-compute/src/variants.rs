@@ -84,32 +84,32 @@ impl<'de> Deserialize<'de> for Networks {
 /// A server's flavor: referenced by ID before 2.47, embedded (its sizes and extra specs)
 /// from 2.47.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Flavor {
+pub enum ServerFlavor {
     /// `{"id", "links"}` (before 2.47).
     Ref(crate::generated::types::FlavorRef),
     /// The flavor itself (2.47+).
     Embedded(crate::generated::types::EmbeddedFlavor),
 }
 
-impl Serialize for Flavor {
+impl Serialize for ServerFlavor {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Flavor::Ref(r) => r.serialize(s),
-            Flavor::Embedded(e) => e.serialize(s),
+            ServerFlavor::Ref(r) => r.serialize(s),
+            ServerFlavor::Embedded(e) => e.serialize(s),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Flavor {
+impl<'de> Deserialize<'de> for ServerFlavor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // The two shapes share no required key: an embedded flavor has its sizes.
         let map = serde_json::Map::deserialize(d)?;
         let embedded = map.contains_key("vcpus") || map.contains_key("original_name");
         let value = Value::Object(map);
         if embedded {
-            crate::generated::types::EmbeddedFlavor::deserialize(value).map(Flavor::Embedded)
+            crate::generated::types::EmbeddedFlavor::deserialize(value).map(ServerFlavor::Embedded)
         } else {
-            crate::generated::types::FlavorRef::deserialize(value).map(Flavor::Ref)
+            crate::generated::types::FlavorRef::deserialize(value).map(ServerFlavor::Ref)
         }
         .map_err(de::Error::custom)
     }

@@ -19,9 +19,9 @@ use openstack_compute::operation::ActionEvents;
 use openstack_compute::ops::{create_server, rebuild, show_server};
 use openstack_compute::spec::OPERATIONS;
 use openstack_compute::types::{
-    BdmDestinationType, BdmSourceType, BlockDeviceMappingV2, BlockMigration, Flavor, InstanceAction, Integerish,
-    Network, Networks, Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget,
-    ServerSortKey, ServerStatus, SortDir,
+    BdmDestinationType, BdmSourceType, BlockDeviceMappingV2, BlockMigration, InstanceAction, Integerish, Network,
+    Networks, Nullable, Personality, RebootType, RemoteConsoleProtocol, RemoteConsoleType, ResetStateTarget,
+    ServerFlavor, ServerSortKey, ServerStatus, SortDir,
 };
 use openstack_compute::{Compute, Config, Error, ErrorKind, Method, Microversion, ServerHandle, WaitOptions};
 use serde_json::{Value, json};
@@ -285,12 +285,12 @@ async fn create_at_every_microversion_where_the_request_changes() {
         }
         if version >= v("2.47") {
             assert!(
-                matches!(shown.flavor, Some(Flavor::Embedded(_))),
+                matches!(shown.flavor, Some(ServerFlavor::Embedded(_))),
                 "embedded flavor at {version}"
             );
         } else {
             assert!(
-                matches!(shown.flavor, Some(Flavor::Ref(_))),
+                matches!(shown.flavor, Some(ServerFlavor::Ref(_))),
                 "flavor reference at {version}"
             );
         }
@@ -648,7 +648,7 @@ async fn rebuild_at_every_microversion_where_its_shape_changes() {
         assert_eq!(out.name.value(), Some(&name));
         assert_eq!(out.locked.is_some(), version >= v("2.9"), "locked at {version}");
         assert_eq!(
-            matches!(out.flavor, Some(Flavor::Embedded(_))),
+            matches!(out.flavor, Some(ServerFlavor::Embedded(_))),
             version >= v("2.47"),
             "embedded flavor at {version}"
         );

@@ -3,7 +3,7 @@
 //! ```text
 //! type := scalar | Name | list<type> | map<type> | empty_or<type>
 //! scalar := string | integer | boolean | boolish | integerish | id | secret | timestamp
-//!         | json | block_migration | networks | flavor
+//!         | json | block_migration | networks | server_flavor
 //! ```
 
 use crate::spec::FieldSpec;
@@ -30,7 +30,7 @@ const SCALARS: &[(&str, &str)] = &[
     ("json", "serde_json::Value"),
     ("block_migration", "BlockMigration"),
     ("networks", "Networks"),
-    ("flavor", "Flavor"),
+    ("server_flavor", "ServerFlavor"),
 ];
 
 impl TypeExpr {

@@ -21,8 +21,8 @@ use crate::codec::Location;
 use crate::microversion::Microversion;
 use crate::operation::{ActionEvents, Answer, EndsIn, Method, OperationInfo, Paging, Source, WhileBusy};
 use crate::types::{
-    Address, DiskConfig, EmbeddedFlavor, EmptyOr, Fault, Flavor, FlavorRef, ImageRef, InstanceAction,
-    InstanceActionEvent, Link, Nullable, SecurityGroupName, Server, ServerStatus, TaskState, Timestamp, VmState,
+    Address, DiskConfig, EmbeddedFlavor, EmptyOr, Fault, FlavorRef, ImageRef, InstanceAction, InstanceActionEvent,
+    Link, Nullable, SecurityGroupName, Server, ServerFlavor, ServerStatus, TaskState, Timestamp, VmState,
 };
 
 /// The servers, their instance actions, and the faults to inject into them.
@@ -637,7 +637,7 @@ impl Servers {
         let flavor = if version >= Microversion::new(2, 47) {
             let item = stores.get("flavor", &srv.flavor).cloned().unwrap_or(Value::Null);
             let number = |k: &str| item.get(k).and_then(Value::as_i64).unwrap_or(0);
-            Flavor::Embedded(EmbeddedFlavor {
+            ServerFlavor::Embedded(EmbeddedFlavor {
                 vcpus: number("vcpus"),
                 ram: number("ram"),
                 disk: number("disk"),
@@ -647,7 +647,7 @@ impl Servers {
                 extra_specs: Some(BTreeMap::new()),
             })
         } else {
-            Flavor::Ref(FlavorRef {
+            ServerFlavor::Ref(FlavorRef {
                 id: srv.flavor.clone(),
                 links: bookmark("flavors", &srv.flavor),
             })

@@ -190,7 +190,7 @@ pub struct Response {
         until = "2.104",
         required = "2.1..2.104"
     )]
-    pub flavor: ::core::option::Option<Flavor>,
+    pub flavor: ::core::option::Option<ServerFlavor>,
     /// The image, or "" for a volume-backed server.
     #[field(
         json = "image",
