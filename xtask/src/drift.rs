@@ -73,7 +73,7 @@ impl SchemaAt {
     }
 }
 
-pub(crate) fn version(v: &Value) -> Result<Option<Version>, String> {
+fn version(v: &Value) -> Result<Option<Version>, String> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) if s == "2.0" => Ok(Some(Version::new(2, 0))),

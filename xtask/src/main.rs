@@ -12,6 +12,10 @@ const USAGE: &str = "usage: cargo xtask COMMAND
                                             (default: the release spec/api.yaml names; --all
                                             also prints what spec/drift-allow.yaml accepts)
   replay DIR                                round-trip every Nova sample under DIR through the SDK's types
+  import TARGET [--force] [--dir DIR]       draft spec/operations/ files (and map their samples) from
+                                            Nova's reference: TARGET is a group (a controller module:
+                                            keypairs) or one route (\"POST /flavors/{id}/action addTenantAccess\");
+                                            --force overwrites existing files
   nova-reference [--version X] [--compare DIR]
                                             build (or find cached) Nova X's reference in
                                             target/nova-reference/X/";
@@ -70,6 +74,8 @@ fn main() -> ExitCode {
         ["drift", rest @ ..] => drift(&root, rest),
         ["replay", dir] => load(&root).and_then(|m| xtask::replay::run(&m, Path::new(dir))),
         ["nova-reference", rest @ ..] => xtask::reference::run(&root, rest),
+        // Not validated first: a spec with drafts in it is what import leaves behind.
+        ["import", rest @ ..] => xtask::import::run(&root, rest),
         _ => Err(USAGE.to_string()),
     };
     match result {
