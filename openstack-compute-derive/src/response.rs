@@ -272,11 +272,13 @@ fn parse_fn(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream) -> Toke
         // The body is the map: it is read whole into its one field.
         let n = &f.ident;
         let ty = &f.ty;
+        // Other fields (none, usually) take their defaults.
+        let rest = (fields.len() > 1).then(|| quote!(..::core::default::Default::default()));
         quote!(
             #[allow(clippy::needless_update)]
             let body = #unified {
                 #n: ::openstack_compute::codec::parse::<#ty>(body, &context)?,
-                ..::core::default::Default::default()
+                #rest
             };
             ::core::result::Result::Ok(body)
         )

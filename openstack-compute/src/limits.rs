@@ -92,6 +92,14 @@ pub enum Pattern {
     HostnameLabel,
     /// `^[a-zA-Z0-9-_:. ]{1,255}$`: a metadata key.
     MetadataKey,
+    /// `^(?! )[a-zA-Z0-9. _-]+(?<! )$`: a flavor ID.
+    FlavorId,
+    /// `^[0-9]+(\.[0-9]+)?$`: a decimal number (a flavor's `rxtx_factor`).
+    Decimal,
+    /// `^[_\- a-zA-Z0-9]+$`: a key pair name before 2.92.
+    KeypairName,
+    /// `^[_\-\@\. a-zA-Z0-9]+$`: a key pair name from 2.92.
+    KeypairNameAt,
     /// Printable characters (Nova's generated class: below U+FFFF, no control, format,
     /// private-use, unassigned, line- or paragraph-separator character).
     Printable,
@@ -111,6 +119,10 @@ impl fmt::Display for Pattern {
                 "one DNS label: letters, digits and `-`, starting and ending with a letter or digit"
             }
             Pattern::MetadataKey => "1-255 letters, digits, `-`, `_`, `:`, `.` or spaces",
+            Pattern::FlavorId => "letters, digits, `.`, ` `, `_` and `-`, not starting or ending with a space",
+            Pattern::Decimal => "a decimal number (digits, optionally `.` and more digits)",
+            Pattern::KeypairName => "letters, digits, `_`, `-` and spaces only",
+            Pattern::KeypairNameAt => "letters, digits, `_`, `-`, `@`, `.` and spaces only",
             Pattern::Printable => "printable characters only",
         })
     }
@@ -144,6 +156,21 @@ impl Pattern {
             Pattern::MetadataKey => {
                 let n = s.chars().count();
                 (1..=255).contains(&n) && all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.' | ' '))
+            }
+            Pattern::FlavorId => {
+                !s.is_empty()
+                    && !s.starts_with(' ')
+                    && !s.ends_with(' ')
+                    && all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ' ' | '_' | '-'))
+            }
+            Pattern::Decimal => {
+                let (whole, fraction) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
+                let digits = |t: &str| !t.is_empty() && t.chars().all(digit);
+                digits(whole) && fraction.is_none_or(digits)
+            }
+            Pattern::KeypairName => !s.is_empty() && all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ')),
+            Pattern::KeypairNameAt => {
+                !s.is_empty() && all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '@' | '.' | ' '))
             }
             Pattern::Printable => all(printable),
         }
@@ -308,6 +335,17 @@ mod tests {
         assert!(!Pattern::HostChars.matches("web 1"));
         assert!(!Pattern::HostChars.matches("host\n"));
         assert!(Pattern::MetadataKey.matches("a-b_c:d.e f"));
+        assert!(Pattern::FlavorId.matches("m1.tiny 2_x-y") && Pattern::FlavorId.matches("1"));
+        for bad in ["", " lead", "trail ", "a/b", "a\nb"] {
+            assert!(!Pattern::FlavorId.matches(bad), "{bad:?}");
+        }
+        assert!(Pattern::Decimal.matches("1") && Pattern::Decimal.matches("1.25"));
+        for bad in ["", ".5", "1.", "1.2.3", "-1", "1e3"] {
+            assert!(!Pattern::Decimal.matches(bad), "{bad:?}");
+        }
+        assert!(Pattern::KeypairName.matches("my key_1-a") && !Pattern::KeypairName.matches("me@host"));
+        assert!(Pattern::KeypairNameAt.matches("me@host.example") && !Pattern::KeypairNameAt.matches("a/b"));
+        assert!(!Pattern::KeypairName.matches("") && !Pattern::KeypairNameAt.matches(""));
         assert!(!Pattern::MetadataKey.matches(""));
         assert!(!Pattern::MetadataKey.matches("a/b"));
         assert!(Pattern::Tag.matches("a b"));

@@ -137,6 +137,13 @@ pub struct ResourceInfo {
     pub kind: ResourceKind,
     /// The resource it lives under.
     pub parent: Option<&'static str>,
+    /// The parent item's field that holds this map or set (a flavor's `extra_specs`).
+    pub parent_field: Option<&'static str>,
+    /// Nova's 404 message for an item that is not there; `{name}` stands for a path
+    /// parameter, a request field or `user_id` (read by the fake cloud).
+    pub not_found: Option<&'static str>,
+    /// Nova's 409 message for an item already there, likewise.
+    pub exists: Option<&'static str>,
     /// What Nova gives an item it creates where the request leaves a field out, as JSON
     /// templates (`{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}` are filled in).
     pub defaults: &'static [(&'static str, &'static str)],

@@ -118,7 +118,8 @@ impl<'de> Deserialize<'de> for Boolish {
 }
 
 /// Nova's integer-or-digit-string parameter (`rotation`, `length`): a JSON integer, or a string
-/// of digits, which is written back as read.
+/// of digits, which is written back as read. Made from any integer type; from `u64` and
+/// `usize` it saturates at `i64::MAX` (see the `From<u64>` impl for why).
 ///
 /// ```
 /// use openstack_compute::types::Integerish;
@@ -162,6 +163,26 @@ impl From<u32> for Integerish {
 impl From<i32> for Integerish {
     fn from(value: i32) -> Integerish {
         Integerish::from(i64::from(value))
+    }
+}
+
+/// Saturating: a value above `i64::MAX` becomes `i64::MAX`. Why not an error: the setters
+/// take `impl Into<Integerish>`, so that a count held in a `u64` or a `usize` (`ids.len()`)
+/// can be given as is, and only an infallible conversion allows that. Why that is safe: every
+/// integer field Nova reads this way (counts, `rotation`, `length`) is bounded by Nova far
+/// below `i64::MAX` (a quota, the images or log lines there are), so Nova answers `i64::MAX`
+/// exactly as it would the larger value. And the value stays an integer this SDK can read
+/// back, which a digit string above `i64::MAX` would not be.
+impl From<u64> for Integerish {
+    fn from(value: u64) -> Integerish {
+        Integerish::from(i64::try_from(value).unwrap_or(i64::MAX))
+    }
+}
+
+/// Saturating, as from `u64` (only a 64-bit `usize` can exceed `i64::MAX`).
+impl From<usize> for Integerish {
+    fn from(value: usize) -> Integerish {
+        Integerish::from(u64::try_from(value).unwrap_or(u64::MAX))
     }
 }
 
@@ -373,6 +394,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for EmptyOr<T> {
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<EmptyOr<T>, A::Error> {
                 T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(EmptyOr::Value)
+            }
+            // A number (a flavor's `swap`, `""` or MiB).
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<EmptyOr<T>, E> {
+                T::deserialize(de::value::I64Deserializer::new(v)).map(EmptyOr::Value)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<EmptyOr<T>, E> {
+                T::deserialize(de::value::U64Deserializer::new(v)).map(EmptyOr::Value)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<EmptyOr<T>, E> {
+                T::deserialize(de::value::F64Deserializer::new(v)).map(EmptyOr::Value)
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
@@ -740,11 +771,37 @@ mod tests {
     }
 
     #[test]
+    fn integerish_from_unsigned_keeps_what_fits_and_saturates_above_i64_max() {
+        let max = i64::MAX as u64;
+        assert_eq!(Integerish::from(5u64).get(), 5);
+        assert_eq!(Integerish::from(max).get(), i64::MAX);
+        assert_eq!(Integerish::from(max + 1).get(), i64::MAX);
+        assert_eq!(Integerish::from(u64::MAX).get(), i64::MAX);
+        assert_eq!(Integerish::from(25usize).get(), 25);
+        assert_eq!(
+            Integerish::from(usize::MAX).get(),
+            i64::try_from(usize::MAX).unwrap_or(i64::MAX)
+        );
+        // Written as a JSON integer, which reads back as the same value.
+        let json = serde_json::to_string(&Integerish::from(u64::MAX)).unwrap();
+        assert_eq!(json, i64::MAX.to_string());
+        assert_eq!(
+            serde_json::from_str::<Integerish>(&json).unwrap(),
+            Integerish::from(i64::MAX)
+        );
+    }
+
+    #[test]
     fn empty_or_reads_the_empty_string() {
         let e: EmptyOr<std::collections::BTreeMap<String, String>> = serde_json::from_str("\"\"").unwrap();
         assert_eq!(e, EmptyOr::Empty);
         assert_eq!(serde_json::to_string(&e).unwrap(), "\"\"");
         assert!(serde_json::from_str::<EmptyOr<i64>>("\"x\"").is_err());
+        // A flavor's swap: `""` or a number, each read as what it is.
+        assert_eq!(serde_json::from_str::<EmptyOr<i64>>("0").unwrap(), EmptyOr::Value(0));
+        assert_eq!(serde_json::from_str::<EmptyOr<i64>>("\"\"").unwrap(), EmptyOr::Empty);
+        assert_eq!(serde_json::to_string(&EmptyOr::Value(512i64)).unwrap(), "512");
+        assert!(serde_json::from_str::<EmptyOr<i64>>("1.5").is_err());
     }
 
     #[test]

@@ -91,6 +91,44 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::add_tenant_access::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::add_tenant_access::Request>,
+        response: crate::glue::response_roundtrip::<ops::add_tenant_access::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::add_tenant_access::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::add_tenant_access::Request,
+                    ops::add_tenant_access::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::add_tenant_access::Request,
+                        <ops::add_tenant_access::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::add_tenant_access::Request,
+                    ops::add_tenant_access::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::add_tenant_access::Request,
+                        <ops::add_tenant_access::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::change_password::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::change_password::Request>,
         response: crate::glue::response_roundtrip::<ops::change_password::Request>,
@@ -211,6 +249,160 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::create_extra_spec::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::create_extra_spec::Request>,
+        response: crate::glue::response_roundtrip::<ops::create_extra_spec::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::create_extra_spec::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_extra_spec::Request,
+                    ops::create_extra_spec::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_extra_spec::Request,
+                        <ops::create_extra_spec::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_extra_spec::Request,
+                    ops::create_extra_spec::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_extra_spec::Request,
+                        <ops::create_extra_spec::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::create_flavor::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::create_flavor::Request>,
+        response: crate::glue::response_roundtrip::<ops::create_flavor::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::create_flavor::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 54u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 55u16),
+                    Microversion::new(2u16, 60u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_55,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_55,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 61u16),
+                    Microversion::new(2u16, 101u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_61,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_61,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 102u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_102,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_flavor::Request,
+                    ops::create_flavor::V2_102,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_flavor::Request,
+                        <ops::create_flavor::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::create_image::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::create_image::Request>,
         response: crate::glue::response_roundtrip::<ops::create_image::Request>,
@@ -269,6 +461,122 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::create_image::Request,
                         <ops::create_image::V2_45 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::create_keypair::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::create_keypair::Request>,
+        response: crate::glue::response_roundtrip::<ops::create_keypair::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::create_keypair::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 1u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 2u16),
+                    Microversion::new(2u16, 9u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_2,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_2 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_2,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_2 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 10u16),
+                    Microversion::new(2u16, 91u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_10,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_10 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_10,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_10 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 92u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_92,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_92 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_keypair::Request,
+                    ops::create_keypair::V2_92,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_keypair::Request,
+                        <ops::create_keypair::V2_92 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -555,6 +863,106 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::create_server::V2_94 as VersionedRequest>::Response,
                     >,
                 ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_extra_spec::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::delete_extra_spec::Request>,
+        response: crate::glue::response_roundtrip::<ops::delete_extra_spec::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_extra_spec::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_extra_spec::Request,
+                    ops::delete_extra_spec::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_extra_spec::Request,
+                    ops::delete_extra_spec::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_flavor::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::delete_flavor::Request>,
+        response: crate::glue::response_roundtrip::<ops::delete_flavor::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_flavor::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_flavor::Request,
+                    ops::delete_flavor::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_flavor::Request,
+                    ops::delete_flavor::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_keypair::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::delete_keypair::Request>,
+        response: crate::glue::response_roundtrip::<ops::delete_keypair::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_keypair::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 9u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_keypair::Request,
+                    ops::delete_keypair::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_keypair::Request,
+                    ops::delete_keypair::V2_1,
+                >,
+                debug_response: None,
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 10u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_keypair::Request,
+                    ops::delete_keypair::V2_10,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_keypair::Request,
+                    ops::delete_keypair::V2_10,
+                >,
+                debug_response: None,
             },
         ],
     },
@@ -947,6 +1355,288 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::list_extra_specs::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_extra_specs::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_extra_specs::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_extra_specs::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_extra_specs::Request,
+                    ops::list_extra_specs::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_extra_specs::Request,
+                        <ops::list_extra_specs::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_extra_specs::Request,
+                    ops::list_extra_specs::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_extra_specs::Request,
+                        <ops::list_extra_specs::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_flavor_access::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_flavor_access::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_flavor_access::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_flavor_access::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavor_access::Request,
+                    ops::list_flavor_access::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavor_access::Request,
+                        <ops::list_flavor_access::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavor_access::Request,
+                    ops::list_flavor_access::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavor_access::Request,
+                        <ops::list_flavor_access::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_flavors::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_flavors::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_flavors::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_flavors::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 54u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors::Request,
+                    ops::list_flavors::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors::Request,
+                        <ops::list_flavors::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors::Request,
+                    ops::list_flavors::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors::Request,
+                        <ops::list_flavors::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 55u16),
+                    Microversion::new(2u16, 101u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors::Request,
+                    ops::list_flavors::V2_55,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors::Request,
+                        <ops::list_flavors::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors::Request,
+                    ops::list_flavors::V2_55,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors::Request,
+                        <ops::list_flavors::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 102u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors::Request,
+                    ops::list_flavors::V2_102,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors::Request,
+                        <ops::list_flavors::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors::Request,
+                    ops::list_flavors::V2_102,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors::Request,
+                        <ops::list_flavors::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_flavors_detail::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_flavors_detail::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_flavors_detail::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_flavors_detail::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 54u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 55u16),
+                    Microversion::new(2u16, 60u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_55,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_55,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 61u16),
+                    Microversion::new(2u16, 101u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_61,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_61,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 102u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_102,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_flavors_detail::Request,
+                    ops::list_flavors_detail::V2_102,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_flavors_detail::Request,
+                        <ops::list_flavors_detail::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::list_instance_actions::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::list_instance_actions::Request>,
         response: crate::glue::response_roundtrip::<ops::list_instance_actions::Request>,
@@ -1031,6 +1721,122 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::list_instance_actions::Request,
                         <ops::list_instance_actions::V2_66 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_keypairs::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_keypairs::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_keypairs::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_keypairs::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 1u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 2u16),
+                    Microversion::new(2u16, 9u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_2,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_2 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_2,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_2 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 10u16),
+                    Microversion::new(2u16, 34u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_10,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_10 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_10,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_10 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 35u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_35,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_35 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_keypairs::Request,
+                    ops::list_keypairs::V2_35,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_keypairs::Request,
+                        <ops::list_keypairs::V2_35 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -2329,6 +3135,44 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::remove_tenant_access::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::remove_tenant_access::Request>,
+        response: crate::glue::response_roundtrip::<ops::remove_tenant_access::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::remove_tenant_access::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::remove_tenant_access::Request,
+                    ops::remove_tenant_access::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::remove_tenant_access::Request,
+                        <ops::remove_tenant_access::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::remove_tenant_access::Request,
+                    ops::remove_tenant_access::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::remove_tenant_access::Request,
+                        <ops::remove_tenant_access::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::rescue::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::rescue::Request>,
         response: crate::glue::response_roundtrip::<ops::rescue::Request>,
@@ -2579,6 +3423,158 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::show_extra_spec::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_extra_spec::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_extra_spec::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_extra_spec::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_extra_spec::Request,
+                    ops::show_extra_spec::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_extra_spec::Request,
+                        <ops::show_extra_spec::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_extra_spec::Request,
+                    ops::show_extra_spec::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_extra_spec::Request,
+                        <ops::show_extra_spec::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_flavor::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_flavor::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_flavor::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::show_flavor::Request>(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 54u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 55u16),
+                    Microversion::new(2u16, 60u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_55,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_55,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 61u16),
+                    Microversion::new(2u16, 101u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_61,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_61,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 102u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_102,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_flavor::Request,
+                    ops::show_flavor::V2_102,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_flavor::Request,
+                        <ops::show_flavor::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::show_instance_action::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::show_instance_action::Request>,
         response: crate::glue::response_roundtrip::<ops::show_instance_action::Request>,
@@ -2663,6 +3659,96 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::show_instance_action::Request,
                         <ops::show_instance_action::V2_58 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_keypair::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_keypair::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_keypair::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_keypair::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 1u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_keypair::Request,
+                    ops::show_keypair::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_keypair::Request,
+                        <ops::show_keypair::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_keypair::Request,
+                    ops::show_keypair::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_keypair::Request,
+                        <ops::show_keypair::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 2u16),
+                    Microversion::new(2u16, 9u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_keypair::Request,
+                    ops::show_keypair::V2_2,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_keypair::Request,
+                        <ops::show_keypair::V2_2 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_keypair::Request,
+                    ops::show_keypair::V2_2,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_keypair::Request,
+                        <ops::show_keypair::V2_2 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 10u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_keypair::Request,
+                    ops::show_keypair::V2_10,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_keypair::Request,
+                        <ops::show_keypair::V2_10 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_keypair::Request,
+                    ops::show_keypair::V2_10,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_keypair::Request,
+                        <ops::show_keypair::V2_10 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -3229,6 +4315,134 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::unshelve::V2_91,
                 >,
                 debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::update_extra_spec::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::update_extra_spec::Request>,
+        response: crate::glue::response_roundtrip::<ops::update_extra_spec::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::update_extra_spec::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::update_extra_spec::Request,
+                    ops::update_extra_spec::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::update_extra_spec::Request,
+                        <ops::update_extra_spec::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_extra_spec::Request,
+                    ops::update_extra_spec::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_extra_spec::Request,
+                        <ops::update_extra_spec::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::update_flavor::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::update_flavor::Request>,
+        response: crate::glue::response_roundtrip::<ops::update_flavor::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::update_flavor::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 55u16),
+                    Microversion::new(2u16, 60u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::update_flavor::Request,
+                    ops::update_flavor::V2_55,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::update_flavor::Request,
+                        <ops::update_flavor::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_flavor::Request,
+                    ops::update_flavor::V2_55,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_flavor::Request,
+                        <ops::update_flavor::V2_55 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 61u16),
+                    Microversion::new(2u16, 101u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::update_flavor::Request,
+                    ops::update_flavor::V2_61,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::update_flavor::Request,
+                        <ops::update_flavor::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_flavor::Request,
+                    ops::update_flavor::V2_61,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_flavor::Request,
+                        <ops::update_flavor::V2_61 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 102u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::update_flavor::Request,
+                    ops::update_flavor::V2_102,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::update_flavor::Request,
+                        <ops::update_flavor::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::update_flavor::Request,
+                    ops::update_flavor::V2_102,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::update_flavor::Request,
+                        <ops::update_flavor::V2_102 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },

@@ -73,12 +73,17 @@ pub fn rendered_reference() -> PathBuf {
 }
 
 /// An upstream sample (`path` relative to Nova's `doc/api_samples`) in the reference: under
-/// `doc/api_samples`, or, in the shared reference, `servers-crud/doc/api_samples`.
+/// `doc/api_samples`, or, in the shared reference, `servers-crud/doc/api_samples`; else in
+/// the project's rendering of the release (the shared reference holds the servers' samples
+/// only).
 pub fn upstream_sample(path: &str) -> Option<PathBuf> {
     let dir = reference_dir();
     ["doc/api_samples", "servers-crud/doc/api_samples"]
         .iter()
         .map(|d| dir.join(d).join(path))
+        .chain(std::iter::once_with(|| {
+            rendered_reference().join("doc/api_samples").join(path)
+        }))
         .find(|p| p.is_file())
 }
 

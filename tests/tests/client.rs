@@ -974,9 +974,8 @@ async fn a_raw_request_reaches_another_service_by_type_interface_and_region() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Endpoint);
-    assert_eq!(
+    assert!(
         err.to_string().contains("the catalog has no service of type `dns`"),
-        true,
         "{err}"
     );
 }

@@ -98,32 +98,31 @@ fn named_paths(line: &str, module: &str, root: &BTreeMap<String, String>) -> Vec
 
 /// One path (`crate::a::b`, `super::c`) resolved to the module it names.
 fn resolve(path: &str, module: &str, root: &BTreeMap<String, String>) -> String {
-    {
-        let mut segments: Vec<String> = path.split("::").filter(|s| !s.is_empty()).map(str::to_string).collect();
-        if segments.remove(0) == "super" {
-            // `super` of `a::b` (`a/b.rs` or `a/b/mod.rs`) is `a`.
-            let mut parent: Vec<String> = module.split("::").map(str::to_string).collect();
-            parent.pop();
-            parent.extend(segments);
-            return parent.join("::");
-        }
-        let first = segments.first().cloned().unwrap_or_else(|| "*".into());
-        let resolved = match segments.get(1) {
-            Some(item) if root.contains_key(&format!("{first}::*")) => root
-                .get(&format!("{first}::{item}"))
-                .or_else(|| root.get(&format!("{first}::*")))
-                .unwrap()
-                .clone(),
-            _ => match root.get(&first) {
-                Some(source) => std::iter::once(source.clone())
-                    .chain(segments.into_iter().skip(1))
-                    .collect::<Vec<_>>()
-                    .join("::"),
-                None if first.starts_with(|c: char| c.is_uppercase()) => root["*"].clone(),
-                None => segments.join("::"),
-            },
-        };
-        resolved
+    let mut segments: Vec<String> = path.split("::").filter(|s| !s.is_empty()).map(str::to_string).collect();
+    if segments.remove(0) == "super" {
+        // `super` of `a::b` (`a/b.rs` or `a/b/mod.rs`) is `a`.
+        let mut parent: Vec<String> = module.split("::").map(str::to_string).collect();
+        parent.pop();
+        parent.extend(segments);
+        return parent.join("::");
+    }
+    let first = segments.first().cloned().unwrap_or_else(|| "*".into());
+    match segments.get(1) {
+        // `crate::types::Link`: where the facade takes the item from.
+        Some(item) if root.contains_key(&format!("{first}::*")) => root
+            .get(&format!("{first}::{item}"))
+            .or_else(|| root.get(&format!("{first}::*")))
+            .unwrap()
+            .clone(),
+        _ => match root.get(&first) {
+            // `crate::Error`, `crate::ops::stop`: a root re-export.
+            Some(source) => std::iter::once(source.clone())
+                .chain(segments.into_iter().skip(1))
+                .collect::<Vec<_>>()
+                .join("::"),
+            None if first.starts_with(|c: char| c.is_uppercase()) => root["*"].clone(),
+            None => segments.join("::"),
+        },
     }
 }
 

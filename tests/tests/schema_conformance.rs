@@ -127,7 +127,9 @@ fn object(w: &World, name: &str, v: Version, all: bool) -> Option<Value> {
 
 /// The request body at `v`: every field valid there (`all`), or the required ones.
 fn body(w: &World, op: &Op, v: Version, all: bool) -> Option<Value> {
-    let key = op.key.as_ref()?;
+    let Some(key) = op.key.as_ref() else {
+        return keyless_body(w, op, v, all);
+    };
     if matches!(
         op.body,
         xtask::spec::BodyKind::Null | xtask::spec::BodyKind::ExactlyNull
@@ -154,6 +156,28 @@ fn body(w: &World, op: &Op, v: Version, all: bool) -> Option<Value> {
     out.insert(key.clone(), Value::Object(inner));
     out.extend(top);
     Some(Value::Object(out))
+}
+
+/// A body without a key: its fields at the top (`fields`), or the entries of its one map
+/// (`entries`); none for an operation without a body.
+fn keyless_body(w: &World, op: &Op, v: Version, all: bool) -> Option<Value> {
+    let mut fields = op
+        .request_at(v)
+        .filter(|f| matches!(f.location, Location::Body | Location::Entries))
+        .filter(|f| all || f.required_at(v))
+        .peekable();
+    fields.peek()?;
+    match op.body {
+        xtask::spec::BodyKind::Entries => {
+            let f = fields.find(|f| f.location == Location::Entries)?;
+            value(w, &f.ty, f.limits.as_ref(), v, all)
+        }
+        _ => Some(Value::Object(
+            fields
+                .filter_map(|f| Some((f.json.clone(), value(w, &f.ty, f.limits.as_ref(), v, all)?)))
+                .collect(),
+        )),
+    }
 }
 
 /// Nova's request schema of `op` at `v`, when Nova validates there.
@@ -787,6 +811,40 @@ fn every_response_sample_passes_novas_response_schema() {
     assert!(checked > 100);
 }
 
+/// The extra spec every flavor made for a call has.
+const EXTRA_SPEC: &str = "hw:cpu_policy";
+
+/// For each path parameter but a server's: the item to add to the fake first, if any (a
+/// flavor for `flavor_id`, a key pair for `keypair_name`; a flavor's extra spec lives in the
+/// flavor). A parameter of a resource this table lacks fails the test: add its item here.
+fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'static str, Value)>)> {
+    let params = path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
+    params
+        .map(|p| {
+            let item = match p {
+                "flavor_id" => Some((
+                    "flavor",
+                    json!({"id": unique, "name": unique, "ram": 512, "vcpus": 1, "disk": 1,
+                           "os-flavor-access:is_public": false, "extra_specs": {EXTRA_SPEC: "shared"}}),
+                )),
+                "keypair_name" => Some(("keypair", json!({"name": unique}))),
+                "key" => None,
+                other => panic!("no item for the path parameter `{other}`: add one to items_named_by"),
+            };
+            (p, item)
+        })
+        .collect()
+}
+
+fn unique_or_key(param: &str, unique: &str) -> String {
+    match param {
+        "key" => EXTRA_SPEC.to_string(),
+        _ => unique.to_string(),
+    }
+}
+
 /// Every body the fake cloud sends, for every operation at each of its breakpoints, passes
 /// Nova's response schema: the fake teaches no shape Nova never sends.
 #[tokio::test]
@@ -824,11 +882,49 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                     continue;
                 }
             }
-            let path = op
+            let mut path = op
                 .path_at(v)
                 .replace("{server_id}", &id)
                 .replace("{request_id}", "req-none");
-            let input = body(&w, op, v, false);
+            let mut input = body(&w, op, v, false);
+            // The other resources' items the path names, made for this call.
+            let unique = format!("{}-{v}", op.name).replace('.', "-");
+            let template = path.clone();
+            for (param, item) in items_named_by(&template, &unique) {
+                if let Some((resource, item)) = item {
+                    cloud.add_item(resource, item).unwrap();
+                }
+                path = path.replace(&format!("{{{param}}}"), &unique_or_key(param, &unique));
+            }
+            // A one-entry body names the key of the path; a created item's ID is its own.
+            if op.body == xtask::spec::BodyKind::Entries {
+                input = Some(json!({EXTRA_SPEC: "dedicated"}));
+            }
+            if let Some(Value::Object(fields)) = input.as_mut().and_then(|b| op.key.as_ref().and_then(|k| b.get_mut(k)))
+                && fields.contains_key("name")
+                && op.kind.method() == "POST"
+            {
+                fields.insert("name".into(), json!(unique));
+            }
+            // An action that removes an item of another resource finds it there.
+            if let Some((resource, false, item)) = &op.store {
+                let params: BTreeMap<&str, &str> = [("flavor_id", unique.as_str())].into();
+                let sent = input.as_ref().and_then(|b| op.key.as_ref().and_then(|k| b.get(k)));
+                let item: serde_json::Map<String, Value> = item
+                    .iter()
+                    .map(|(field, source)| {
+                        let value = match source {
+                            xtask::model::Source::Param(p) => json!(params[p.as_str()]),
+                            xtask::model::Source::Request(f) => {
+                                sent.and_then(|s| s.get(f)).cloned().unwrap_or_default()
+                            }
+                            xtask::model::Source::Json(text) => serde_json::from_str(text).unwrap(),
+                        };
+                        (field.clone(), value)
+                    })
+                    .collect();
+                cloud.add_item(resource, Value::Object(item)).unwrap();
+            }
             let header = format!("compute {v}");
             let request = match op.kind.method() {
                 "GET" => http.get(format!("{base}{path}")),

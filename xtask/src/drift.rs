@@ -491,7 +491,8 @@ fn spec_facts(ty: &TypeExpr, limits: Option<&Limits>, nullable: bool, v: Version
         TypeExpr::Scalar("boolean") => f.types = set(&["boolean"]),
         TypeExpr::Scalar("boolish" | "block_migration") => f.types = set(&["boolean", "string"]),
         TypeExpr::Scalar("networks") => f.types = set(&["array", "string"]),
-        TypeExpr::Scalar("flavor") => f.types = set(&["object"]),
+        TypeExpr::Scalar("server_flavor") => f.types = set(&["object"]),
+        TypeExpr::Scalar("number") => f.types = set(&["number"]),
         TypeExpr::Scalar(_) => {}
         TypeExpr::Named(name) => match model.ty(name) {
             Some(t) if t.kind == TypeKind::Enum => {
@@ -656,6 +657,10 @@ fn nova_request(op: &Op, schema: &Value) -> (FieldFacts, FieldFacts) {
     let mut body = BTreeMap::new();
     let mut siblings = BTreeMap::new();
     if let Some(props) = top.properties {
+        // A body without a key (`fields`) is its fields, at the top.
+        if op.key.is_none() && op.body == BodyKind::Fields {
+            return (props, BTreeMap::new());
+        }
         for (name, (facts, required)) in props {
             if Some(&name) == op.key.as_ref() {
                 if let Some(inner) = facts.properties {
@@ -729,7 +734,12 @@ fn compare_query(spec: &BTreeMap<String, (Facts, bool)>, nova: &BTreeMap<String,
 
 /// Top-level keys of a response, and the keys of the object under its wrap key (items for a
 /// list), per Nova's schema.
-fn nova_response_names(schema: &Value, wrap: Option<&str>, list: bool) -> (BTreeSet<String>, BTreeSet<String>) {
+fn nova_response_names(
+    schema: &Value,
+    wrap: Option<&str>,
+    list: bool,
+    item_wrap: Option<&str>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let names = |s: &Value| -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         if let Some(p) = s.get("properties").and_then(Value::as_object) {
@@ -750,6 +760,10 @@ fn nova_response_names(schema: &Value, wrap: Option<&str>, list: bool) -> (BTree
             let mut s = &schema["properties"][w];
             if list {
                 s = &s["items"];
+                // Each item under its own key (`{"keypair": {..}}`).
+                if let Some(k) = item_wrap {
+                    s = &s["properties"][k];
+                }
             }
             names(s)
         }
@@ -972,8 +986,12 @@ fn drift_op(model: &Model, reference: &Reference, op: &Op, nova: &NovaOp) -> Vec
             }
             if let Some(schema) = reference.at(&nova.response, v) {
                 let r = op.response.as_ref();
-                let (nt, ni) =
-                    nova_response_names(schema, r.and_then(|r| r.wrap.as_deref()), r.is_some_and(|r| r.list));
+                let (nt, ni) = nova_response_names(
+                    schema,
+                    r.and_then(|r| r.wrap.as_deref()),
+                    r.is_some_and(|r| r.list),
+                    r.and_then(|r| r.item_wrap.as_deref()),
+                );
                 let (st, si) = spec_response_names(op, v);
                 names_diff("response key", &st, &nt, &mut diffs);
                 names_diff("response field", &si, &ni, &mut diffs);

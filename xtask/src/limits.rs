@@ -22,6 +22,10 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("^[^,/]*$", "Tag"),
     ("^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$", "HostnameLabel"),
     ("^[a-zA-Z0-9-_:. ]{1,255}$", "MetadataKey"),
+    ("^(?! )[a-zA-Z0-9. _-]+(?<! )$", "FlavorId"),
+    ("^[0-9]+(\\.[0-9]+)?$", "Decimal"),
+    ("^[_\\- a-zA-Z0-9]+$", "KeypairName"),
+    ("^[_\\-\\@\\. a-zA-Z0-9]+$", "KeypairNameAt"),
     ("printable", "Printable"),
 ];
 

@@ -38,6 +38,11 @@ pub struct Resource {
     /// The parameter naming one item, when the collection has items of its own.
     pub id: Option<String>,
     pub parent: Option<String>,
+    /// The parent item's field that holds this map or set.
+    pub parent_field: Option<String>,
+    /// Nova's 404 and 409 messages, as templates.
+    pub not_found: Option<String>,
+    pub exists: Option<String>,
     /// `compute.servers()`: method and type.
     pub collection_handle: Handle,
     /// `compute.server(id)`.
@@ -524,6 +529,9 @@ fn resource(file: &Path, r: &spec::ResourceSpec) -> Resource {
         collection: r.collection.clone(),
         id: r.id.clone(),
         parent: r.parent.clone(),
+        parent_field: r.parent_field.clone(),
+        not_found: r.not_found.clone(),
+        exists: r.exists.clone(),
         collection_handle: handle(&r.handles.collection),
         item_handle: r.handles.item.as_ref().map(handle),
         kind: r.kind,

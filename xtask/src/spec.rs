@@ -716,6 +716,18 @@ pub struct ResourceSpec {
     /// The resource whose item this one lives under.
     #[serde(default)]
     pub parent: Option<String>,
+    /// A map or set Nova keeps in a field of the parent's item (a flavor's `extra_specs`, a
+    /// server's `metadata`): the fake cloud stores it there, so the parent shows it.
+    #[serde(default)]
+    pub parent_field: Option<String>,
+    /// Nova's 404 message for an item that is not there (`Flavor {flavor_id} could not be
+    /// found.`): `{name}` is a path parameter, a request field or `{user_id}`.
+    #[serde(default)]
+    pub not_found: Option<String>,
+    /// Nova's 409 message for a create whose ID is taken, or an item already there, as
+    /// `not_found`.
+    #[serde(default)]
+    pub exists: Option<String>,
     /// The handles: the collection's and the item's.
     pub handles: HandlesSpec,
     /// What kind of store it is, to the fake cloud: items with IDs, a map, or a set.

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! type := scalar | Name | list<type> | map<type> | empty_or<type>
-//! scalar := string | integer | boolean | boolish | integerish | id | secret | timestamp
+//! scalar := string | integer | number | boolean | boolish | integerish | id | secret | timestamp
 //!         | json | block_migration | networks | server_flavor
 //! ```
 
@@ -21,6 +21,7 @@ pub enum TypeExpr {
 const SCALARS: &[(&str, &str)] = &[
     ("string", "String"),
     ("integer", "i64"),
+    ("number", "f64"),
     ("boolean", "bool"),
     ("boolish", "Boolish"),
     ("integerish", "Integerish"),

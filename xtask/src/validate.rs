@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::limits;
 use crate::model::{Ends, Field, Model, Op, WhileBusy};
 use crate::model::{bind, segments};
-use crate::spec::{BodyKind, Direction, Location, OpKind, Show, SpecError, TypeKind};
+use crate::spec::{BodyKind, Direction, Location, OpKind, ResourceKind, Show, SpecError, TypeKind};
 
 /// Every problem found.
 pub fn validate(model: &Model) -> Vec<SpecError> {
@@ -348,6 +348,9 @@ fn check_resources(model: &Model, errors: &mut Vec<SpecError>) {
             if !is_camel(&h.ty) {
                 err(format!("handle type `{}` is not CamelCase", h.ty));
             }
+        }
+        if r.parent_field.is_some() && (r.parent.is_none() || r.kind == ResourceKind::Collection) {
+            err("`parent_field` is for a map or a set kept in its parent's item".into());
         }
         if r.item_handle.is_some() && r.id.is_none() {
             err("an item handle names its items: give `id`".into());

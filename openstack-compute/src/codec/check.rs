@@ -274,6 +274,22 @@ impl CheckValue for i64 {
     }
 }
 
+impl CheckValue for f64 {
+    fn check_value(&self, limits: &[Limit], _: Microversion, at: &Path<'_>) -> Result<(), Violation> {
+        for l in limits {
+            let ok = match *l {
+                Limit::Minimum(m) => *self >= m as f64,
+                Limit::Maximum(m) => *self <= m as f64,
+                _ => true,
+            };
+            if !ok {
+                return Err(limit(at, *l));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl CheckValue for Integerish {
     fn check_value(&self, limits: &[Limit], _: Microversion, at: &Path<'_>) -> Result<(), Violation> {
         // Text limits apply to the string form only, as in JSON Schema.

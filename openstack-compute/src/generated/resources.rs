@@ -6,6 +6,227 @@
 #![allow(clippy::needless_lifetimes)]
 use crate::call::Base;
 use crate::operation::{OnHandle, VersionedRequest};
+/// The facts of the resource `flavor` (`spec/resources/flavor.yaml`).
+pub static FLAVOR: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "flavor",
+    collection: "/flavors",
+    id: Some("flavor_id"),
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: Some("Flavor {flavor_id} could not be found."),
+    exists: Some("Flavor with ID {id} already exists."),
+    defaults: &[
+        ("OS-FLV-DISABLED:disabled", "false"),
+        ("OS-FLV-EXT-DATA:ephemeral", "0"),
+        ("description", "null"),
+        ("extra_specs", "{}"),
+        ("links", "{links}"),
+        ("os-flavor-access:is_public", "true"),
+        ("rxtx_factor", "1.0"),
+        ("swap", "0"),
+    ],
+};
+/// A flavor (the size of a server), and the flavors the credentials can see. `compute.flavors()`: the collection (`/flavors`).
+#[derive(Clone, Debug)]
+pub struct Flavors {
+    base: Base,
+}
+impl Flavors {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> Flavors {
+        Flavors { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<Flavors>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+    /// The one flavor named exactly `name`, from `list_flavors_detail` (Nova's `name` filter is a regular expression, so the name is escaped and anchored; the items are then checked for the exact name). None, or more than one, is an [`Error::NameLookup`](crate::Error::NameLookup): names are not unique.
+    pub async fn find_by_name(
+        &self,
+        name: &str,
+    ) -> Result<crate::types::Flavor, crate::Error> {
+        #[allow(unused_mut)]
+        let mut call = self.list_detail();
+        if call.accepts("name").await? {
+            call = call.name(crate::paging::exact_regex(name));
+        }
+        let items = call.collect().await?;
+        crate::paging::the_one("flavor", name, items, |x| Some(x.name.as_str()))
+    }
+}
+impl crate::Compute {
+    /// A flavor (the size of a server), and the flavors the credentials can see. `compute.flavors()`.
+    pub fn flavors(&self) -> Flavors {
+        Flavors::from_base(Base::root(self))
+    }
+}
+/// A flavor (the size of a server), and the flavors the credentials can see. `compute.flavor(id)`: one item (`/flavors/{flavor_id}`). Each operation on it is a method here.
+#[derive(Clone, Debug)]
+pub struct FlavorHandle {
+    base: Base,
+}
+impl FlavorHandle {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> FlavorHandle {
+        FlavorHandle { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// The ID this handle names.
+    pub fn id(&self) -> &str {
+        self.base.id()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<FlavorHandle>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// A flavor (the size of a server), and the flavors the credentials can see. `compute.flavor(id)`.
+    pub fn flavor(&self, id: impl Into<String>) -> FlavorHandle {
+        FlavorHandle::from_base(
+            Base::root(self).item(&["flavors"], "flavor_id", id.into()),
+        )
+    }
+}
+/// The facts of the resource `flavor_access` (`spec/resources/flavor_access.yaml`).
+pub static FLAVOR_ACCESS: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "flavor_access",
+    collection: "/flavors/{flavor_id}/os-flavor-access",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: Some("flavor"),
+    parent_field: None,
+    not_found: Some("Flavor access not found for {flavor_id} / {tenant} combination."),
+    exists: Some(
+        "Flavor access already exists for flavor {flavor_id} and project {tenant} combination.",
+    ),
+    defaults: &[],
+};
+/// The projects a private flavor is shared with. `compute.flavor(id).access()`: the collection (`/flavors/{flavor_id}/os-flavor-access`).
+#[derive(Clone, Debug)]
+pub struct FlavorAccessList {
+    base: Base,
+}
+impl FlavorAccessList {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> FlavorAccessList {
+        FlavorAccessList { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<FlavorAccessList>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::FlavorHandle {
+    /// The projects a private flavor is shared with. `compute.flavor(id).access()`.
+    pub fn access(&self) -> FlavorAccessList {
+        FlavorAccessList::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `flavor_extra_spec` (`spec/resources/flavor_extra_spec.yaml`).
+pub static FLAVOR_EXTRA_SPEC: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "flavor_extra_spec",
+    collection: "/flavors/{flavor_id}/os-extra_specs",
+    id: Some("key"),
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Map,
+    parent: Some("flavor"),
+    parent_field: Some("extra_specs"),
+    not_found: Some("Flavor {flavor_id} has no extra specs with key {key}."),
+    exists: None,
+    defaults: &[],
+};
+/// A flavor's extra specs (`hw:cpu_policy`, ...), key by key. `compute.flavor(id).extra_specs()`: the collection (`/flavors/{flavor_id}/os-extra_specs`).
+#[derive(Clone, Debug)]
+pub struct FlavorExtraSpecs {
+    base: Base,
+}
+impl FlavorExtraSpecs {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> FlavorExtraSpecs {
+        FlavorExtraSpecs { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<FlavorExtraSpecs>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::FlavorHandle {
+    /// A flavor's extra specs (`hw:cpu_policy`, ...), key by key. `compute.flavor(id).extra_specs()`.
+    pub fn extra_specs(&self) -> FlavorExtraSpecs {
+        FlavorExtraSpecs::from_base(self.base.clone())
+    }
+}
 /// The facts of the resource `instance_action` (`spec/resources/instance_action.yaml`).
 pub static INSTANCE_ACTION: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "instance_action",
@@ -14,6 +235,9 @@ pub static INSTANCE_ACTION: crate::operation::ResourceInfo = crate::operation::R
     id_field: "request_id",
     kind: crate::operation::ResourceKind::Collection,
     parent: Some("server"),
+    parent_field: None,
+    not_found: None,
+    exists: None,
     defaults: &[],
 };
 /// The actions Nova recorded for a server, by the request ID of the call that started each. `compute.server(id).instance_actions()`: the collection (`/servers/{server_id}/os-instance-actions`).
@@ -54,6 +278,114 @@ impl crate::ServerHandle {
         InstanceActions::from_base(self.base.clone())
     }
 }
+/// The facts of the resource `keypair` (`spec/resources/keypair.yaml`).
+pub static KEYPAIR: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "keypair",
+    collection: "/os-keypairs",
+    id: Some("keypair_name"),
+    id_field: "name",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: Some("Keypair {keypair_name} not found for user {user_id}"),
+    exists: Some("Key pair '{name}' already exists."),
+    defaults: &[
+        ("created_at", "{now}"),
+        ("deleted", "false"),
+        ("deleted_at", "null"),
+        ("fingerprint", "\"1e:2c:9b:56:79:4b:45:77:f9:ca:7a:98:2c:b0:d5:3c\""),
+        ("id", "{serial}"),
+        (
+            "public_key",
+            "\"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx fake-cloud-generated\"",
+        ),
+        ("type", "\"ssh\""),
+        ("updated_at", "null"),
+        ("user_id", "{user_id}"),
+    ],
+};
+/// A key pair, and the key pairs of the user (an admin may name another user's with `user_id`). `compute.keypairs()`: the collection (`/os-keypairs`).
+#[derive(Clone, Debug)]
+pub struct Keypairs {
+    base: Base,
+}
+impl Keypairs {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> Keypairs {
+        Keypairs { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<Keypairs>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// A key pair, and the key pairs of the user (an admin may name another user's with `user_id`). `compute.keypairs()`.
+    pub fn keypairs(&self) -> Keypairs {
+        Keypairs::from_base(Base::root(self))
+    }
+}
+/// A key pair, and the key pairs of the user (an admin may name another user's with `user_id`). `compute.keypair(id)`: one item (`/os-keypairs/{keypair_name}`). Each operation on it is a method here.
+#[derive(Clone, Debug)]
+pub struct KeypairHandle {
+    base: Base,
+}
+impl KeypairHandle {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> KeypairHandle {
+        KeypairHandle { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// The ID this handle names.
+    pub fn id(&self) -> &str {
+        self.base.id()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<KeypairHandle>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// A key pair, and the key pairs of the user (an admin may name another user's with `user_id`). `compute.keypair(id)`.
+    pub fn keypair(&self, id: impl Into<String>) -> KeypairHandle {
+        KeypairHandle::from_base(
+            Base::root(self).item(&["os-keypairs"], "keypair_name", id.into()),
+        )
+    }
+}
 /// The facts of the resource `server` (`spec/resources/server.yaml`).
 pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "server",
@@ -62,6 +394,9 @@ pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceIn
     id_field: "id",
     kind: crate::operation::ResourceKind::Collection,
     parent: None,
+    parent_field: None,
+    not_found: None,
+    exists: None,
     defaults: &[],
 };
 /// A server (an instance), and the servers of the cloud the credentials can see. `compute.servers()`: the collection (`/servers`).

@@ -53,7 +53,7 @@ use wiremock::matchers::{path, path_regex};
 use wiremock::{Mock, MockServer, Request as HttpRequest, Respond, ResponseTemplate};
 
 use self::router::{Route, Router};
-use self::server::Servers;
+use self::server::{Read, Servers};
 use self::store::Stores;
 use crate::config::ConfigBuilder;
 use crate::microversion::Microversion;
@@ -178,8 +178,10 @@ impl FakeCloudBuilder {
         let mut stores = Stores::default();
         let seed: BTreeMap<String, Vec<Value>> = serde_json::from_str(SEED).expect("seed.json is JSON");
         for (resource, items) in seed {
-            for item in items {
-                stores.seed(&resource, item);
+            for (n, item) in items.into_iter().enumerate() {
+                if let Err(e) = stores.insert(&resource, item, &base, n as u64) {
+                    panic!("seed.json: {e}");
+                }
             }
         }
         let state = Arc::new(Mutex::new(State {
@@ -273,17 +275,43 @@ impl FakeCloud {
         s.servers.add(name, ServerStatus::Active, counter)
     }
 
+    /// Adds an item of any resource but servers, as Nova shows it (the resource's defaults
+    /// fill in what it leaves out): a flavor, a key pair, a project's access to a flavor.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use openstack_compute::testing::FakeCloud;
+    /// use serde_json::json;
+    ///
+    /// let cloud = FakeCloud::builder().start().await;
+    /// cloud
+    ///     .add_item("flavor", json!({"id": "gpu", "name": "g1.large", "ram": 65536, "vcpus": 16, "disk": 100,
+    ///                                "extra_specs": {"resources:VGPU": "1"}}))
+    ///     .unwrap();
+    /// cloud.add_item("keypair", json!({"name": "ci"})).unwrap();
+    /// # }
+    /// ```
+    ///
+    /// An error names what is wrong: an unknown resource, an item that is no object or lacks
+    /// its ID (or its parent's, for a sub-resource), an ID already taken.
+    pub fn add_item(&self, resource: &str, item: Value) -> Result<(), String> {
+        let mut s = self.lock();
+        s.counter += 1;
+        let (counter, base) = (s.counter, s.base.clone());
+        s.stores.insert(resource, item, &base, counter)
+    }
+
     /// The server's status (after any due transition), or `None` once it is gone.
     pub fn status(&self, id: &str) -> Option<ServerStatus> {
         let mut s = self.lock();
-        s.servers.settle(None);
+        s.servers.settle(&Read::Nothing);
         s.servers.status(id)
     }
 
     /// How many servers exist.
     pub fn server_count(&self) -> usize {
         let mut s = self.lock();
-        s.servers.settle(None);
+        s.servers.settle(&Read::Nothing);
         s.servers.count()
     }
 
@@ -488,12 +516,13 @@ impl State {
                 ),
             );
         }
-        // A read of a server counts as a poll of its transition.
-        let read = match segments.as_slice() {
-            ["servers", id, ..] if req.method.as_str() == "GET" => Some(id.to_string()),
-            _ => None,
+        // A read of a server counts as a poll of its transition; a list reads every server.
+        let read = match (req.method.as_str(), segments.as_slice()) {
+            ("GET", ["servers"] | ["servers", "detail"]) => Read::Every,
+            ("GET", ["servers", id, ..]) => Read::One(id.to_string()),
+            _ => Read::Nothing,
         };
-        self.servers.settle(read.as_deref());
+        self.servers.settle(&read);
         let parsed: Option<Value> = serde_json::from_slice(&req.body).ok();
         let route = match self
             .router

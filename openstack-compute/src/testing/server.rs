@@ -154,6 +154,14 @@ fn searches(pattern: &str, text: &str) -> bool {
     regex_lite::Regex::new(pattern).is_ok_and(|re| re.is_match(text))
 }
 
+/// What a request reads, for transitions that end after so many polls.
+pub(super) enum Read {
+    Nothing,
+    One(String),
+    /// A list: every server.
+    Every,
+}
+
 impl Servers {
     /// Whether the server state machine answers the operation: the operations on servers and
     /// on their instance actions. Every other resource is a plain store.
@@ -219,13 +227,16 @@ impl Servers {
     }
 
     /// Completes what is due; a read of `read` (a server ID) counts as a poll of it.
-    pub(super) fn settle(&mut self, read: Option<&str>) {
+    pub(super) fn settle(&mut self, read: &Read) {
         let mut deleted = Vec::new();
         for srv in self.servers.values_mut() {
             let Some(p) = &mut srv.pending else { continue };
-            if let (Due::Polls(n), Some(id)) = (&mut p.due, read)
-                && id == srv.id
-            {
+            let polled = match read {
+                Read::Every => true,
+                Read::One(id) => *id == srv.id,
+                Read::Nothing => false,
+            };
+            if let (Due::Polls(n), true) = (&mut p.due, polled) {
                 *n = n.saturating_sub(1);
             }
             if !p.due.passed() {
@@ -644,7 +655,11 @@ impl Servers {
                 ephemeral: number("OS-FLV-EXT-DATA:ephemeral"),
                 swap: number("swap"),
                 original_name: item.get("name").and_then(Value::as_str).unwrap_or_default().into(),
-                extra_specs: Some(BTreeMap::new()),
+                extra_specs: Some(
+                    item.get("extra_specs")
+                        .and_then(|specs| serde_json::from_value(specs.clone()).ok())
+                        .unwrap_or_default(),
+                ),
             })
         } else {
             ServerFlavor::Ref(FlavorRef {

@@ -53,13 +53,60 @@ fn params_of(template: &str) -> impl Iterator<Item = &str> {
 
 impl Stores {
     /// Adds an item the fake starts with (`seed.json`): a top-level resource's.
-    pub(super) fn seed(&mut self, resource_name: &str, item: Value) {
-        let Some(r) = resource(resource_name) else {
-            panic!("seed.json names `{resource_name}`, which is no resource");
+    /// Adds an item as Nova would show it (the seed, and [`super::FakeCloud::add_item`]);
+    /// what it leaves out comes from the resource's defaults, as for a create. An item of a
+    /// sub-resource names its parent by the fields its collection's path names
+    /// (`flavor_id` for a flavor's access list).
+    pub(super) fn insert(&mut self, resource_name: &str, item: Value, base: &str, counter: u64) -> Result<(), String> {
+        let r = resource(resource_name).ok_or_else(|| format!("`{resource_name}` is no resource of the spec"))?;
+        let Value::Object(mut item) = item else {
+            return Err(format!("an item of `{resource_name}` must be a JSON object"));
         };
-        let id = item.get(r.id_field).map(text).unwrap_or_default();
-        if let Items::Collection(list) = self.under(r, String::new()) {
-            list.push((id, item));
+        if r.kind != ResourceKind::Collection {
+            return Err(format!(
+                "`{resource_name}` is a map or a set: give it in its parent's item (a flavor's `extra_specs`)"
+            ));
+        }
+        if r.parent == Some("server") {
+            return Err(format!(
+                "`{resource_name}` lives in a server: add the server with `add_server`"
+            ));
+        }
+        let parent: Vec<String> = params_of(r.collection)
+            .map(|p| {
+                item.get(p)
+                    .map(text)
+                    .ok_or_else(|| format!("an item of `{resource_name}` needs `{p}`"))
+            })
+            .collect::<Result<_, _>>()?;
+        let id = match (r.id, item.get(r.id_field)) {
+            (Some(_), Some(id)) => text(id),
+            (Some(_), None) => return Err(format!("an item of `{resource_name}` needs `{}`", r.id_field)),
+            (None, _) => String::new(),
+        };
+        let path = format!("{}/{id}", r.collection.trim_start_matches('/'));
+        for (field, template) in r.defaults {
+            if !item.contains_key(*field) {
+                item.insert((*field).into(), expand(template, counter, base, &path));
+            }
+        }
+        let Items::Collection(list) = self.under(r, parent.join("/")) else {
+            unreachable!("a collection's items")
+        };
+        if r.id.is_some() && list.iter().any(|(i, _)| *i == id) {
+            return Err(format!("`{resource_name}` already has `{id}`"));
+        }
+        list.push((id, Value::Object(item)));
+        Ok(())
+    }
+
+    /// The item `r` lives under (a flavor, for its extra specs), when it is there.
+    fn parent_item(&mut self, r: &ResourceInfo, call: &Call<'_>) -> Option<&mut Value> {
+        let parent = r.parent.and_then(resource)?;
+        let id = call.param(parent.id?)?;
+        match self.items.get_mut(parent.name)?.get_mut("")? {
+            Items::Collection(list) => list.iter_mut().find(|(i, _)| i == id).map(|(_, v)| v),
+            _ => None,
         }
     }
 
@@ -103,7 +150,16 @@ impl Stores {
         let parent: Vec<&str> = params_of(r.collection).filter_map(|p| call.param(p)).collect();
         let parent = parent.join("/");
         let id = r.id.and_then(|p| call.param(p)).map(str::to_string);
+        // The item a sub-resource lives under must be there (a flavor's extra specs).
+        if let Some(p) = r.parent.and_then(resource).filter(|p| p.name != "server")
+            && self.parent_item(r, call).is_none()
+        {
+            return missing(p, call);
+        }
         if info.action.is_some() {
+            if self.get(r.name, id.as_deref().unwrap_or_default()).is_none() {
+                return missing(r, call);
+            }
             return self.effect(call, base);
         }
         let filled = fill(template, call);
@@ -121,7 +177,7 @@ impl Stores {
                     unreachable!("a collection's items")
                 };
                 let Some(i) = list.iter().position(|(i, _)| *i == id) else {
-                    return not_found(&format!("{} {id} could not be found.", label(r)));
+                    return missing(r, call);
                 };
                 match method {
                     Method::Get => call.respond(&shaped(info, Payload::Item(list[i].1.clone())), None),
@@ -142,10 +198,21 @@ impl Stores {
             }
             (ResourceKind::Collection, _, None) => not_found("The resource could not be found."),
             (ResourceKind::Map, method, key) => {
-                let Items::Map(map) = self.under(r, parent) else {
-                    unreachable!("a map's items")
+                // Kept in the parent's item (a flavor's `extra_specs`), or apart.
+                let map = match r.parent_field {
+                    Some(field) => self
+                        .parent_item(r, call)
+                        .and_then(Value::as_object_mut)
+                        .and_then(|item| item.entry(field).or_insert_with(|| json!({})).as_object_mut()),
+                    None => match self.under(r, parent) {
+                        Items::Map(map) => Some(map),
+                        _ => None,
+                    },
                 };
-                map_op(call, map, method, key)
+                match map {
+                    Some(map) => map_op(call, r, map, method, key),
+                    None => missing(r, call),
+                }
             }
             (ResourceKind::Set, method, member) => {
                 let Items::Set(set) = self.under(r, parent) else {
@@ -187,7 +254,10 @@ impl Stores {
             unreachable!("a collection's items")
         };
         if list.iter().any(|(i, _)| *i == id) {
-            return fault(409, "conflictingRequest", &format!("{} {id} already exists.", label(r)));
+            let message = r
+                .exists
+                .map_or_else(|| format!("{} {id} already exists.", label(r)), |t| message(t, call));
+            return fault(409, "conflictingRequest", &message);
         }
         let item = Value::Object(item);
         list.push((id, item.clone()));
@@ -221,20 +291,24 @@ impl Stores {
         let present = list.iter().position(|(_, v)| same(v));
         match (effect.adds, present) {
             (true, Some(_)) => {
-                return fault(
-                    409,
-                    "conflictingRequest",
-                    &format!("{} already has this item.", label(target)),
+                let message = target.exists.map_or_else(
+                    || format!("{} already has this item.", label(target)),
+                    |t| message(t, call),
                 );
+                return fault(409, "conflictingRequest", &message);
             }
             (true, None) => list.push((String::new(), Value::Object(item))),
             (false, Some(i)) => {
                 list.remove(i);
             }
-            (false, None) => return not_found(&format!("{} has no such item.", label(target))),
+            (false, None) => return missing(target, call),
         }
-        let items = list.iter().map(|(_, v)| v.clone()).collect();
-        call.respond(&shaped(info, Payload::Whole(Value::Array(items))), None)
+        let items: Vec<Value> = list.iter().map(|(_, v)| v.clone()).collect();
+        let payload = match info.answer {
+            Answer::Body(shape) if shape.list => Payload::Items(items, None),
+            _ => Payload::Whole(Value::Array(items)),
+        };
+        call.respond(&shaped(info, payload), None)
     }
 }
 
@@ -247,7 +321,13 @@ fn value_of(source: Source, call: &Call<'_>) -> Value {
     }
 }
 
-fn map_op(call: &Call<'_>, map: &mut Map<String, Value>, method: Method, key: Option<String>) -> ResponseTemplate {
+fn map_op(
+    call: &Call<'_>,
+    r: &ResourceInfo,
+    map: &mut Map<String, Value>,
+    method: Method,
+    key: Option<String>,
+) -> ResponseTemplate {
     let info = call.info();
     // The map a request carries: the whole body (`{"k": "v"}`), or its one field.
     let sent = || -> Map<String, Value> {
@@ -274,7 +354,7 @@ fn map_op(call: &Call<'_>, map: &mut Map<String, Value>, method: Method, key: Op
         }
         (Method::Get, Some(k)) => match map.get(&k) {
             Some(v) => call.respond(&shaped(info, Payload::Whole(json!({ k: v }))), None),
-            None => not_found(&format!("No such key: {k}.")),
+            None => missing(r, call),
         },
         (Method::Put, Some(k)) => {
             let one = sent();
@@ -286,7 +366,7 @@ fn map_op(call: &Call<'_>, map: &mut Map<String, Value>, method: Method, key: Op
         }
         (Method::Delete, Some(k)) => match map.remove(&k) {
             Some(_) => call.respond(&Value::Null, None),
-            None => not_found(&format!("No such key: {k}.")),
+            None => missing(r, call),
         },
         _ => not_found("The resource could not be found."),
     }
@@ -459,6 +539,39 @@ fn text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Nova's 404 for an item of `r` that is not there: its resource's message, or a generic one.
+fn missing(r: &ResourceInfo, call: &Call<'_>) -> ResponseTemplate {
+    match r.not_found {
+        Some(template) => not_found(&message(template, call)),
+        None => not_found(&format!("{} could not be found.", label(r))),
+    }
+}
+
+/// A message template (`Flavor {flavor_id} could not be found.`) with what it names filled
+/// in: a path parameter, a request field, or the user's or project's ID.
+fn message(template: &str, call: &Call<'_>) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once('{') {
+        let Some((name, tail)) = after.split_once('}') else {
+            break;
+        };
+        out.push_str(before);
+        let value = match name {
+            "user_id" => Some(USER_ID.to_string()),
+            "project_id" => Some(PROJECT_ID.to_string()),
+            _ => call
+                .param(name)
+                .map(str::to_string)
+                .or_else(|| call.args.get(name).map(text)),
+        };
+        out.push_str(&value.unwrap_or_default());
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `Flavor`, `Keypair`: how Nova's messages name an item of the resource.

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::model::{Ends, Field, Model, Op, Paging, Shape, Source, WhileBusy};
 use crate::spec::{ActionEvents, BodyKind, Location, OpKind, Range, Version};
+use crate::types::TypeExpr;
 
 /// `compute.server(id).stop()`, for the docs.
 fn call_text(offer: &Offer, method: &str, args: &[String]) -> String {
@@ -849,13 +850,28 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
         let method = ident(&c.method);
         let id = offer.id_param.as_ref().map(|p| {
             let n = ident(p);
-            (quote!(#n: impl Into<String>,), quote!(.with_param(#p, #n.into())))
+            (quote!(#n: impl Into<String>,), quote!(.with_param(#p, #n)))
+        });
+        let id_into = offer.id_param.as_ref().map(|p| {
+            let n = ident(p);
+            quote!(let #n: String = #n.into();)
         });
         let (id_param, id_set) = id.unzip();
+        // A body of one entry whose key is the path's (`PUT .../os-extra_specs/{key}` with
+        // `{key: value}`): the method takes the value, and the key once.
+        let one_entry = |f: &Field| {
+            f.location == Location::Entries
+                && f.limits.as_ref().and_then(|l| l.max_properties) == Some(1)
+                && offer.id_param.is_some()
+        };
         let params = c.args.iter().map(|a| {
             let f = fields[a.as_str()];
             let n = ident(a);
             let ty = rust_type(&f.ty.rust());
+            if let (true, TypeExpr::Map(value)) = (one_entry(f), &f.ty) {
+                let value = rust_type(&value.rust());
+                return quote!(value: impl Into<#value>);
+            }
             if f.nullable.is_some() {
                 // A nullable argument is an `Option`: `None` sends null (live-migrate's `host`).
                 quote!(#n: Option<#ty>)
@@ -866,6 +882,10 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
         let sets = c.args.iter().map(|a| {
             let f = fields[a.as_str()];
             let n = ident(a);
+            if one_entry(f) {
+                let key = ident(offer.id_param.as_deref().unwrap_or_default());
+                return quote!(#n: Some(std::collections::BTreeMap::from([(#key.clone(), value.into())])),);
+            }
             if f.nullable.is_some() {
                 quote!(#n: crate::types::Nullable::from(#n),)
             } else {
@@ -894,6 +914,7 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
         quote!(
             #doc
             pub fn #method(&self, #id_param #(#params),*) -> Call {
+                #id_into
                 let request = Request { #(#sets)* #rest };
                 Call(crate::call::CallCore::new(self.base(), request) #id_set #within)
             }

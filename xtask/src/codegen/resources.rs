@@ -36,6 +36,11 @@ fn resource_info(r: &Resource) -> TokenStream {
         None => quote!(None),
     };
     let kind = ident(&format!("{:?}", r.kind));
+    let some = |v: &Option<String>| match v {
+        Some(f) => quote!(Some(#f)),
+        None => quote!(None),
+    };
+    let (parent_field, not_found, exists) = (some(&r.parent_field), some(&r.not_found), some(&r.exists));
     let defaults = r.defaults.iter().map(|(k, v)| quote!((#k, #v)));
     let doc = docs(Some(&format!(
         "The facts of the resource `{name}` (`spec/resources/{name}.yaml`)."
@@ -49,6 +54,9 @@ fn resource_info(r: &Resource) -> TokenStream {
             id_field: #id_field,
             kind: crate::operation::ResourceKind::#kind,
             parent: #parent,
+            parent_field: #parent_field,
+            not_found: #not_found,
+            exists: #exists,
             defaults: &[#(#defaults),*],
         };
     )

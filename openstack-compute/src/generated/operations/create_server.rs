@@ -327,7 +327,20 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
         name: "create",
         events: op::ActionEvents::Compute,
     }),
-    references: &[],
+    references: &[
+        op::Reference {
+            field: "flavorRef",
+            resource: "flavor",
+            status: 400,
+            message: "Flavor {} could not be found.",
+        },
+        op::Reference {
+            field: "key_name",
+            resource: "keypair",
+            status: 400,
+            message: "Invalid key_name provided.",
+        },
+    ],
     store: None,
 };
 /// What `create_server` means for a server.

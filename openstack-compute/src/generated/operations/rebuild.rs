@@ -738,7 +738,14 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
         name: "rebuild",
         events: op::ActionEvents::Compute,
     }),
-    references: &[],
+    references: &[
+        op::Reference {
+            field: "key_name",
+            resource: "keypair",
+            status: 400,
+            message: "Invalid key_name provided.",
+        },
+    ],
     store: None,
 };
 /// What `rebuild` means for a server.

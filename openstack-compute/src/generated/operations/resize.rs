@@ -74,7 +74,14 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
         name: "resize",
         events: op::ActionEvents::Compute,
     }),
-    references: &[],
+    references: &[
+        op::Reference {
+            field: "flavorRef",
+            resource: "flavor",
+            status: 400,
+            message: "Flavor {} could not be found.",
+        },
+    ],
     store: None,
 };
 /// What `resize` means for a server.

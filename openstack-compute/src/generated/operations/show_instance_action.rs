@@ -233,10 +233,11 @@ impl Call {
 impl crate::InstanceActions {
     /// Shows one recorded action of a server, with its events. `GET /servers/{server_id}/os-instance-actions/{request_id}`: see [`ops::show_instance_action`](crate::ops::show_instance_action).
     pub fn get(&self, request_id: impl Into<String>) -> Call {
+        let request_id: String = request_id.into();
         let request = Request {};
         Call(
             crate::call::CallCore::new(self.base(), request)
-                .with_param("request_id", request_id.into()),
+                .with_param("request_id", request_id),
         )
     }
 }

@@ -2,7 +2,7 @@
 
 #[allow(unused_imports)]
 use crate::types::*;
-/// A sort direction for a server list (`sort_dir`).
+/// A sort direction for a list (`sort_dir`).
 #[openstack_compute_derive::enumeration()]
 pub enum SortDir {
     /// Ascending.
