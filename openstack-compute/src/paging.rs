@@ -5,8 +5,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::call::CallCore;
-use crate::error::{Error, ErrorKind};
+use crate::call::{CallCore, Output};
+use crate::error::{Error, ErrorKind, ResponseMeta};
 use crate::operation::{Operation, Page, Paging};
 use crate::types::Link;
 
@@ -22,8 +22,8 @@ pub struct ItemStream<T> {
 enum State<T> {
     /// The next page to fetch.
     Fetch(Box<dyn Fetch<T>>),
-    /// Items of the page fetched, then (maybe) the next page.
-    Items(std::vec::IntoIter<T>, Option<Box<dyn Fetch<T>>>),
+    /// Items of the page fetched, then (maybe) the next page; the page's response.
+    Items(std::vec::IntoIter<T>, Option<Box<dyn Fetch<T>>>, ResponseMeta),
     Done,
 }
 
@@ -32,8 +32,9 @@ trait Fetch<T>: Send + std::fmt::Debug {
     fn fetch(self: Box<Self>) -> PageFuture<T>;
 }
 
-/// A page's items, and the request for the next page when there is one.
-type PageFuture<T> = Pin<Box<dyn Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>), Error>> + Send>>;
+/// A page's items, the request for the next page when there is one, and the page's response.
+type PageFuture<T> =
+    Pin<Box<dyn Future<Output = Result<(Vec<T>, Option<Box<dyn Fetch<T>>>, ResponseMeta), Error>> + Send>>;
 
 /// A page request: the call, and where the page starts (the items already seen, for a list
 /// paged by offset).
@@ -53,7 +54,7 @@ where
             let PageCall { call, seen } = *self;
             let out = call.clone().send().await?;
             let version = out.microversion();
-            let page = out.into_inner();
+            let (page, meta) = out.into_parts();
             let next = match O::INFO.paging {
                 Some(Paging::Marker { .. }) => next_marker(page.links.as_deref()).map(|marker| {
                     let mut next = call;
@@ -79,7 +80,7 @@ where
                 }
                 None => None,
             };
-            Ok((page.items, next.map(|n| Box::new(n) as Box<dyn Fetch<T>>)))
+            Ok((page.items, next.map(|n| Box::new(n) as Box<dyn Fetch<T>>), meta))
         })
     }
 }
@@ -111,12 +112,12 @@ impl<T: Send + std::fmt::Debug + 'static> ItemStream<T> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Done => return None,
                 State::Fetch(f) => match f.fetch().await {
-                    Ok((items, next)) => self.state = State::Items(items.into_iter(), next),
+                    Ok((items, next, meta)) => self.state = State::Items(items.into_iter(), next, meta),
                     Err(e) => return Some(Err(e)),
                 },
-                State::Items(mut items, next) => match items.next() {
+                State::Items(mut items, next, meta) => match items.next() {
                     Some(item) => {
-                        self.state = State::Items(items, next);
+                        self.state = State::Items(items, next, meta);
                         return Some(Ok(item));
                     }
                     None => match next {
@@ -126,6 +127,24 @@ impl<T: Send + std::fmt::Debug + 'static> ItemStream<T> {
                 },
             }
         }
+    }
+
+    /// The rest of the page being read, or the next page, with the response that brought it:
+    /// for the waiters, which quote the request ID of the list that showed a server's fault,
+    /// and count the requests they send.
+    pub(crate) async fn next_page(&mut self) -> Option<Result<Output<Vec<T>>, Error>> {
+        let (items, next, meta) = match std::mem::replace(&mut self.state, State::Done) {
+            State::Done => return None,
+            State::Fetch(f) => match f.fetch().await {
+                Ok(page) => page,
+                Err(e) => return Some(Err(e)),
+            },
+            State::Items(items, next, meta) => (items.collect(), next, meta),
+        };
+        if let Some(next) = next {
+            self.state = State::Fetch(next);
+        }
+        Some(Ok(Output::new(items, meta)))
     }
 
     /// Every remaining item.

@@ -1,7 +1,8 @@
 //! The quickstart walk: create a server and wait until it is ACTIVE, stop, start, soft reboot,
 //! lock with a reason, unlock, snapshot, rebuild, list every instance action with its events,
 //! delete the server and wait until it is gone. One line per step: operation, microversion,
-//! request ID, status, time.
+//! request ID, status, time; after the create, the new server's ID (what to quote to find it
+//! again, or to clean up after a walk that failed half-way).
 //!
 //! - With neither `OS_CLOUD` nor `OS_AUTH_URL` set, it runs on the embedded fake cloud
 //!   (`openstack_compute::testing`).
@@ -17,29 +18,34 @@ use std::time::{Duration, Instant};
 
 use openstack_compute::testing::FakeCloud;
 use openstack_compute::types::{Network, Networks, RebootType};
+use openstack_compute::wait::Deletion;
 use openstack_compute::{Compute, Error, Microversion, ServerHandle, WaitOptions};
 
-fn line(step: &str, version: Option<Microversion>, request_id: Option<&str>, status: &str, took: Duration) {
+/// Where the lines go: standard output when run; a list in the test that reads them
+/// (`tests/tests/quickstart.rs`).
+pub type Say<'a> = &'a dyn Fn(String);
+
+fn line(step: &str, version: Option<Microversion>, request_id: Option<&str>, status: &str, took: Duration) -> String {
     let version = version.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-    println!(
+    format!(
         "{step:<14} microversion {version:<6} request {:<44} status {status:<14} {:>6.2}s",
         request_id.unwrap_or("-"),
         took.as_secs_f64()
-    );
+    )
 }
 
-async fn walk(server: &ServerHandle, options: &WaitOptions) -> Result<(), Error> {
+async fn walk(server: &ServerHandle, options: &WaitOptions, say: Say<'_>) -> Result<(), Error> {
     macro_rules! step {
         ($name:expr, $call:expr) => {{
             let start = Instant::now();
             let done = $call.wait(options.clone()).await?;
-            line(
+            say(line(
                 $name,
                 done.output.microversion(),
                 done.output.request_id(),
                 done.server.status.as_str(),
                 start.elapsed(),
-            );
+            ));
             done
         }};
     }
@@ -49,10 +55,10 @@ async fn walk(server: &ServerHandle, options: &WaitOptions) -> Result<(), Error>
     step!("lock", server.lock().locked_reason("quickstart"));
     step!("unlock", server.unlock());
     let image = step!("createImage", server.create_image("quickstart-snapshot"));
-    println!(
+    say(format!(
         "               image_id {}",
         image.output.image_id.as_deref().unwrap_or("(in the Location header)")
-    );
+    ));
     let image_ref = image
         .server
         .image
@@ -61,17 +67,17 @@ async fn walk(server: &ServerHandle, options: &WaitOptions) -> Result<(), Error>
         .map(|i| i.id.clone())
         .unwrap_or_default();
     let rebuilt = step!("rebuild", server.rebuild(image_ref).name("quickstart-rebuilt"));
-    println!(
+    say(format!(
         "               rebuilt: name {}, status {}",
         rebuilt.output.name.value().map(String::as_str).unwrap_or("-"),
         rebuilt.output.status
-    );
-    list_actions(server).await
+    ));
+    list_actions(server, say).await
 }
 
-async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
+async fn list_actions(server: &ServerHandle, say: Say<'_>) -> Result<(), Error> {
     let actions = server.instance_actions().list().limit(2).collect().await?;
-    println!("instance actions ({}), read two to a page:", actions.len());
+    say(format!("instance actions ({}), read two to a page:", actions.len()));
     for action in actions {
         let detail = server.instance_actions().get(action.request_id.clone()).send().await?;
         let events: Vec<String> = detail
@@ -79,18 +85,24 @@ async fn list_actions(server: &ServerHandle) -> Result<(), Error> {
             .iter()
             .map(|e| format!("{} {}", e.event, e.result.clone().unwrap_or_else(|| "(running)".into())))
             .collect();
-        println!("  {:<16} {} [{}]", action.action, action.request_id, events.join(", "));
+        say(format!(
+            "  {:<16} {} [{}]",
+            action.action,
+            action.request_id,
+            events.join(", ")
+        ));
     }
     Ok(())
 }
 
 /// Creates a server, walks it, deletes it.
-async fn create_walk_delete(
+pub async fn create_walk_delete(
     compute: &Compute,
     image: &str,
     flavor: &str,
     network: Option<&str>,
     options: &WaitOptions,
+    say: Say<'_>,
 ) -> Result<(), Error> {
     let networks = match network {
         None | Some("auto") => Networks::Auto,
@@ -107,24 +119,30 @@ async fn create_walk_delete(
         .networks(networks)
         .wait(options.clone())
         .await?;
-    line(
+    say(line(
         "create",
         created.output.microversion(),
         created.output.request_id(),
         created.server().status.as_str(),
         start.elapsed(),
-    );
+    ));
+    say(format!("               server_id {}", created.server().id));
     let server = compute.server(created.server().id.clone());
-    let walked = walk(&server, options).await;
+    let walked = walk(&server, options, say).await;
     let start = Instant::now();
     let gone = server.delete().wait(options.clone()).await?;
-    line(
+    // A cloud that defers deletes keeps the server, restorable, until it is reclaimed.
+    let status = match gone.outcome {
+        Deletion::SoftDeleted { .. } => "SOFT_DELETED (restorable until reclaimed)",
+        _ => "(gone)",
+    };
+    say(line(
         "delete",
         gone.output.microversion(),
         gone.output.request_id(),
-        "(gone)",
+        status,
         start.elapsed(),
-    );
+    ));
     walked
 }
 
@@ -135,12 +153,12 @@ fn arg(args: &[String], name: &str) -> Option<String> {
         .cloned()
 }
 
-async fn run() -> Result<(), Error> {
+async fn run(say: Say<'_>) -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let disruptive = args.iter().any(|a| a == "--allow-disruptive");
     let real = std::env::var_os("OS_CLOUD").is_some() || std::env::var_os("OS_AUTH_URL").is_some();
     if !real {
-        println!("no OS_CLOUD or OS_AUTH_URL: using the embedded fake cloud");
+        say("no OS_CLOUD or OS_AUTH_URL: using the embedded fake cloud".into());
         let cloud = FakeCloud::builder()
             .transition_time(Duration::from_millis(100))
             .start()
@@ -155,6 +173,7 @@ async fn run() -> Result<(), Error> {
             openstack_compute::testing::FLAVOR_ID,
             None,
             &options,
+            say,
         )
         .await;
     }
@@ -164,21 +183,22 @@ async fn run() -> Result<(), Error> {
         (Some(id), _, _) => {
             let server = compute.server(id);
             let shown = server.show().send().await?;
-            println!(
+            say(format!(
                 "server {} ({}) is {} [request {}]",
                 shown.id,
                 shown.name.value().map(String::as_str).unwrap_or("-"),
                 shown.status,
                 shown.request_id().unwrap_or("-")
-            );
+            ));
             if disruptive {
-                walk(&server, &options).await
+                walk(&server, &options, say).await
             } else {
-                list_actions(&server).await
+                list_actions(&server, say).await
             }
         }
         (None, Some(image), Some(flavor)) if disruptive => {
-            create_walk_delete(&compute, &image, &flavor, arg(&args, "--network").as_deref(), &options).await
+            let network = arg(&args, "--network");
+            create_walk_delete(&compute, &image, &flavor, network.as_deref(), &options, say).await
         }
         _ => {
             eprintln!(
@@ -191,7 +211,7 @@ async fn run() -> Result<(), Error> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    match run(&|line| println!("{line}")).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e} (request {})", e.request_id().unwrap_or("-"));

@@ -6,7 +6,7 @@ use openstack_compute::testing::{self, FakeCloud};
 use openstack_compute::types::{
     Networks, RebootType, ResetStateTarget, ServerStatus, SpiceConsoleType, VncConsoleType,
 };
-use openstack_compute::wait::WaitError;
+use openstack_compute::wait::{FailureReason, WaitError};
 use openstack_compute::{Compute, ErrorKind, Method, Microversion, WaitOptions};
 use serde_json::json;
 
@@ -278,12 +278,12 @@ async fn injected_faults_reach_the_client_typed() {
         .unwrap_err();
     match err.as_wait().cloned().unwrap_or_else(|| panic!("{err:?}")) {
         WaitError::ServerError {
-            fault_message,
-            fault_code,
+            reason: FailureReason::ServerFault { fault, request_id },
             ..
         } => {
-            assert_eq!(fault_message.as_deref(), Some("disk on fire"));
-            assert_eq!(fault_code, Some(500));
+            assert_eq!(fault.message, "disk on fire");
+            assert_eq!(fault.code, 500);
+            assert!(request_id.is_some(), "the show that revealed it");
         }
         other => panic!("{other:?}"),
     }
@@ -371,9 +371,14 @@ async fn a_failed_build_ends_the_create_wait_with_the_failure() {
         .await
         .unwrap_err();
     match err.as_wait().cloned().unwrap_or_else(|| panic!("{err:?}")) {
-        WaitError::ActionFailed { failed_events, .. } => {
+        WaitError::ActionFailed {
+            failed_events, reason, ..
+        } => {
             assert_eq!(failed_events.len(), 1);
             assert_eq!(failed_events[0].result.as_deref(), Some("Error"));
+            // No details on the event: the fault of the server, shown once for it.
+            assert!(matches!(reason, FailureReason::ServerFault { .. }), "{reason:?}");
+            assert_eq!(reason.message(), Some("No valid host was found."));
         }
         other => panic!("{other:?}"),
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use openstack_compute::testing::ManualClock;
 use openstack_compute::types::{RebootType, ResetStateTarget, ServerStatus};
-use openstack_compute::wait::{Outcome, WaitError};
+use openstack_compute::wait::{Deletion, FailureReason, Outcome, WaitError};
 use openstack_compute::{Compute, Error, Microversion, VersionStrategy, WaitOptions};
 use serde_json::{Value, json};
 use tests::mock::{MockCloud, Script};
@@ -189,19 +189,17 @@ async fn error_once_the_action_has_ended_fails_with_the_fault() {
         e @ WaitError::ServerError { .. } => {
             assert_eq!(
                 e.to_string(),
-                format!("server {SERVER} went to ERROR: No valid host was found. (code 500)")
+                format!(
+                    "server {SERVER} went to ERROR: No valid host was found. (server fault, code 500, request req-poll-0)"
+                )
             );
             assert_eq!(e.meta().map(|m| m.status()), Some(200), "the show that saw it");
-            let WaitError::ServerError {
-                fault_message,
-                fault_code,
-                ..
-            } = e
-            else {
-                unreachable!()
+            let Some(FailureReason::ServerFault { fault, request_id }) = e.reason() else {
+                panic!("{e:?}")
             };
-            assert_eq!(fault_message.as_deref(), Some("No valid host was found."));
-            assert_eq!(fault_code, Some(500));
+            assert_eq!(fault.message, "No valid host was found.");
+            assert_eq!(fault.code, 500);
+            assert_eq!(request_id.as_deref(), Some("req-poll-0"));
         }
         other => panic!("{other:?}"),
     }
@@ -666,7 +664,7 @@ async fn every_polling_loop_grows_its_interval_and_stops_at_max_wait_counted_fro
                 .wait_for_status(&[ServerStatus::Shutoff], schedule(&c.clock))
                 .await
                 .map(|_| ()),
-            "deleted" => handle.wait_for_deleted(schedule(&c.clock)).await,
+            "deleted" => handle.wait_for_deleted(schedule(&c.clock)).await.map(|_| ()),
             _ => handle.wait_for_action(RID, schedule(&c.clock)).await.map(|_| ()),
         }
         .unwrap_err();
@@ -698,9 +696,11 @@ async fn wait_for_deleted_is_done_at_the_404() {
         .respond_with(ResponseTemplate::new(204).insert_header("x-openstack-request-id", RID))
         .mount(&c.cloud.server)
         .await;
+    // Gone at the first poll: a server that never launched is deleted by the API at once,
+    // even on a cloud that defers deletes.
     let gone = c.compute.server(SERVER).delete().wait(options(&c.clock)).await.unwrap();
     assert_eq!(gone.output.request_id(), Some(RID));
-    assert_eq!(gone.polls, 1);
+    assert_eq!((gone.outcome, gone.polls), (Deletion::Deleted, 1));
 
     // Polled until the 404: two shows of the server still deleting, then gone.
     let c = case(
@@ -899,4 +899,559 @@ async fn wait_for_action_tells_a_running_action_from_one_never_recorded() {
     // Never recorded (404 on every poll).
     let c = case("2.100", vec![], vec![]).await;
     assert!(matches!(action_wait_error(&c).await, WaitError::ActionNotFound { .. }));
+}
+
+/// `body` (an instance action as [`action`] writes it, at 2.84+) as Nova shows it to a
+/// non-admin at 2.`minor`: `details` from 2.84, `hostId` from 2.62, `updated_at` from 2.58,
+/// and no `events` at all before 2.51.
+fn action_at(minor: u32, mut body: Value) -> Value {
+    let action = &mut body["instanceAction"];
+    if minor < 51 {
+        action.as_object_mut().unwrap().remove("events");
+    }
+    if minor < 58 {
+        action.as_object_mut().unwrap().remove("updated_at");
+    }
+    for event in action["events"].as_array_mut().into_iter().flatten() {
+        let event = event.as_object_mut().unwrap();
+        if minor < 84 {
+            event.remove("details");
+        }
+        if minor < 62 {
+            event.remove("hostId");
+        }
+    }
+    body
+}
+
+/// `body` (an instance action) with `details` on its event named `event`.
+fn with_details(mut body: Value, event: &str, details: &str) -> Value {
+    for e in body["instanceAction"]["events"].as_array_mut().unwrap() {
+        if e["event"] == event {
+            e["details"] = json!(details);
+        }
+    }
+    body
+}
+
+const NO_HOST: &str = "No valid host was found. There are not enough hosts available.";
+const EXHAUSTED: &str =
+    "Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures.";
+
+/// The create of `SERVER`, answered 202 under the request ID `RID`.
+async fn mount_create(c: &Case) {
+    Mock::given(method("POST"))
+        .and(path("/compute/v2.1/servers"))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("x-openstack-request-id", RID)
+                .set_body_json(
+                    json!({"server": {"id": SERVER, "links": [], "OS-DCF:diskConfig": "MANUAL",
+                    "security_groups": [{"name": "default"}]}}),
+                ),
+        )
+        .mount(&c.cloud.server)
+        .await;
+}
+
+async fn create_error(c: &Case) -> WaitError {
+    mount_create(c).await;
+    let err = c
+        .compute
+        .servers()
+        .create("doomed", "70a599e0-31e7-49b7-b260-868f441e862b", "1")
+        .networks(openstack_compute::types::Networks::None)
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    wait_error(err)
+}
+
+fn failed_build(minor: u32) -> Value {
+    action_at(
+        minor,
+        action(
+            "create",
+            &[("conductor_schedule_and_build_instances", true, Some("Error"))],
+        ),
+    )
+}
+
+#[tokio::test]
+async fn below_2_51_a_failed_build_carries_the_fault_of_the_server_it_shows() {
+    // A non-admin sees no events below 2.51: the action tells nothing, the server in ERROR
+    // shows its fault, and the show that revealed it names the request to look up.
+    let c = case("2.50", vec![broken("ERROR", NO_HOST)], vec![failed_build(50)]).await;
+    let e = create_error(&c).await;
+    assert!(matches!(e, WaitError::ServerError { .. }), "{e:?}");
+    let Some(FailureReason::ServerFault { fault, request_id }) = e.reason() else {
+        panic!("{e:?}")
+    };
+    assert_eq!((fault.message.as_str(), fault.code), (NO_HOST, 500));
+    assert_eq!(request_id.as_deref(), Some("req-poll-0"));
+    assert_eq!(
+        e.to_string(),
+        format!("server {SERVER} went to ERROR: {NO_HOST} (server fault, code 500, request req-poll-0)")
+    );
+    assert_eq!(c.shows.served(), 1);
+
+    // ERROR with no fault (Nova records none for some failures): nothing to read, and the
+    // error says what it could not see and why.
+    let c = case("2.50", vec![server("ERROR", None)], vec![failed_build(50)]).await;
+    let e = create_error(&c).await;
+    let Some(FailureReason::Unavailable { why }) = e.reason() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        why,
+        "Nova shows a non-admin an instance action's events only from 2.51 (this cloud goes up to 2.50); \
+         the server is ERROR but shows no fault"
+    );
+    assert!(
+        e.to_string().contains("went to ERROR: no reason available: Nova shows"),
+        "{e}"
+    );
+    assert_eq!(e.reason().unwrap().message(), None);
+}
+
+#[tokio::test]
+async fn between_2_51_and_2_83_a_failed_event_is_explained_by_the_fault_fetched_once() {
+    // The failed event shows, without details (2.84+): the server is fetched once, and its
+    // fault is the reason.
+    let c = case("2.60", vec![broken("ERROR", NO_HOST)], vec![failed_build(60)]).await;
+    let e = create_error(&c).await;
+    let WaitError::ActionFailed {
+        request_id,
+        server_id,
+        failed_events,
+        reason,
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!((request_id.as_str(), server_id.as_str()), (RID, SERVER));
+    assert_eq!(failed_events[0].event, "conductor_schedule_and_build_instances");
+    let FailureReason::ServerFault { fault, request_id } = reason else {
+        panic!("{reason:?}")
+    };
+    assert_eq!(fault.message, NO_HOST);
+    assert_eq!(request_id.as_deref(), Some("req-poll-0"), "the one show");
+    assert_eq!(c.shows.served(), 1, "the server is fetched once, for its fault");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "action {RID} on server {SERVER} failed at conductor_schedule_and_build_instances (Error): \
+             {NO_HOST} (server fault, code 500, request req-poll-0)"
+        )
+    );
+
+    // A resize that fails goes back to ACTIVE: no fault is shown, and no details before 2.84.
+    let c = case(
+        "2.60",
+        vec![server("ACTIVE", None)],
+        vec![action_at(
+            60,
+            action("resize", &[("compute_prep_resize", true, Some("Error"))]),
+        )],
+    )
+    .await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .resize("2")
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    let e = wait_error(err);
+    assert!(matches!(e, WaitError::ActionFailed { .. }), "{e:?}");
+    assert_eq!(
+        e.reason(),
+        Some(&FailureReason::Unavailable {
+            why: "Nova shows an event's details only from 2.84 (this cloud goes up to 2.60); \
+                  Nova shows a server's fault only in ERROR or DELETED (the server is ACTIVE)"
+                .into()
+        })
+    );
+    assert_eq!(c.shows.served(), 1);
+}
+
+#[tokio::test]
+async fn from_2_84_the_failed_event_s_details_are_the_reason_and_else_the_fault() {
+    // Details filled: the reason, from the action response; the server is not fetched.
+    let c = case(
+        "2.100",
+        vec![broken("ERROR", NO_HOST)],
+        vec![
+            action("create", &[("conductor_schedule_and_build_instances", false, None)]),
+            with_details(failed_build(100), "conductor_schedule_and_build_instances", EXHAUSTED),
+        ],
+    )
+    .await;
+    let e = create_error(&c).await;
+    assert_eq!(
+        e.reason(),
+        Some(&FailureReason::EventDetails {
+            event: "conductor_schedule_and_build_instances".into(),
+            details: EXHAUSTED.into(),
+            request_id: Some("req-poll-1".into()),
+        })
+    );
+    assert_eq!(e.reason().unwrap().message(), Some(EXHAUSTED));
+    assert_eq!((c.actions.served(), c.shows.served()), (2, 0));
+    assert!(
+        e.to_string().ends_with(&format!(
+            "{EXHAUSTED} (details of event conductor_schedule_and_build_instances, request req-poll-1)"
+        )),
+        "{e}"
+    );
+
+    // No details filled: the fault, fetched once.
+    let c = case("2.100", vec![broken("ERROR", NO_HOST)], vec![failed_build(100)]).await;
+    let e = create_error(&c).await;
+    assert!(
+        matches!(e.reason(), Some(FailureReason::ServerFault { fault, .. }) if fault.message == NO_HOST),
+        "{e:?}"
+    );
+    assert_eq!(c.shows.served(), 1);
+
+    // Neither: a failed resize, back in ACTIVE, with no details.
+    let c = case(
+        "2.100",
+        vec![server("ACTIVE", None)],
+        vec![action("resize", &[("compute_prep_resize", true, Some("Error"))])],
+    )
+    .await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .resize("2")
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    let Some(FailureReason::Unavailable { why }) = wait_error(err).reason().cloned() else {
+        panic!()
+    };
+    assert!(
+        why.starts_with("the failed event compute_prep_resize has no details")
+            && why.ends_with("(the server is ACTIVE)"),
+        "{why}"
+    );
+}
+
+/// A cloud at 2.`max` where `DELETE /servers/SERVER` answers 204 under `RID`, and show answers
+/// `shows` in turn (`null`: 404).
+async fn delete_case(max: &str, shows: Vec<Value>, actions: Vec<Value>) -> Case {
+    let c = case(max, shows, actions).await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/compute/v2.1/servers/{SERVER}")))
+        .respond_with(ResponseTemplate::new(204).insert_header("x-openstack-request-id", RID))
+        .mount(&c.cloud.server)
+        .await;
+    c
+}
+
+#[tokio::test]
+async fn a_delete_on_a_cloud_that_defers_deletes_ends_soft_deleted_and_restorable() {
+    // `reclaim_instance_interval` set: the server goes soft-deleting, then SOFT_DELETED, where
+    // it stays until reclaimed. That is where the delete ends, not max_wait.
+    let c = delete_case(
+        "2.100",
+        vec![server("ACTIVE", Some("soft-deleting")), server("SOFT_DELETED", None)],
+        vec![],
+    )
+    .await;
+    let gone = c.compute.server(SERVER).delete().wait(options(&c.clock)).await.unwrap();
+    match &gone.outcome {
+        Deletion::SoftDeleted { server } => assert_eq!(server.status, ServerStatus::SoftDeleted),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((c.shows.served(), gone.polls), (2, 2));
+    assert_eq!(c.clock.sleeps().len(), 1, "one sleep between the two polls");
+    assert_eq!(c.actions.served(), 0, "the action is read only for a failure's reason");
+
+    // The same for a wait on the server alone.
+    let c = case("2.100", vec![server("SOFT_DELETED", None)], vec![]).await;
+    let outcome = c
+        .compute
+        .server(SERVER)
+        .wait_for_deleted(options(&c.clock))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Deletion::SoftDeleted { .. }), "{outcome:?}");
+
+    // SOFT_DELETED with a task in flight (a restore, or a force delete, under way) is not
+    // where it rests: the wait goes on, to the 404.
+    let c = delete_case(
+        "2.100",
+        vec![server("SOFT_DELETED", Some("deleting")), Value::Null],
+        vec![],
+    )
+    .await;
+    let gone = c.compute.server(SERVER).delete().wait(options(&c.clock)).await.unwrap();
+    assert_eq!(gone.outcome, Deletion::Deleted);
+    assert_eq!(c.shows.served(), 2);
+}
+
+#[tokio::test]
+async fn a_delete_that_fails_ends_at_once_with_nova_s_reason() {
+    // The host fails the delete: ERROR, no task in flight. The wait ends there with the
+    // fault (below 2.84 the action is not read: no event has details).
+    let c = delete_case(
+        "2.60",
+        vec![
+            server("ERROR", Some("deleting")),
+            broken("ERROR", "Failed to terminate the instance"),
+        ],
+        vec![],
+    )
+    .await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .delete()
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    let e = wait_error(err);
+    assert!(matches!(e, WaitError::ServerError { .. }), "{e:?}");
+    assert_eq!(
+        e.reason().and_then(FailureReason::message),
+        Some("Failed to terminate the instance")
+    );
+    assert_eq!(e.reason().and_then(FailureReason::request_id), Some("req-poll-1"));
+    assert_eq!((c.shows.served(), c.actions.served()), (2, 0));
+    assert_eq!(c.clock.sleeps().len(), 1, "ended at the ERROR, not at max_wait");
+
+    // From 2.84 the delete's failed event is read once, for its details.
+    let c = delete_case(
+        "2.100",
+        vec![broken("ERROR", "Failed to terminate the instance")],
+        vec![with_details(
+            action("delete", &[("compute_terminate_instance", true, Some("Error"))]),
+            "compute_terminate_instance",
+            "Volume detach failed",
+        )],
+    )
+    .await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .delete()
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    let e = wait_error(err);
+    assert!(matches!(e, WaitError::ActionFailed { .. }), "{e:?}");
+    assert_eq!(
+        e.reason().and_then(FailureReason::message),
+        Some("Volume detach failed")
+    );
+    assert_eq!((c.shows.served(), c.actions.served()), (1, 1));
+    assert!(c.clock.sleeps().is_empty());
+}
+
+const RESERVATION: &str = "r-3fhpjulh";
+
+fn server_with_id(id: &str, status: &str, task_state: Option<&str>) -> Value {
+    let mut body = tests::mock::server_json(id, status)["server"].take();
+    body["OS-EXT-STS:task_state"] = json!(task_state);
+    body
+}
+
+/// A cloud where a create of `ids.len()` servers answers with `RESERVATION`, the list of the
+/// reservation answers `lists` in turn (each the servers' `(status, task_state)`, by index
+/// into `ids`), and each server's show and create action answer ACTIVE and finished (what a
+/// waiter that polls each server would see).
+struct Reservation {
+    case: Case,
+    ids: Vec<String>,
+    lists: Script,
+}
+
+async fn reservation(ids: usize, lists: Vec<Vec<(&str, Option<&str>)>>, actions: Vec<Value>) -> Reservation {
+    let case = case("2.100", vec![], actions).await;
+    let ids: Vec<String> = (0..ids)
+        .map(|n| format!("8f2c3a4e-6b1d-4f0e-9a7c-2d5e8b1f4c{n:02}"))
+        .collect();
+    Mock::given(method("POST"))
+        .and(path("/compute/v2.1/servers"))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("x-openstack-request-id", RID)
+                .set_body_json(json!({"reservation_id": RESERVATION})),
+        )
+        .mount(&case.cloud.server)
+        .await;
+    let lists = Script::new(
+        lists
+            .iter()
+            .map(|round| {
+                let servers: Vec<Value> = round
+                    .iter()
+                    .zip(&ids)
+                    .map(|((status, task), id)| server_with_id(id, status, *task))
+                    .collect();
+                json!({"servers": servers})
+            })
+            .collect(),
+    );
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1/servers/detail"))
+        .respond_with(lists.clone())
+        .mount(&case.cloud.server)
+        .await;
+    // What a server-by-server waiter would poll: the summaries, each server, each action.
+    let summaries: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "name": "many", "links": []}))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1/servers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"servers": summaries})))
+        .mount(&case.cloud.server)
+        .await;
+    for id in &ids {
+        Mock::given(method("GET"))
+            .and(path(format!("/compute/v2.1/servers/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(tests::mock::server_json(id, "ACTIVE")))
+            .mount(&case.cloud.server)
+            .await;
+        let mut done = action(
+            "create",
+            &[("compute__do_build_and_run_instance", true, Some("Success"))],
+        );
+        done["instanceAction"]["instance_uuid"] = json!(id);
+        Mock::given(method("GET"))
+            .and(path(format!("/compute/v2.1/servers/{id}/os-instance-actions/{RID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(done))
+            .mount(&case.cloud.server)
+            .await;
+    }
+    Reservation { case, ids, lists }
+}
+
+impl Reservation {
+    async fn wait(&self) -> Result<openstack_compute::Created, Error> {
+        self.case
+            .compute
+            .servers()
+            .create("many", "70a599e0-31e7-49b7-b260-868f441e862b", "1")
+            .networks(openstack_compute::types::Networks::None)
+            // A count as Rust holds one: `Integerish` converts from `usize`.
+            .min_count(self.ids.len())
+            .max_count(self.ids.len())
+            .wait(options(&self.case.clock))
+            .await
+    }
+
+    /// The requests the wait sent, by kind: lists of the reservation, and anything else
+    /// (server shows, instance actions, other lists).
+    async fn polls(&self) -> (usize, usize) {
+        let requests = self.case.cloud.server.received_requests().await.unwrap();
+        let gets: Vec<_> = requests
+            .iter()
+            .filter(|r| r.method.as_str() == "GET" && r.url.path().starts_with("/compute/v2.1/servers"))
+            .collect();
+        let lists = gets
+            .iter()
+            .filter(|r| r.url.path() == "/compute/v2.1/servers/detail")
+            .count();
+        (lists, gets.len() - lists)
+    }
+}
+
+#[tokio::test]
+async fn a_multiple_create_waits_for_its_servers_in_one_loop() {
+    // Five servers, all ACTIVE by the first poll, 2 s after the create: one sleep, one list
+    // of the reservation, nothing else.
+    let r = reservation(5, vec![vec![("ACTIVE", None); 5]], vec![]).await;
+    let created = r.wait().await.unwrap();
+    assert_eq!(created.servers.len(), 5);
+    assert_eq!(r.polls().await, (1, 0));
+    assert_eq!(created.polls, 1);
+    assert_eq!(r.case.clock.sleeps(), [Duration::from_secs(2)]);
+    assert_eq!(created.waited, Duration::from_secs(2));
+    // The one list asks for this reservation, exactly.
+    let requests = r.case.cloud.server.received_requests().await.unwrap();
+    let list = requests
+        .iter()
+        .find(|req| req.url.path() == "/compute/v2.1/servers/detail")
+        .unwrap();
+    let asked: Vec<(String, String)> = list.url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+    assert_eq!(asked, [("reservation_id".to_string(), r"^r\-3fhpjulh$".to_string())]);
+
+    // Servers ending at different rounds: one list per round, on one schedule (2 s, then
+    // 3 s), the servers in the order listed, each as shown when it ended.
+    let building = ("BUILD", Some("spawning"));
+    let active = ("ACTIVE", None);
+    let r = reservation(
+        3,
+        vec![
+            vec![building; 3],
+            vec![active, building, building],
+            vec![active, building, active],
+            vec![active, active, active],
+        ],
+        vec![],
+    )
+    .await;
+    let created = r.wait().await.unwrap();
+    let ids: Vec<&str> = created.servers.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, r.ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(created.servers.iter().all(|s| s.status == ServerStatus::Active));
+    assert_eq!(r.lists.served(), 4);
+    assert_eq!(r.polls().await, (4, 0));
+    assert_eq!(created.polls, 4);
+    assert_eq!(
+        r.case.clock.sleeps(),
+        [2000, 3000, 3000, 3000].map(Duration::from_millis)
+    );
+}
+
+#[tokio::test]
+async fn a_multiple_create_ends_at_the_first_server_that_fails_with_its_reason() {
+    // The second server fails to build: its create action is read once, for the details.
+    let failed = with_details(
+        action("create", &[("compute__do_build_and_run_instance", true, Some("Error"))]),
+        "compute__do_build_and_run_instance",
+        EXHAUSTED,
+    );
+    let r = reservation(
+        3,
+        vec![
+            vec![("BUILD", Some("spawning")); 3],
+            vec![("ACTIVE", None), ("ERROR", None), ("BUILD", Some("spawning"))],
+        ],
+        vec![],
+    )
+    .await;
+    let failed_id = r.ids[1].clone();
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/compute/v2.1/servers/{failed_id}/os-instance-actions/{RID}"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(failed))
+        .with_priority(1)
+        .mount(&r.case.cloud.server)
+        .await;
+    let e = wait_error(r.wait().await.unwrap_err());
+    let WaitError::ActionFailed { server_id, reason, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(server_id, &failed_id);
+    assert_eq!(reason.message(), Some(EXHAUSTED));
+    assert_eq!(r.polls().await, (2, 1), "two lists, then its action once");
+
+    // Timed out: the error names the first server not done.
+    let r = reservation(2, vec![vec![("ACTIVE", None), ("BUILD", Some("spawning"))]], vec![]).await;
+    let e = wait_error(r.wait().await.unwrap_err());
+    let WaitError::Timeout {
+        server_id, last_status, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!((server_id, last_status), (&r.ids[1], &Some(ServerStatus::Build)));
+    assert_eq!(r.polls().await.1, 0);
 }

@@ -20,7 +20,19 @@
 //!   none);
 //! - a status the operation cannot start from, shown with no task in flight, ends it even
 //!   before its action has an event (Nova restores a soft-deleted server with no host in the
-//!   API, and that action never gets one).
+//!   API, and that action never gets one);
+//! - a delete ends at the 404 ([`Deletion::Deleted`]), or, on a cloud that defers deletes
+//!   (`reclaim_instance_interval`), at SOFT_DELETED with no task in flight
+//!   ([`Deletion::SoftDeleted`]: restorable until reclaimed, not an error); a delete the host
+//!   fails leaves ERROR with no task in flight, which ends the wait at once;
+//! - the servers of a multiple create are waited for together, one list of their reservation
+//!   per round (`create_server::Call::wait`).
+//!
+//! A wait that ends in failure ([`WaitError::ServerError`], [`WaitError::ActionFailed`])
+//! carries Nova's reason, typed ([`FailureReason`]): the failed event's `details` (2.84+,
+//! where Nova fills them), else the server's fault (shown only in ERROR or DELETED), fetched
+//! at most once, with the request ID of the response that showed it; else what could not be
+//! seen and why.
 //!
 //! Polls are operations of their own: they go at the highest microversion the server and this
 //! SDK share, whatever microversion the call used, so events (2.51+) and their details (2.84+)
@@ -42,7 +54,7 @@ pub use self::server::Created;
 
 use crate::call::Output;
 use crate::error::{Error, ResponseMeta};
-use crate::types::{InstanceAction, Server, ServerStatus, TaskState};
+use crate::types::{Fault, InstanceAction, Server, ServerStatus, TaskState};
 
 /// Time as a wait sees it: the default follows tokio's clock; tests (and users' tests) can
 /// drive a wait with a clock of their own, such as [`crate::testing::ManualClock`].
@@ -208,16 +220,15 @@ impl WaitOptions {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The server went to ERROR once the call's action had ended.
-    #[error("server {server_id} went to ERROR{}", fault_text(fault_message, fault_code))]
+    /// The server went to ERROR once the call's own work was over: [`WaitError::reason`]
+    /// says why, as Nova does.
+    #[error("server {server_id} went to ERROR: {reason}")]
     ServerError {
         /// The server.
         server_id: String,
-        /// The fault's message.
-        fault_message: Option<String>,
-        /// The fault's code.
-        fault_code: Option<i64>,
-        /// The response that showed it.
+        /// Nova's reason, or why it could not be seen.
+        reason: FailureReason,
+        /// The response that showed the server in ERROR.
         meta: ResponseMeta,
     },
     /// The server disappeared (404) while waiting for something other than deletion.
@@ -235,7 +246,8 @@ pub enum WaitError {
         task_text(task_state)
     )]
     Timeout {
-        /// The server.
+        /// The server; in a multiple create, the first not done (or the reservation ID, if
+        /// no list of it answered in time).
         server_id: String,
         /// How long the wait took.
         waited: Duration,
@@ -244,14 +256,22 @@ pub enum WaitError {
         /// The last task state seen.
         task_state: Option<TaskState>,
     },
-    /// The instance action has failed events.
-    #[error("action {request_id} failed: {}", failed_events.iter().map(|e| format!("{} ({})", e.event, e.result.as_deref().unwrap_or("?"))).collect::<Vec<_>>().join(", "))]
+    /// The instance action has failed events: [`WaitError::reason`] says why, as Nova does.
+    #[error(
+        "action {request_id} on server {server_id} failed at {}: {reason}",
+        failed_text(failed_events)
+    )]
     ActionFailed {
         /// The call's request ID.
         request_id: String,
+        /// The server whose action failed (one request ID names the action of every server
+        /// of a multiple create).
+        server_id: String,
         /// The failed events.
         failed_events: Vec<FailedEvent>,
-        /// The response that showed them.
+        /// Nova's reason, or why it could not be seen.
+        reason: FailureReason,
+        /// The response that showed the failed events.
         meta: ResponseMeta,
     },
     /// The instance action was never recorded within `max_wait`.
@@ -286,12 +306,12 @@ fn unfinished_text(events: &[String]) -> String {
     }
 }
 
-/// Both come from one fault, whose message and code Nova always sends together.
-fn fault_text(message: &Option<String>, code: &Option<i64>) -> String {
-    match (message, code) {
-        (Some(m), Some(c)) => format!(": {m} (code {c})"),
-        _ => String::new(),
-    }
+fn failed_text(events: &[FailedEvent]) -> String {
+    events
+        .iter()
+        .map(|e| format!("{} ({})", e.event, e.result.as_deref().unwrap_or("?")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn status_text(s: &Option<ServerStatus>) -> String {
@@ -316,7 +336,107 @@ pub struct FailedEvent {
     pub details: Option<String>,
 }
 
+/// Why Nova says a server's work failed, read from the first place that holds it. Nova keeps
+/// a failure's reason in two places, each visible only sometimes: the failed event's
+/// `details` (from microversion 2.84, and only where Nova fills them) and the server's
+/// `fault` (shown only while the server is in ERROR or DELETED). A wait reads the details
+/// when the event has them, else the fault, fetching the server at most once for it; where
+/// neither can be seen, [`FailureReason::Unavailable`] says what was missing and why, so that
+/// a caller is not left guessing whether to look elsewhere.
+///
+/// ```
+/// # fn demo(e: &openstack_compute::Error) {
+/// use openstack_compute::wait::FailureReason;
+///
+/// match e.as_wait().and_then(|w| w.reason()) {
+///     Some(FailureReason::ServerFault { fault, .. }) => println!("fault {}: {}", fault.code, fault.message),
+///     Some(reason) => println!("{reason}"),
+///     None => {}
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// The failed event's `details`: Nova's message for the step that failed.
+    EventDetails {
+        /// The failed step (`compute__do_build_and_run_instance`).
+        event: String,
+        /// What Nova says went wrong.
+        details: String,
+        /// The request ID of the instance-action response that showed it.
+        request_id: Option<String>,
+    },
+    /// The server's fault.
+    ServerFault {
+        /// The fault: code, message, when, and (for admins) the traceback in `details`.
+        fault: Fault,
+        /// The request ID of the response that showed it.
+        request_id: Option<String>,
+    },
+    /// Neither source holds a reason that this caller can see.
+    Unavailable {
+        /// What could not be seen, and why (Nova's rules, and what the wait saw).
+        why: String,
+    },
+}
+
+impl FailureReason {
+    /// Nova's message: the event's details or the fault's message; `None` when unavailable.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            FailureReason::EventDetails { details, .. } => Some(details),
+            FailureReason::ServerFault { fault, .. } => Some(&fault.message),
+            FailureReason::Unavailable { .. } => None,
+        }
+    }
+
+    /// The request ID of the response that showed the reason, to look up in Nova's logs.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            FailureReason::EventDetails { request_id, .. } | FailureReason::ServerFault { request_id, .. } => {
+                request_id.as_deref()
+            }
+            FailureReason::Unavailable { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let request = |f: &mut fmt::Formatter<'_>, id: &Option<String>| match id {
+            Some(id) => write!(f, ", request {id}"),
+            None => Ok(()),
+        };
+        match self {
+            FailureReason::EventDetails {
+                event,
+                details,
+                request_id,
+            } => {
+                write!(f, "{details} (details of event {event}")?;
+                request(f, request_id)?;
+                f.write_str(")")
+            }
+            FailureReason::ServerFault { fault, request_id } => {
+                write!(f, "{} (server fault, code {}", fault.message, fault.code)?;
+                request(f, request_id)?;
+                f.write_str(")")
+            }
+            FailureReason::Unavailable { why } => write!(f, "no reason available: {why}"),
+        }
+    }
+}
+
 impl WaitError {
+    /// Why Nova says the work failed, for a failure (ERROR, or a failed event).
+    pub fn reason(&self) -> Option<&FailureReason> {
+        match self {
+            WaitError::ServerError { reason, .. } | WaitError::ActionFailed { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     /// The response metadata, when a response is part of the error.
     pub fn meta(&self) -> Option<&ResponseMeta> {
         match self {
@@ -358,12 +478,31 @@ pub struct Waited<T> {
     pub polls: u32,
 }
 
+/// How a deletion ended.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Deletion {
+    /// The server is gone: show answers 404.
+    Deleted,
+    /// The cloud defers deletes (`reclaim_instance_interval`): the server is SOFT_DELETED, not
+    /// gone, and stays so until Nova reclaims it. Until then it can be brought back with
+    /// [`restore`](crate::ops::restore) (`server.restore()`), or deleted at once with
+    /// [`force_delete`](crate::ops::force_delete). Not an error: the delete did what the
+    /// cloud is configured to do, and waiting longer would not change it.
+    SoftDeleted {
+        /// The server as shown, SOFT_DELETED.
+        server: Box<Server>,
+    },
+}
+
 /// The result of waiting for a deletion.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Gone<T> {
     /// The call's own response.
     pub output: Output<T>,
+    /// Whether the server is gone, or soft-deleted and restorable.
+    pub outcome: Deletion,
     /// How long the wait took.
     pub waited: Duration,
     /// How many requests the wait sent.

@@ -1,0 +1,48 @@
+//! The quickstart example (`tests/examples/quickstart.rs`), walked on the fake cloud with its
+//! lines collected instead of printed: what it promises to print, it prints.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use openstack_compute::testing::{self, FakeCloud};
+use openstack_compute::{Compute, WaitOptions};
+
+#[path = "../examples/quickstart.rs"]
+#[allow(dead_code)] // its `main` and `run`, which this test does not call
+mod quickstart;
+
+#[tokio::test]
+async fn the_quickstart_prints_the_id_of_the_server_it_creates() {
+    let cloud = FakeCloud::builder().transition_polls(1).start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let options = WaitOptions::new(Duration::from_secs(600))
+        .jitter(0.0)
+        .clock(testing::ManualClock::new());
+    let lines = Mutex::new(Vec::new());
+    let say = |line: String| lines.lock().unwrap().push(line);
+    quickstart::create_walk_delete(&compute, testing::IMAGE_ID, testing::FLAVOR_ID, None, &options, &say)
+        .await
+        .unwrap();
+    let lines = lines.into_inner().unwrap();
+    let ids: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("server_id "))
+        .collect();
+    let [id] = ids[..] else {
+        panic!("one server_id line expected: {lines:#?}")
+    };
+    // Right after the create's line, and the ID of the server the walk created and deleted.
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start() == format!("server_id {id}"))
+        .unwrap();
+    assert!(lines[at - 1].starts_with("create "), "{lines:#?}");
+    let recorded: Vec<String> = cloud
+        .recorded_actions(id)
+        .into_iter()
+        .map(|(action, _)| action)
+        .collect();
+    assert_eq!(recorded.first().map(String::as_str), Some("create"), "{recorded:?}");
+    assert_eq!(recorded.last().map(String::as_str), Some("delete"), "{recorded:?}");
+    assert_eq!(cloud.server_count(), 0);
+}
