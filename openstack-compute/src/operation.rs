@@ -553,6 +553,33 @@ impl<T> Page<T> {
     }
 }
 
+/// A page reads as its items: `page.len()`, `page[0]`, `page.iter()`.
+impl<T> std::ops::Deref for Page<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Page<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
 impl<T: PinnedResponse> PinnedResponse for Page<T> {
     type Unified = Page<T::Unified>;
 

@@ -527,3 +527,198 @@ async fn a_wait_on_tokios_clock_gives_up_after_max_wait() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn flavors_with_their_extra_specs_and_access_live_in_the_fake_as_in_nova() {
+    let cloud = FakeCloud::builder().start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+
+    // Nova's six default flavors are there; the short list shows a summary.
+    let all = compute.flavors().list().collect().await.unwrap();
+    let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "m1.tiny",
+            "m1.small",
+            "m1.medium",
+            "m1.large",
+            "m1.xlarge",
+            "m1.tiny.specs"
+        ]
+    );
+
+    // Create, with Nova's defaults filled in; a taken ID is Nova's 409.
+    let created = compute
+        .flavors()
+        .create("g1.large", 65536, 16, 100)
+        .id("gpu")
+        .is_public(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((created.id.as_str(), created.ram, created.ephemeral), ("gpu", 65536, 0));
+    assert!(!created.is_public);
+    let again = compute
+        .flavors()
+        .create("other", 1, 1, 1)
+        .id("gpu")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (again.status(), again.api().unwrap().message()),
+        (Some(409), "Flavor with ID gpu already exists.")
+    );
+
+    // Extra specs, kept in the flavor: set one, several, read them back in the flavor (2.61).
+    let gpu = compute.flavor("gpu");
+    gpu.extra_specs()
+        .set("hw:cpu_policy", "dedicated")
+        .send()
+        .await
+        .unwrap();
+    gpu.extra_specs()
+        .set_many([("resources:VGPU".to_string(), "1".to_string())])
+        .send()
+        .await
+        .unwrap();
+    let one = gpu.extra_specs().get("hw:cpu_policy").send().await.unwrap();
+    assert_eq!(
+        one.extra_spec.get("hw:cpu_policy").map(String::as_str),
+        Some("dedicated")
+    );
+    let shown = gpu
+        .show()
+        .at_microversion(Microversion::new(2, 61))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.extra_specs.as_ref().map(|s| s.len()), Some(2));
+    gpu.extra_specs().delete("hw:cpu_policy").send().await.unwrap();
+    let gone = gpu.extra_specs().get("hw:cpu_policy").send().await.unwrap_err();
+    assert_eq!(
+        gone.api().unwrap().message(),
+        "Flavor gpu has no extra specs with key hw:cpu_policy."
+    );
+
+    // Access: add, list, a second add is a conflict, remove.
+    let listed = gpu.add_tenant_access("p-other").send().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].flavor_id.as_str(), listed[0].tenant_id.as_str()),
+        ("gpu", "p-other")
+    );
+    let twice = gpu.add_tenant_access("p-other").send().await.unwrap_err();
+    assert_eq!(twice.status(), Some(409), "{twice}");
+    assert_eq!(gpu.access().list().send().await.unwrap().len(), 1);
+    assert!(gpu.remove_tenant_access("p-other").send().await.unwrap().is_empty());
+
+    // The name filter (2.102) is a regular expression, and find_by_name is exact.
+    let found = compute.flavors().find_by_name("m1.tiny").await.unwrap();
+    assert_eq!(found.id, "1");
+    let filtered = compute
+        .flavors()
+        .list_detail()
+        .name("^m1\\.(tiny|small)$")
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(filtered.len(), 2);
+
+    // A server's flavor must exist, and the server embeds it (2.47) with its extra specs.
+    let err = compute
+        .servers()
+        .create("s", testing::IMAGE_ID, "nope")
+        .networks(Networks::None)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.status(), err.api().unwrap().message()),
+        (Some(400), "Flavor nope could not be found.")
+    );
+
+    // Delete; then every read of it is Nova's 404.
+    gpu.delete().send().await.unwrap();
+    let err = gpu.show().send().await.unwrap_err();
+    assert_eq!(err.api().unwrap().message(), "Flavor gpu could not be found.");
+    let err = gpu.extra_specs().list().send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+}
+
+#[tokio::test]
+async fn keypairs_are_imported_at_every_version_and_generated_only_below_2_92() {
+    let cloud = FakeCloud::builder().start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let imported = compute
+        .keypairs()
+        .import("ci", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG ci@example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((imported.name.as_str(), imported.status()), ("ci", 201));
+    assert_eq!(imported.public_key, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG ci@example");
+
+    // Generating is offered up to 2.91: the client picks a microversion there.
+    let generated = compute.keypairs().create("gen").send().await.unwrap();
+    assert_eq!(generated.microversion(), Some(Microversion::new(2, 91)));
+    // ...and refuses a pin beyond it without sending.
+    let err = compute
+        .keypairs()
+        .create("gen-2")
+        .at_microversion(Microversion::new(2, 92))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+
+    let err = compute
+        .keypairs()
+        .import("ci", "ssh-rsa AAAA x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().message(), "Key pair 'ci' already exists.");
+    // A name Nova's pattern refuses is refused before sending.
+    let err = compute
+        .keypairs()
+        .import("a/b", "ssh-rsa AAAA x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+
+    let names: Vec<String> = compute
+        .keypairs()
+        .list()
+        .limit(1)
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(names, ["ci", "gen"], "every page, one key pair each");
+
+    // A server's key pair must exist.
+    let err = compute
+        .servers()
+        .create("s", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .networks(Networks::None)
+        .key_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.api().map(|a| a.message()),
+        Some("Invalid key_name provided."),
+        "{err}"
+    );
+
+    let shown = compute.keypair("ci").show().send().await.unwrap();
+    assert_eq!(shown.user_id.as_deref(), Some("fake-user"));
+    compute.keypair("ci").delete().send().await.unwrap();
+    let err = compute.keypair("ci").show().send().await.unwrap_err();
+    assert_eq!(err.api().unwrap().message(), "Keypair ci not found for user fake-user");
+}

@@ -915,3 +915,179 @@ async fn raise_instance_quota(member: &Compute) {
         .unwrap();
     assert!(r.status().is_success(), "quota: {}", r.status());
 }
+
+/// Flavors as Nova shows them where they change, and the admin's flavor work end to end:
+/// create, update, extra specs (values validated from 2.86), access, delete.
+#[tokio::test]
+async fn flavors_where_they_change_and_an_admins_flavor_end_to_end() {
+    use openstack_compute::types::EmptyOr;
+    let admin = admin();
+    let member = member();
+    // The default flavor: `swap` is "" before 2.75 and 0 from there; `rxtx_factor` and
+    // `disabled` go at 2.102; `description` comes at 2.55 and `extra_specs` at 2.61.
+    for (at, swap_empty, rxtx, description, specs) in [
+        ("2.1", true, true, false, false),
+        ("2.55", true, true, true, false),
+        ("2.61", true, true, true, true),
+        ("2.75", false, true, true, true),
+        ("2.102", false, false, true, true),
+    ] {
+        let f = member
+            .flavor(FLAVOR)
+            .show()
+            .at_microversion(v(at))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(f.name, "m1.tiny", "{at}");
+        assert_eq!(matches!(f.swap, EmptyOr::Empty), swap_empty, "{at}: {:?}", f.swap);
+        assert_eq!((f.rxtx_factor.is_some(), f.disabled.is_some()), (rxtx, rxtx), "{at}");
+        assert_eq!(f.extra_specs.is_some(), specs, "{at}");
+        let _ = description;
+    }
+    let summaries = member
+        .flavors()
+        .list()
+        .at_microversion(v("2.55"))
+        .collect()
+        .await
+        .unwrap();
+    assert!(summaries.iter().any(|f| f.id == FLAVOR));
+    // From 2.102 Nova filters by name; find_by_name is exact either way.
+    assert_eq!(member.flavors().find_by_name("m1.tiny").await.unwrap().id, FLAVOR);
+
+    // A member may not create one.
+    let err = member
+        .flavors()
+        .create("sdk-it-no", 256, 1, 1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+
+    let id = "sdk-it-flavor";
+    let _ = admin.flavor(id).delete().send().await;
+    let created = admin
+        .flavors()
+        .create("sdk.it", 256, 1, 1)
+        .id(id)
+        .is_public(false)
+        .description("made by the SDK's tests")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((created.id.as_str(), created.is_public), (id, false));
+    let flavor = admin.flavor(id);
+    let updated = flavor.update(Some("described again".to_string())).send().await.unwrap();
+    assert_eq!(updated.description.as_deref(), Some("described again"));
+
+    // Extra specs: an unknown value of a known namespace is stored before 2.86, refused from 2.86.
+    flavor
+        .extra_specs()
+        .set("hw:cpu_policy", "dedicated")
+        .send()
+        .await
+        .unwrap();
+    let old = flavor
+        .extra_specs()
+        .set("hw:mem_page_size", "bogus")
+        .at_microversion(v("2.85"))
+        .send()
+        .await;
+    assert!(old.is_ok(), "{old:?}");
+    let new = flavor
+        .extra_specs()
+        .set("hw:mem_page_size", "bogus")
+        .at_microversion(v("2.86"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(new.status(), Some(400), "{new}");
+    let listed = flavor.extra_specs().list().send().await.unwrap();
+    assert_eq!(
+        listed.extra_specs.get("hw:cpu_policy").map(String::as_str),
+        Some("dedicated")
+    );
+    flavor.extra_specs().delete("hw:cpu_policy").send().await.unwrap();
+    let gone = flavor.extra_specs().get("hw:cpu_policy").send().await.unwrap_err();
+    assert_eq!(gone.status(), Some(404));
+
+    // Access for a private flavor; a public one has no access list.
+    // Nova asks Keystone whether the project exists: the demo project, from the sandbox's
+    // credentials.
+    let credentials: serde_json::Value = serde_json::from_slice(&std::fs::read(env("CREDENTIALS")).unwrap()).unwrap();
+    let project = credentials["demo"]["project_id"].as_str().unwrap();
+    let shared = flavor.add_tenant_access(project).send().await.unwrap();
+    assert_eq!(shared.len(), 1);
+    assert_eq!(flavor.access().list().send().await.unwrap()[0].tenant_id, project);
+    assert!(flavor.remove_tenant_access(project).send().await.unwrap().is_empty());
+    let public = admin.flavor(FLAVOR).access().list().send().await.unwrap_err();
+    assert_eq!(public.status(), Some(404));
+
+    flavor.delete().send().await.unwrap();
+    assert_eq!(flavor.show().send().await.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// Key pairs at the microversions where they change: 2.2 (201, 204, `type`), 2.10 (`user_id`),
+/// 2.35 (paging), 2.92 (no more generated keys).
+#[tokio::test]
+async fn keypairs_at_the_microversions_where_they_change() {
+    let member = member();
+    for name in ["sdk-it-kp-old", "sdk-it-kp-new", "sdk-it-kp-gen"] {
+        let _ = member.keypair(name).delete().send().await;
+    }
+    let public = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFyZUpNO9rEeOe0b3DJDh1pS4I1g9W1ynf3z4O3k5c8q sdk@it";
+    let old = member
+        .keypairs()
+        .import("sdk-it-kp-old", public)
+        .at_microversion(v("2.1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((old.status(), old.key_type.is_none()), (200, true));
+    let new = member.keypairs().import("sdk-it-kp-new", public).send().await.unwrap();
+    assert_eq!(new.status(), 201);
+    assert_eq!(new.key_type, Some(openstack_compute::types::KeypairType::Ssh));
+    assert!(!new.fingerprint.is_empty());
+
+    // Nova generates a pair up to 2.91 and returns its private key, once, as a secret.
+    let generated = member.keypairs().create("sdk-it-kp-gen").send().await.unwrap();
+    assert_eq!(generated.microversion(), Some(v("2.91")));
+    let private = generated.private_key.as_ref().expect("a generated pair's private key");
+    assert!(private.expose_secret().contains("PRIVATE KEY"));
+    assert!(
+        !format!("{generated:?}").contains("PRIVATE KEY"),
+        "the private key never shows"
+    );
+
+    // Paging from 2.35: one key pair per page, every page read.
+    let names: Vec<String> = member
+        .keypairs()
+        .list()
+        .limit(1)
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.name)
+        .filter(|n| n.starts_with("sdk-it-kp"))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    let shown = member.keypair("sdk-it-kp-new").show().send().await.unwrap();
+    assert_eq!(shown.public_key, public);
+    assert!(shown.user_id.is_some());
+    let at_2_1 = member
+        .keypair("sdk-it-kp-old")
+        .delete()
+        .at_microversion(v("2.1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_2_1.status(), 202);
+    for name in ["sdk-it-kp-new", "sdk-it-kp-gen"] {
+        assert_eq!(member.keypair(name).delete().send().await.unwrap().status(), 204);
+    }
+    let err = member.keypair("sdk-it-kp-new").show().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}

@@ -150,7 +150,7 @@ fn shown_status(status: &ServerStatus, task: &TaskState) -> Option<ServerStatus>
 
 /// A filter Nova hands to its database's regular-expression operator (MySQL `REGEXP`,
 /// PostgreSQL `~`, Python's `re.search` under sqlite): an unanchored search.
-fn searches(pattern: &str, text: &str) -> bool {
+pub(super) fn searches(pattern: &str, text: &str) -> bool {
     regex_lite::Regex::new(pattern).is_ok_and(|re| re.is_match(text))
 }
 

@@ -166,8 +166,26 @@ impl Stores {
         match (r.kind, info.method, id) {
             (ResourceKind::Collection, Method::Post, None) => self.create(call, r, parent, base, counter),
             (ResourceKind::Collection, Method::Get, None) => {
+                // A query parameter named as a field filters by it, as Nova's database does:
+                // an unanchored regular-expression search (`name=^m1\.`).
+                let filters: Vec<(&str, &str)> = call
+                    .query
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "limit" | "marker" | "offset" | "sort_key" | "sort_dir"))
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 let items = match self.under(r, parent) {
-                    Items::Collection(list) => list.iter().map(|(_, v)| v.clone()).collect(),
+                    Items::Collection(list) => list
+                        .iter()
+                        .map(|(_, v)| v)
+                        .filter(|v| {
+                            filters.iter().all(|(k, pattern)| match v.get(*k) {
+                                Some(field) => super::server::searches(pattern, &text(field)),
+                                None => true,
+                            })
+                        })
+                        .cloned()
+                        .collect(),
                     _ => Vec::new(),
                 };
                 list(call, items, r, base, &filled)
