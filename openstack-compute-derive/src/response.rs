@@ -21,7 +21,24 @@ struct ViewArgs {
     item_wrap: Option<LitStr>,
     links: Option<LitStr>,
     range: Range,
-    stretches: Vec<Range>,
+    stretches: Vec<Stretch>,
+}
+
+/// One stretch of microversions, and whether its view is shared with other operations.
+struct Stretch {
+    range: Range,
+    share: Share,
+}
+
+/// A named type's view at a stretch is generated once, by the first operation that has it;
+/// the others name it.
+enum Share {
+    /// This operation's own.
+    Own,
+    /// Generated here, and named by these other operations too.
+    With(LitStr),
+    /// Another operation's (`crate::ops::show_server::response::V2_1`).
+    Same(syn::Path),
 }
 
 fn parse_args(args: TokenStream) -> Result<ViewArgs> {
@@ -56,7 +73,18 @@ fn parse_args(args: TokenStream) -> Result<ViewArgs> {
             "stretch" => {
                 let content;
                 syn::parenthesized!(content in m.input);
-                stretches.push(Range::parse(&content.parse::<LitStr>()?)?);
+                let range = Range::parse(&content.parse::<LitStr>()?)?;
+                let mut share = Share::Own;
+                if content.parse::<Option<syn::Token![,]>>()?.is_some() {
+                    let key: syn::Ident = content.parse()?;
+                    content.parse::<syn::Token![=]>()?;
+                    share = match key.to_string().as_str() {
+                        "same_as" => Share::Same(content.parse()?),
+                        "shared_with" => Share::With(content.parse()?),
+                        _ => return Err(syn::Error::new(key.span(), "expected `same_as` or `shared_with`")),
+                    };
+                }
+                stretches.push(Stretch { range, share });
             }
             _ => return Err(attrs::unknown(&m, KNOWN)),
         }
@@ -165,7 +193,20 @@ pub fn expand(args: TokenStream, item: DeriveInput) -> Result<TokenStream> {
     let versions = view
         .stretches
         .iter()
-        .map(|s| versioned(&view, &fields, &unified, *s))
+        .map(|s| match &s.share {
+            Share::Same(path) => {
+                let vident = s.range.since.ident();
+                let doc = format!(
+                    "The `{}` response in microversions {}: the same view as [`{}`].",
+                    view.operation.value(),
+                    s.range.text(),
+                    quote!(#path).to_string().replace(' ', "")
+                );
+                Ok(quote!(#[doc = #doc] pub type #vident = #path;))
+            }
+            Share::With(others) => versioned(&view, &fields, &unified, s.range, Some(others)),
+            Share::Own => versioned(&view, &fields, &unified, s.range, None),
+        })
         .collect::<Result<Vec<_>>>()?;
     let module_doc = format!(
         "The `{}` response in each stretch of microversions where its shape differs: what a stretch requires is not optional there.",
@@ -386,14 +427,24 @@ fn write_fn(view: &ViewArgs, fields: &[ObjField]) -> Result<TokenStream> {
     ))
 }
 
-fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Range) -> Result<TokenStream> {
+fn versioned(
+    view: &ViewArgs,
+    fields: &[ObjField],
+    unified: &TokenStream,
+    s: Range,
+    shared_with: Option<&LitStr>,
+) -> Result<TokenStream> {
     let vident = s.since.ident();
     let present: Vec<(&ObjField, At)> = fields
         .iter()
         .filter(|f| !f.attrs.omitted)
         .filter_map(|f| at(f, s.since).map(|a| (f, a)))
         .collect();
-    let context = format!("`{}` response at microversions {}", view.operation.value(), s.text());
+    // A shared view names the type, not one of the operations that send it.
+    let context = match shared_with {
+        Some(_) => format!("`{unified}` at microversions {}", s.text()),
+        None => format!("`{}` response at microversions {}", view.operation.value(), s.text()),
+    };
     let defs = present.iter().map(|(f, a)| {
         let (n, t) = (&f.ident, inner(f));
         let docs = &f.docs;
@@ -470,11 +521,19 @@ fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Ran
         }
     }
     let moved = present.iter().map(|(f, _)| &f.ident);
-    let doc = format!(
-        "The `{}` response as Nova sends it in microversions {}.",
-        view.operation.value(),
-        s.text()
-    );
+    let doc = match shared_with {
+        Some(others) => format!(
+            "The `{}` response as Nova sends it in microversions {} (also the view of {}).",
+            view.operation.value(),
+            s.text(),
+            others.value()
+        ),
+        None => format!(
+            "The `{}` response as Nova sends it in microversions {}.",
+            view.operation.value(),
+            s.text()
+        ),
+    };
     Ok(quote!(
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq)]
@@ -496,4 +555,24 @@ fn versioned(view: &ViewArgs, fields: &[ObjField], unified: &TokenStream, s: Ran
             }
         }
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Share;
+
+    #[test]
+    fn a_stretch_names_the_view_it_shares() {
+        let args = quote::quote!(
+            operation = "x",
+            range = "2.1..2.104",
+            stretch("2.1..2.9", shared_with = "`y`"),
+            stretch("2.10..2.104", same_as = crate::ops::y::response::V2_10)
+        );
+        let view = super::parse_args(args).map_err(|e| e.to_string()).unwrap();
+        assert!(matches!(&view.stretches[0].share, Share::With(s) if s.value() == "`y`"));
+        assert!(matches!(&view.stretches[1].share, Share::Same(_)));
+        let bad = quote::quote!(operation = "x", range = "2.1..2.104", stretch("2.1..2.104", like = "y"));
+        assert!(super::parse_args(bad).is_err());
+    }
 }

@@ -122,9 +122,17 @@ async fn ten_thousand_actions_with_faults_and_expiring_tokens() {
     );
     assert_eq!(other, 0, "every failure is a typed 429/503 or a timeout");
     assert_eq!(ok + timeouts + api_errors, ACTIONS);
-    assert_eq!(
-        received, ACTIONS,
-        "one POST per action: nothing lost, nothing sent twice"
+    // Nothing is sent twice; every answered action reached the fake. A request that timed out
+    // may never have left the client (on a loaded machine it can wait for a connection past
+    // its timeout), so timeouts bound nothing below.
+    assert!(
+        received <= ACTIONS,
+        "a POST was sent twice: {received} for {ACTIONS} actions"
+    );
+    assert!(
+        received >= ok + api_errors,
+        "an answered action never reached the fake: {received} received, {} answered",
+        ok + api_errors
     );
     assert_eq!(accepted, recorded, "every accepted action is recorded once");
     assert!(

@@ -342,14 +342,67 @@ fn request(model: &Model, op: &Op) -> TokenStream {
     )
 }
 
+/// What a view of a named type is, per field at a microversion: present (and then required,
+/// nullable) or not. Two operations' views with the same signature are one Rust type.
+fn view_signature(type_name: &str, fields: &[Field], v: Version) -> String {
+    // Sorted: the view's field order is not part of what it is.
+    let mut present: Vec<String> = fields
+        .iter()
+        .filter(|f| f.range.contains(v))
+        .map(|f| format!("{}/{}/{}", f.rust, f.required_at(v), f.nullable_at(v)))
+        .collect();
+    present.sort();
+    format!("{type_name}:{}", present.join(";"))
+}
+
+/// Where each named type's view at each stretch is generated: by the first operation (in the
+/// model's order) that has that view; the others name it. Keyed by (operation, stretch start).
+fn view_owners(model: &Model) -> BTreeMap<(String, Version), (String, Version)> {
+    let mut first: BTreeMap<String, (String, Version)> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for op in &model.ops {
+        let Some(r) = &op.response else { continue };
+        let Some(type_name) = &r.of else { continue };
+        for &since in &op.response_breakpoints {
+            let owner = first
+                .entry(view_signature(type_name, &r.fields, since))
+                .or_insert_with(|| (op.name.clone(), since))
+                .clone();
+            out.insert((op.name.clone(), since), owner);
+        }
+    }
+    out
+}
+
 fn response_view(model: &Model, op: &Op, r: &crate::model::Response) -> Result<TokenStream, String> {
     let name = lit(&op.name);
     let range = range_lit(op.range);
+    let owners = view_owners(model);
     let stretches = stretches(&op.response_breakpoints, op.range.until)
         .into_iter()
         .map(|s| {
             let r = range_lit(s);
-            quote!(stretch(#r))
+            let here = (op.name.clone(), s.since);
+            match owners.get(&here) {
+                Some(owner) if *owner != here => {
+                    let (o, v) = (ident(&owner.0), ident(&owner.1.ident()));
+                    quote!(stretch(#r, same_as = crate::ops::#o::response::#v))
+                }
+                Some(_) => {
+                    let others: Vec<String> = owners
+                        .iter()
+                        .filter(|(k, o)| **o == here && **k != here)
+                        .map(|(k, _)| format!("`{}`", k.0))
+                        .collect();
+                    if others.is_empty() {
+                        quote!(stretch(#r))
+                    } else {
+                        let others = lit(&others.join(", "));
+                        quote!(stretch(#r, shared_with = #others))
+                    }
+                }
+                None => quote!(stretch(#r)),
+            }
         });
     let opt = |key: &str, v: &Option<String>| {
         v.as_ref().map(|x| {

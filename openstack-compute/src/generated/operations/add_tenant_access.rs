@@ -44,7 +44,7 @@ pub struct Request {
     wrap = "flavor_access",
     list,
     range = "2.1..2.104",
-    stretch("2.1..2.104")
+    stretch("2.1..2.104", shared_with = "`list_flavor_access`, `remove_tenant_access`")
 )]
 pub struct Response {
     /// The flavor ID.

@@ -133,10 +133,19 @@ pub struct Request {
     of = Flavor,
     wrap = "flavor",
     range = "2.1..2.104",
-    stretch("2.1..2.54"),
-    stretch("2.55..2.60"),
-    stretch("2.61..2.101"),
-    stretch("2.102..2.104")
+    stretch("2.1..2.54", shared_with = "`list_flavors_detail`, `show_flavor`"),
+    stretch(
+        "2.55..2.60",
+        shared_with = "`list_flavors_detail`, `show_flavor`, `update_flavor`"
+    ),
+    stretch(
+        "2.61..2.101",
+        shared_with = "`list_flavors_detail`, `show_flavor`, `update_flavor`"
+    ),
+    stretch(
+        "2.102..2.104",
+        shared_with = "`list_flavors_detail`, `show_flavor`, `update_flavor`"
+    )
 )]
 pub struct Response {
     /// The flavor ID (Nova's `flavorid`, not its database ID).

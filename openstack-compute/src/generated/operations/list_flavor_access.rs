@@ -31,7 +31,7 @@ pub struct Request {}
     wrap = "flavor_access",
     list,
     range = "2.1..2.104",
-    stretch("2.1..2.104")
+    stretch("2.1..2.104", same_as = crate::ops::add_tenant_access::response::V2_1)
 )]
 pub struct Response {
     /// The flavor ID.

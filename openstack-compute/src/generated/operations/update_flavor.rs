@@ -47,9 +47,9 @@ pub struct Request {
     of = Flavor,
     wrap = "flavor",
     range = "2.55..2.104",
-    stretch("2.55..2.60"),
-    stretch("2.61..2.101"),
-    stretch("2.102..2.104")
+    stretch("2.55..2.60", same_as = crate::ops::create_flavor::response::V2_55),
+    stretch("2.61..2.101", same_as = crate::ops::create_flavor::response::V2_61),
+    stretch("2.102..2.104", same_as = crate::ops::create_flavor::response::V2_102)
 )]
 pub struct Response {
     /// The flavor ID (Nova's `flavorid`, not its database ID).
