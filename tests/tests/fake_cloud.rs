@@ -521,7 +521,9 @@ async fn a_wait_on_tokios_clock_gives_up_after_max_wait() {
         WaitError::Timeout {
             waited, last_status, ..
         } => {
-            assert!(waited <= Duration::from_millis(300), "{waited:?}");
+            // It gave up because max_wait had passed (how much later depends on how busy the
+            // machine is: the outer bound above is the only upper one).
+            assert!(waited >= Duration::from_millis(300), "{waited:?}");
             assert_eq!(last_status, Some(ServerStatus::Active));
         }
         other => panic!("{other:?}"),
