@@ -292,6 +292,33 @@ pub struct InstanceActionFacts {
     pub name: &'static str,
     /// Who records its events, which says when a wait can see the work end.
     pub events: ActionEvents,
+    /// The events Nova 34.0.0 records under it, by name, where the operation succeeds.
+    pub recorded: &'static [ActionEvent],
+}
+
+/// An event Nova records under an instance action (`compute_stop_instance`), and where.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ActionEvent {
+    /// The event's name, as os-instance-actions shows it.
+    pub name: &'static str,
+    /// The microversions of the call that record it (live migration's conductor event
+    /// changes at 2.34).
+    pub range: VersionRange,
+    /// Recorded only when the server starts from one of these statuses; empty: always.
+    pub from: &'static [ServerStatus],
+}
+
+impl ActionEvent {
+    /// An event (the generated facts use it).
+    pub const fn new(name: &'static str, range: VersionRange, from: &'static [ServerStatus]) -> ActionEvent {
+        ActionEvent { name, range, from }
+    }
+
+    /// Whether a call at `version` on a server in `status` records it.
+    pub fn recorded_at(&self, version: Microversion, status: &ServerStatus) -> bool {
+        self.range.contains(version) && (self.from.is_empty() || self.from.contains(status))
+    }
 }
 
 /// Who records an instance action's events.

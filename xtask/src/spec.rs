@@ -465,20 +465,63 @@ pub enum EndWord {
 pub struct InstanceActionSpec {
     /// The `action` Nova records (`stop`, `live-migration`, ...).
     pub name: String,
-    /// Who records its events: `none` (the API does the work and records the action alone:
-    /// reset state), `api` (the API finishes them before it answers: `api_lock`), or
-    /// `compute` (the conductor or the compute host, after the API answered:
-    /// `compute_stop_instance`).
-    pub events: ActionEvents,
+    /// The events Nova records under it, by name (`compute_stop_instance`): none when the
+    /// API does the work and records the action alone (reset state); `api_*` ones the API
+    /// finishes before it answers (`api_lock`); any other, the conductor's or the compute
+    /// host's, after it answered. Who records them follows from the names.
+    pub events: Vec<EventSpec>,
 }
 
-/// Who records an instance action's events (`InstanceActionSpec::events`).
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+/// One event of an instance action: its name, or its name and where it is recorded.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum EventSpec {
+    Name(String),
+    Where(EventWhere),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct EventWhere {
+    pub name: String,
+    #[serde(default)]
+    pub since: Option<Version>,
+    #[serde(default)]
+    pub until: Option<Version>,
+    /// Recorded only when the server starts from one of these statuses (unshelve's
+    /// scheduling, from SHELVED_OFFLOADED).
+    #[serde(default)]
+    pub from: Vec<String>,
+}
+
+impl EventSpec {
+    pub fn name(&self) -> &str {
+        match self {
+            EventSpec::Name(n) => n,
+            EventSpec::Where(w) => &w.name,
+        }
+    }
+}
+
+/// Who records an instance action's events, as their names say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionEvents {
     None,
     Api,
     Compute,
+}
+
+impl InstanceActionSpec {
+    /// `none` without events, `api` when the API records them all (`api_*`), else `compute`.
+    pub fn recorded_by(&self) -> ActionEvents {
+        if self.events.is_empty() {
+            ActionEvents::None
+        } else if self.events.iter().all(|e| e.name().starts_with("api_")) {
+            ActionEvents::Api
+        } else {
+            ActionEvents::Compute
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -249,6 +249,21 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         if op.instance_action.is_some() && op.server_status.is_none() {
             err("an operation with an instance action says where the server ends (`server_status`)".into());
         }
+        for e in op.instance_action.iter().flat_map(|a| &a.events) {
+            let crate::spec::EventSpec::Where(w) = e else { continue };
+            for v in w.since.iter().chain(&w.until) {
+                if !op.range.contains(*v) {
+                    err(format!(
+                        "event `{}`: {v} is outside the operation's {}",
+                        w.name,
+                        Show(op.range)
+                    ));
+                }
+            }
+            for s in w.from.iter().filter(|s| !statuses.contains(*s)) {
+                err(format!("event `{}`: `{s}` is no value of ServerStatus.yaml", w.name));
+            }
+        }
         for v in op.history.keys() {
             // The version right after the operation's last one may say it was removed.
             if !op.range.contains(*v) && *v != op.range.until.next() {

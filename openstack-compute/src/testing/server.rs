@@ -19,7 +19,9 @@ use super::{
 };
 use crate::codec::Location;
 use crate::microversion::Microversion;
-use crate::operation::{ActionEvents, Answer, EndsIn, Method, OperationInfo, Paging, Source, WhileBusy};
+use crate::operation::{
+    ActionEvents, Answer, EndsIn, InstanceActionFacts, Method, OperationInfo, Paging, Source, WhileBusy,
+};
 use crate::types::{
     Address, DiskConfig, EmbeddedFlavor, EmptyOr, Fault, FlavorRef, ImageRef, InstanceAction, InstanceActionEvent,
     Link, Nullable, SecurityGroupName, Server, ServerFlavor, ServerStatus, TaskState, Timestamp, VmState,
@@ -98,8 +100,16 @@ struct ActionRecord {
     server_id: String,
     start: Timestamp,
     updated: Timestamp,
-    /// The event (for actions with events), and whether it has finished.
-    event: Option<(String, Option<Timestamp>, bool)>,
+    /// Its events as the operation's facts name them: when each finished, and whether it
+    /// failed.
+    events: Vec<EventRecord>,
+}
+
+#[derive(Debug, Clone)]
+struct EventRecord {
+    name: &'static str,
+    finish: Option<Timestamp>,
+    failed: bool,
 }
 
 /// The `vm_state` behind a status (Nova's `_STATE_MAP`, read backwards).
@@ -265,11 +275,9 @@ impl Servers {
             }
             let errored = server.is_some_and(|s| s.status == ServerStatus::Error && s.fault.is_some());
             for a in records.iter_mut() {
-                if let Some((_, finish, failed)) = &mut a.event
-                    && finish.is_none()
-                {
-                    *finish = Some(now());
-                    *failed = errored;
+                for e in a.events.iter_mut().filter(|e| e.finish.is_none()) {
+                    e.finish = Some(now());
+                    e.failed = errored;
                     a.updated = now();
                 }
             }
@@ -362,7 +370,7 @@ impl Servers {
                 error: self.fail_builds.clone(),
             });
             if let Some(created) = info.instance_action {
-                self.record(&srv.id, created.name, call.request_id, created.events);
+                self.record(&srv.id, &created, call.request_id, call.version, &ServerStatus::Build);
             }
             first.get_or_insert_with(|| srv.id.clone());
             self.servers.insert(srv.id.clone(), srv);
@@ -386,27 +394,36 @@ impl Servers {
         call.respond(&answer, None).insert_header("location", location.as_str())
     }
 
-    fn record(&mut self, server_id: &str, action: &str, request_id: &str, events: ActionEvents) {
+    /// Records the instance action of a call at `version` on a server in `status`, with the
+    /// events Nova records there: the API's finished at once, the others when the work ends.
+    fn record(
+        &mut self,
+        server_id: &str,
+        facts: &InstanceActionFacts,
+        request_id: &str,
+        version: Microversion,
+        status: &ServerStatus,
+    ) {
         let t = now();
         self.actions
             .entry(server_id.to_string())
             .or_default()
             .push(ActionRecord {
-                action: action.to_string(),
+                action: facts.name.to_string(),
                 request_id: request_id.to_string(),
                 server_id: server_id.to_string(),
                 start: t.clone(),
                 updated: t.clone(),
-                // Nova names an event after the function it wraps; the API's finish at once.
-                event: match events {
-                    ActionEvents::None => None,
-                    ActionEvents::Api => Some((format!("api_{}", action.to_lowercase()), Some(t.clone()), false)),
-                    ActionEvents::Compute => Some((
-                        format!("compute_{}", action.replace('-', "_").to_lowercase()),
-                        None,
-                        false,
-                    )),
-                },
+                events: facts
+                    .recorded
+                    .iter()
+                    .filter(|e| e.recorded_at(version, status))
+                    .map(|e| EventRecord {
+                        name: e.name,
+                        finish: e.name.starts_with("api_").then(|| t.clone()),
+                        failed: false,
+                    })
+                    .collect(),
             });
     }
 
@@ -502,7 +519,7 @@ impl Servers {
             return self.answer(call, &srv, stores, base, counter);
         }
         if let Some(a) = info.instance_action {
-            self.record(id, a.name, call.request_id, a.events);
+            self.record(id, &a, call.request_id, call.version, &srv.status);
         }
         let failure = if facts.is_some() {
             self.fail_next_operation.take()
@@ -816,15 +833,16 @@ impl Servers {
             user_id: Some(USER_ID.into()),
             updated_at: (version >= Microversion::new(2, 58)).then(|| a.updated.clone()),
             events: if events {
-                a.event
+                a.events
                     .iter()
-                    .map(|(name, finish, failed)| InstanceActionEvent {
-                        event: name.clone(),
+                    .map(|e| InstanceActionEvent {
+                        event: e.name.to_string(),
                         start_time: a.start.clone(),
-                        finish_time: finish.clone(),
-                        result: finish
+                        finish_time: e.finish.clone(),
+                        result: e
+                            .finish
                             .as_ref()
-                            .map(|_| if *failed { "Error" } else { "Success" }.to_string()),
+                            .map(|_| if e.failed { "Error" } else { "Success" }.to_string()),
                         traceback: Nullable::Unset,
                         host: None,
                         host_id: (version >= Microversion::new(2, 62)).then(|| "fake-host-id".to_string()),

@@ -170,7 +170,7 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
         doc.push(format!(
             "- Recorded as instance action `{}`{}.",
             a.name,
-            match a.events {
+            match a.recorded_by() {
                 ActionEvents::None => ", without events",
                 ActionEvents::Api => ", with events the API finishes before it answers",
                 ActionEvents::Compute => ", with events the conductor or compute host records after the API answered",
@@ -681,9 +681,22 @@ fn info(model: &Model, op: &Op) -> TokenStream {
         None => quote!(None),
         Some(a) => {
             let n = &a.name;
-            let events = ident(&format!("{:?}", a.events));
+            let events = ident(&format!("{:?}", a.recorded_by()));
+            let recorded = a.events.iter().map(|e| {
+                let (name, range, from) = match e {
+                    crate::spec::EventSpec::Name(name) => (name.clone(), op.range, Vec::new()),
+                    crate::spec::EventSpec::Where(w) => (
+                        w.name.clone(),
+                        Range::new(w.since.unwrap_or(op.range.since), w.until.unwrap_or(op.range.until)),
+                        w.from.clone(),
+                    ),
+                };
+                let range = range_tokens(range);
+                let from = status_list(model, "ServerStatus", &from);
+                quote!(op::ActionEvent::new(#name, #range, #from))
+            });
             quote!(Some(op::InstanceActionFacts {
-                name: #n, events: op::ActionEvents::#events,
+                name: #n, events: op::ActionEvents::#events, recorded: &[#(#recorded),*],
             }))
         }
     };

@@ -326,6 +326,16 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "create",
         events: op::ActionEvents::Compute,
+        recorded: &[
+            op::ActionEvent::new(
+                "compute__do_build_and_run_instance",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+        ],
     }),
     references: &[
         op::Reference {

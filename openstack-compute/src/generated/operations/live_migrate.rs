@@ -105,6 +105,64 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "live-migration",
         events: op::ActionEvents::Compute,
+        recorded: &[
+            op::ActionEvent::new(
+                "conductor_migrate_server",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 33),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "conductor_live_migrate_instance",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 34),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "compute_check_can_live_migrate_destination",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "compute_check_can_live_migrate_source",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "compute_pre_live_migration",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "compute_live_migration",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "compute_post_live_migration_at_destination",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+        ],
     }),
     references: &[],
     store: None,

@@ -59,6 +59,7 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "resetState",
         events: op::ActionEvents::None,
+        recorded: &[],
     }),
     references: &[],
     store: None,

@@ -56,6 +56,24 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "revertResize",
         events: op::ActionEvents::Compute,
+        recorded: &[
+            op::ActionEvent::new(
+                "compute_revert_resize",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+            op::ActionEvent::new(
+                "compute_finish_revert_resize",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+        ],
     }),
     references: &[],
     store: None,

@@ -56,6 +56,16 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "trigger_crash_dump",
         events: op::ActionEvents::Compute,
+        recorded: &[
+            op::ActionEvent::new(
+                "compute_trigger_crash_dump",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 17),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+        ],
     }),
     references: &[],
     store: None,

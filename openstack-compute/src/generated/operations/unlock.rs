@@ -50,6 +50,16 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "unlock",
         events: op::ActionEvents::Api,
+        recorded: &[
+            op::ActionEvent::new(
+                "api_unlock",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+        ],
     }),
     references: &[],
     store: None,

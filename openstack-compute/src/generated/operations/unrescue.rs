@@ -51,6 +51,16 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     instance_action: Some(op::InstanceActionFacts {
         name: "unrescue",
         events: op::ActionEvents::Compute,
+        recorded: &[
+            op::ActionEvent::new(
+                "compute_unrescue_instance",
+                crate::VersionRange::new(
+                    crate::Microversion::new(2, 1),
+                    crate::Microversion::new(2, 104),
+                ),
+                &[],
+            ),
+        ],
     }),
     references: &[],
     store: None,
