@@ -119,6 +119,8 @@ pub enum ResourceKind {
     Map,
     /// Values (tags).
     Set,
+    /// One value kept in its parent's item (a server's encrypted password).
+    Value,
 }
 
 /// The facts of a resource, from its file under `spec/resources/`.
@@ -137,7 +139,8 @@ pub struct ResourceInfo {
     pub kind: ResourceKind,
     /// The resource it lives under.
     pub parent: Option<&'static str>,
-    /// The parent item's field that holds this map or set (a flavor's `extra_specs`).
+    /// The parent item's field that holds this map, set or value (a flavor's `extra_specs`, a
+    /// server's `tags`).
     pub parent_field: Option<&'static str>,
     /// Nova's 404 message for an item that is not there; `{name}` stands for a path
     /// parameter, a request field or `user_id` (read by the fake cloud).

@@ -91,6 +91,34 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::add_server_tag::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::add_server_tag::Request>,
+        response: crate::glue::response_roundtrip::<ops::add_server_tag::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::add_server_tag::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 26u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::add_server_tag::Request,
+                    ops::add_server_tag::V2_26,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::add_server_tag::Request,
+                    ops::add_server_tag::V2_26,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::add_tenant_access::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::add_tenant_access::Request>,
         response: crate::glue::response_roundtrip::<ops::add_tenant_access::Request>,
@@ -151,6 +179,62 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 debug_request: crate::glue::debug_request::<
                     ops::change_password::Request,
                     ops::change_password::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::check_server_tag::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::check_server_tag::Request>,
+        response: crate::glue::response_roundtrip::<ops::check_server_tag::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::check_server_tag::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 26u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::check_server_tag::Request,
+                    ops::check_server_tag::V2_26,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::check_server_tag::Request,
+                    ops::check_server_tag::V2_26,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::clear_server_password::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::clear_server_password::Request>,
+        response: crate::glue::response_roundtrip::<ops::clear_server_password::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::clear_server_password::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::clear_server_password::Request,
+                    ops::clear_server_password::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::clear_server_password::Request,
+                    ops::clear_server_password::V2_1,
                 >,
                 debug_response: None,
             },
@@ -867,6 +951,46 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::create_server_metadata::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::create_server_metadata::Request>,
+        response: crate::glue::response_roundtrip::<
+            ops::create_server_metadata::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::create_server_metadata::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_server_metadata::Request,
+                    ops::create_server_metadata::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_server_metadata::Request,
+                        <ops::create_server_metadata::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server_metadata::Request,
+                    ops::create_server_metadata::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server_metadata::Request,
+                        <ops::create_server_metadata::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::delete_extra_spec::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::delete_extra_spec::Request>,
         response: crate::glue::response_roundtrip::<ops::delete_extra_spec::Request>,
@@ -989,6 +1113,94 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 debug_request: crate::glue::debug_request::<
                     ops::delete_server::Request,
                     ops::delete_server::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_server_metadata_item::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::delete_server_metadata_item::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::delete_server_metadata_item::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_server_metadata_item::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_server_metadata_item::Request,
+                    ops::delete_server_metadata_item::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_server_metadata_item::Request,
+                    ops::delete_server_metadata_item::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_server_tag::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::delete_server_tag::Request>,
+        response: crate::glue::response_roundtrip::<ops::delete_server_tag::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_server_tag::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 26u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_server_tag::Request,
+                    ops::delete_server_tag::V2_26,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_server_tag::Request,
+                    ops::delete_server_tag::V2_26,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_server_tags::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::delete_server_tags::Request>,
+        response: crate::glue::response_roundtrip::<ops::delete_server_tags::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_server_tags::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 26u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_server_tags::Request,
+                    ops::delete_server_tags::V2_26,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_server_tags::Request,
+                    ops::delete_server_tags::V2_26,
                 >,
                 debug_response: None,
             },
@@ -1837,6 +2049,162 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::list_keypairs::Request,
                         <ops::list_keypairs::V2_35 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_server_ips::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_server_ips::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_server_ips::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_server_ips::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_ips::Request,
+                    ops::list_server_ips::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_ips::Request,
+                        <ops::list_server_ips::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_ips::Request,
+                    ops::list_server_ips::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_ips::Request,
+                        <ops::list_server_ips::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_server_metadata::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_server_metadata::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_server_metadata::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_server_metadata::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_metadata::Request,
+                    ops::list_server_metadata::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_metadata::Request,
+                        <ops::list_server_metadata::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_metadata::Request,
+                    ops::list_server_metadata::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_metadata::Request,
+                        <ops::list_server_metadata::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_server_security_groups::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::list_server_security_groups::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::list_server_security_groups::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_server_security_groups::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_security_groups::Request,
+                    ops::list_server_security_groups::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_security_groups::Request,
+                        <ops::list_server_security_groups::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_security_groups::Request,
+                    ops::list_server_security_groups::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_security_groups::Request,
+                        <ops::list_server_security_groups::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_server_tags::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_server_tags::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_server_tags::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_server_tags::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 26u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_tags::Request,
+                    ops::list_server_tags::V2_26,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_tags::Request,
+                        <ops::list_server_tags::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_tags::Request,
+                    ops::list_server_tags::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_tags::Request,
+                        <ops::list_server_tags::V2_26 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -3173,6 +3541,84 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::replace_server_metadata::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::replace_server_metadata::Request>,
+        response: crate::glue::response_roundtrip::<
+            ops::replace_server_metadata::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::replace_server_metadata::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::replace_server_metadata::Request,
+                    ops::replace_server_metadata::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::replace_server_metadata::Request,
+                        <ops::replace_server_metadata::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::replace_server_metadata::Request,
+                    ops::replace_server_metadata::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::replace_server_metadata::Request,
+                        <ops::replace_server_metadata::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::replace_server_tags::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::replace_server_tags::Request>,
+        response: crate::glue::response_roundtrip::<ops::replace_server_tags::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::replace_server_tags::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 26u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::replace_server_tags::Request,
+                    ops::replace_server_tags::V2_26,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::replace_server_tags::Request,
+                        <ops::replace_server_tags::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::replace_server_tags::Request,
+                    ops::replace_server_tags::V2_26,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::replace_server_tags::Request,
+                        <ops::replace_server_tags::V2_26 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::rescue::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::rescue::Request>,
         response: crate::glue::response_roundtrip::<ops::rescue::Request>,
@@ -3365,6 +3811,48 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::revert_resize::V2_1,
                 >,
                 debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::set_server_metadata_item::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::set_server_metadata_item::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::set_server_metadata_item::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::set_server_metadata_item::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::set_server_metadata_item::Request,
+                    ops::set_server_metadata_item::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::set_server_metadata_item::Request,
+                        <ops::set_server_metadata_item::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::set_server_metadata_item::Request,
+                    ops::set_server_metadata_item::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::set_server_metadata_item::Request,
+                        <ops::set_server_metadata_item::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },
@@ -4071,6 +4559,124 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_server_ips::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_server_ips::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_server_ips::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_server_ips::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_ips::Request,
+                    ops::show_server_ips::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_ips::Request,
+                        <ops::show_server_ips::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_ips::Request,
+                    ops::show_server_ips::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_ips::Request,
+                        <ops::show_server_ips::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_server_metadata_item::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::show_server_metadata_item::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::show_server_metadata_item::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_server_metadata_item::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_metadata_item::Request,
+                    ops::show_server_metadata_item::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_metadata_item::Request,
+                        <ops::show_server_metadata_item::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_metadata_item::Request,
+                    ops::show_server_metadata_item::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_metadata_item::Request,
+                        <ops::show_server_metadata_item::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_server_password::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_server_password::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_server_password::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_server_password::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_password::Request,
+                    ops::show_server_password::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_password::Request,
+                        <ops::show_server_password::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_password::Request,
+                    ops::show_server_password::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_password::Request,
+                        <ops::show_server_password::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
             },

@@ -725,3 +725,226 @@ async fn keypairs_are_imported_at_every_version_and_generated_only_below_2_92() 
     let err = compute.keypair("ci").show().send().await.unwrap_err();
     assert_eq!(err.api().unwrap().message(), "Keypair ci not found for user fake-user");
 }
+
+/// A server's metadata through the client: Nova keeps it with the server, checks the lock and
+/// the status before a change, and answers an unknown key or server with its own 404s.
+#[tokio::test]
+async fn a_servers_metadata_is_set_merged_replaced_shown_and_deleted_with_the_server() {
+    use std::collections::BTreeMap;
+    let cloud = FakeCloud::builder().transition_polls(1).start().await;
+    let id = cloud.add_server("meta-1");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+    let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+
+    assert_eq!(server.metadata().list().send().await.unwrap().metadata, map(&[]));
+    let set = server.metadata().set("role", "web").send().await.unwrap();
+    assert_eq!((set.status(), set.meta.clone()), (200, map(&[("role", "web")])));
+    let merged = server
+        .metadata()
+        .merge(map(&[("role", "db"), ("tier", "back")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(merged.metadata, map(&[("role", "db"), ("tier", "back")]));
+    let one = server.metadata().get("tier").send().await.unwrap();
+    assert_eq!(one.meta, map(&[("tier", "back")]));
+    // The server shows what its metadata API changed.
+    let shown = server.show().send().await.unwrap();
+    assert_eq!(shown.metadata, Some(map(&[("role", "db"), ("tier", "back")])));
+
+    let replaced = server
+        .metadata()
+        .replace(map(&[("only", "this")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.metadata, map(&[("only", "this")]));
+    assert_eq!(
+        server.metadata().list().send().await.unwrap().metadata,
+        map(&[("only", "this")])
+    );
+    let deleted = server.metadata().delete("only").send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(server.metadata().list().send().await.unwrap().metadata, map(&[]));
+    for err in [
+        server.metadata().get("only").send().await.unwrap_err(),
+        server.metadata().delete("only").send().await.unwrap_err(),
+    ] {
+        assert_eq!(err.status(), Some(404), "{err}");
+        assert_eq!(err.api().unwrap().message(), "Metadata item was not found");
+    }
+
+    // A key outside Nova's pattern is refused before anything is sent.
+    let before = cloud.received_requests();
+    let err = server.metadata().set("bad*key", "v").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+    assert_eq!(cloud.received_requests(), before);
+
+    // Locked: 409 with Nova's message; in a status Nova refuses: 409 naming it.
+    server.lock().send().await.unwrap();
+    let err = server.metadata().set("k", "v").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(err.api().unwrap().message(), format!("Instance {id} is locked"));
+    // Reading is not checked.
+    assert_eq!(server.metadata().list().send().await.unwrap().metadata, map(&[]));
+    server.unlock().send().await.unwrap();
+    server.reset_state(ResetStateTarget::Error).send().await.unwrap();
+    let err = server.metadata().delete("k").send().await.unwrap_err();
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Cannot 'delete metadata' instance {id} while it is in vm_state error")
+    );
+    let err = server.metadata().merge(map(&[("k", "v")])).send().await.unwrap_err();
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Cannot 'update metadata' instance {id} while it is in vm_state error")
+    );
+
+    // An unknown server.
+    let err = compute.server("no-such").metadata().list().send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(err.api().unwrap().message(), "Instance no-such could not be found.");
+}
+
+/// A server's tags through the client, from 2.26: added (201 new, 204 already there), checked
+/// (a yes or a no), replaced, removed one by one and all at once; below 2.26 the client
+/// refuses the call before anything is sent.
+#[tokio::test]
+async fn a_servers_tags_are_added_checked_replaced_and_removed_from_2_26() {
+    let cloud = FakeCloud::builder().transition_polls(1).start().await;
+    let id = cloud.add_server("tags-1");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+    let tags = server.tags();
+
+    assert_eq!(tags.add("web").send().await.unwrap().status(), 201);
+    assert_eq!(tags.add("web").send().await.unwrap().status(), 204);
+    assert!(*tags.contains("web").send().await.unwrap());
+    assert!(!*tags.contains("db").send().await.unwrap());
+    assert_eq!(tags.list().send().await.unwrap().tags, vec!["web".to_string()]);
+
+    let replaced = tags
+        .replace(vec!["a".to_string(), "b".to_string()])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.tags, vec!["a".to_string(), "b".to_string()]);
+    assert!(!*tags.contains("web").send().await.unwrap());
+    // The server shows them.
+    let shown = server.show().send().await.unwrap();
+    assert_eq!(shown.tags, Some(vec!["a".to_string(), "b".to_string()]));
+
+    assert_eq!(tags.delete("a").send().await.unwrap().status(), 204);
+    let err = tags.delete("a").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(err.api().unwrap().message(), format!("Instance {id} has no tag 'a'"));
+    assert_eq!(tags.list().send().await.unwrap().tags, vec!["b".to_string()]);
+    assert_eq!(tags.clear().send().await.unwrap().status(), 204);
+    assert!(tags.list().send().await.unwrap().tags.is_empty());
+
+    // Nova checks the status (not the lock) before a change.
+    server.lock().send().await.unwrap();
+    assert_eq!(tags.add("locked-ok").send().await.unwrap().status(), 201);
+    server.unlock().send().await.unwrap();
+    server.reset_state(ResetStateTarget::Error).send().await.unwrap();
+    let err = tags.add("x").send().await.unwrap_err();
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Cannot 'update tag' instance {id} while it is in vm_state error")
+    );
+    assert!(*tags.contains("locked-ok").send().await.unwrap());
+
+    // Below 2.26 there are no tags: pinned, or on a cloud that stops at 2.25, the client
+    // refuses the call and nothing reaches Nova.
+    let before = cloud.received_requests();
+    let err = tags
+        .list()
+        .at_microversion(Microversion::new(2, 25))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+    assert_eq!(cloud.received_requests(), before);
+    let old = FakeCloud::builder()
+        .microversions(Microversion::new(2, 1), Microversion::new(2, 25))
+        .start()
+        .await;
+    let old_id = old.add_server("tags-old");
+    let old_compute = Compute::new(old.config().build().unwrap()).unwrap();
+    old_compute.server(&old_id).show().send().await.unwrap();
+    let before = old.received_requests();
+    let err = old_compute.server(&old_id).tags().add("x").send().await.unwrap_err();
+    assert!(err.api().is_none(), "refused by the client, not by Nova: {err}");
+    assert_eq!(old.received_requests(), before);
+}
+
+/// A server's addresses, security groups and encrypted password through the client: what the
+/// server keeps, as Nova's sub-resource APIs show it.
+#[tokio::test]
+async fn a_servers_addresses_security_groups_and_password_are_what_it_keeps() {
+    let cloud = FakeCloud::builder().transition_polls(1).start().await;
+    let id = cloud.add_server("net-1");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+
+    // The fake's default address, then the ones Neutron gave it.
+    let listed = server.addresses().list().send().await.unwrap();
+    let private = &listed.addresses["private"];
+    assert_eq!((private[0].addr.as_str(), private[0].version), ("192.168.1.30", 4));
+    cloud
+        .update_server(
+            &id,
+            json!({"addresses": {"tenant": [
+                {"addr": "10.0.0.7", "version": 4, "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:07", "OS-EXT-IPS:type": "fixed"},
+                {"addr": "2001:db8::7", "version": 6, "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:07", "OS-EXT-IPS:type": "fixed"}
+            ]}}),
+        )
+        .unwrap();
+    let one = server.addresses().get("tenant").send().await.unwrap();
+    let tenant: Vec<(&str, i64)> = one.addresses["tenant"]
+        .iter()
+        .map(|a| (a.addr.as_str(), a.version))
+        .collect();
+    assert_eq!(tenant, vec![("10.0.0.7", 4), ("2001:db8::7", 6)]);
+    assert_eq!(one.addresses.len(), 1);
+    // The server shows them too, with the MAC its detailed view adds.
+    let shown = server.show().send().await.unwrap();
+    let on_server = &shown.addresses.as_ref().unwrap()["tenant"];
+    assert_eq!(on_server[1].mac_addr.as_deref(), Some("fa:16:3e:00:00:07"));
+    let err = server.addresses().get("private").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        "Instance is not a member of specified network"
+    );
+
+    let groups = server.security_groups().list().collect().await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!((groups[0].name.as_str(), groups[0].rules.len()), ("default", 0));
+    assert_eq!(shown.security_groups.as_ref().unwrap()[0].name, groups[0].name);
+
+    // No password until the guest posts one; then it is shown, never in Debug; a clear
+    // empties it.
+    assert_eq!(
+        server.password().get().send().await.unwrap().password.expose_secret(),
+        ""
+    );
+    let posted = "c2VjcmV0IGVuY3J5cHRlZCBwYXNzd29yZA==";
+    cloud.update_server(&id, json!({"password": posted})).unwrap();
+    let shown = server.password().get().send().await.unwrap();
+    assert_eq!(shown.password.expose_secret(), posted);
+    assert!(!format!("{:?}", *shown).contains(posted));
+    assert_eq!(server.password().clear().send().await.unwrap().status(), 204);
+    assert_eq!(
+        server.password().get().send().await.unwrap().password.expose_secret(),
+        ""
+    );
+
+    // What the fake keeps is checked: a field no sub-resource keeps, a value of the wrong kind.
+    assert!(cloud.update_server(&id, json!({"flavor": {}})).is_err());
+    assert!(cloud.update_server(&id, json!({"tags": {"a": 1}})).is_err());
+    assert!(cloud.update_server("no-such", json!({"tags": []})).is_err());
+}

@@ -811,12 +811,31 @@ fn every_response_sample_passes_novas_response_schema() {
     assert!(checked > 100);
 }
 
-/// The extra spec every flavor made for a call has.
+/// The extra spec every flavor made for a call has, and the metadata key every server has.
 const EXTRA_SPEC: &str = "hw:cpu_policy";
+/// The tag every server has.
+const TAG: &str = "web";
+/// The network every server has an address on.
+const NETWORK: &str = "tenant-net";
+
+/// What every server made for a call keeps for its sub-resources: a metadata item, a tag, an
+/// address, and an encrypted password.
+fn server_fields() -> Value {
+    json!({
+        "metadata": {EXTRA_SPEC: "shared"},
+        "tags": [TAG],
+        "addresses": {NETWORK: [
+            {"addr": "10.0.0.5", "version": 4, "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:02", "OS-EXT-IPS:type": "fixed"},
+            {"addr": "2001:db8::5", "version": 6, "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:02", "OS-EXT-IPS:type": "fixed"},
+        ]},
+        "password": "c2VjcmV0IGVuY3J5cHRlZA==",
+    })
+}
 
 /// For each path parameter but a server's: the item to add to the fake first, if any (a
 /// flavor for `flavor_id`, a key pair for `keypair_name`; a flavor's extra spec lives in the
-/// flavor). A parameter of a resource this table lacks fails the test: add its item here.
+/// flavor, a server's metadata, tags and addresses in the server: [`server_fields`]). A
+/// parameter of a resource this table lacks fails the test: add its item here.
 fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'static str, Value)>)> {
     let params = path
         .split('/')
@@ -830,7 +849,7 @@ fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'st
                            "os-flavor-access:is_public": false, "extra_specs": {EXTRA_SPEC: "shared"}}),
                 )),
                 "keypair_name" => Some(("keypair", json!({"name": unique}))),
-                "key" => None,
+                "key" | "tag" | "network_label" => None,
                 other => panic!("no item for the path parameter `{other}`: add one to items_named_by"),
             };
             (p, item)
@@ -841,6 +860,8 @@ fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'st
 fn unique_or_key(param: &str, unique: &str) -> String {
     match param {
         "key" => EXTRA_SPEC.to_string(),
+        "tag" => TAG.to_string(),
+        "network_label" => NETWORK.to_string(),
         _ => unique.to_string(),
     }
 }
@@ -872,6 +893,7 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                 continue;
             };
             let id = cloud.add_server(&format!("fake-{}", op.name));
+            cloud.update_server(&id, server_fields()).unwrap();
             // A server in a state the operation can start from.
             let start_from = op.server_status.as_ref().and_then(|s| s.from.first().cloned());
             if let Some(status) = start_from.filter(|s| s != "ACTIVE") {
@@ -896,9 +918,17 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                 }
                 path = path.replace(&format!("{{{param}}}"), &unique_or_key(param, &unique));
             }
-            // A one-entry body names the key of the path; a created item's ID is its own.
+            // A one-entry body (or body field) names the key of the path; a created item's ID
+            // is its own.
             if op.body == xtask::spec::BodyKind::Entries {
                 input = Some(json!({EXTRA_SPEC: "dedicated"}));
+            }
+            if let Some(f) = op
+                .request
+                .iter()
+                .find(|f| f.location == Location::Body && f.limits.as_ref().and_then(|l| l.max_properties) == Some(1))
+            {
+                input = Some(json!({f.json.clone(): {EXTRA_SPEC: "dedicated"}}));
             }
             if let Some(Value::Object(fields)) = input.as_mut().and_then(|b| op.key.as_ref().and_then(|k| b.get_mut(k)))
                 && fields.contains_key("name")

@@ -759,8 +759,9 @@ pub struct ResourceSpec {
     /// The resource whose item this one lives under.
     #[serde(default)]
     pub parent: Option<String>,
-    /// A map or set Nova keeps in a field of the parent's item (a flavor's `extra_specs`, a
-    /// server's `metadata`): the fake cloud stores it there, so the parent shows it.
+    /// A map, set or value Nova keeps in a field of the parent's item (a flavor's
+    /// `extra_specs`, a server's `metadata`): the fake cloud stores it there, so the parent
+    /// shows it.
     #[serde(default)]
     pub parent_field: Option<String>,
     /// Nova's 404 message for an item that is not there (`Flavor {flavor_id} could not be
@@ -773,7 +774,8 @@ pub struct ResourceSpec {
     pub exists: Option<String>,
     /// The handles: the collection's and the item's.
     pub handles: HandlesSpec,
-    /// What kind of store it is, to the fake cloud: items with IDs, a map, or a set.
+    /// What kind of store it is, to the fake cloud: items with IDs, a map, a set, or one
+    /// value.
     #[serde(default)]
     pub kind: ResourceKind,
     /// A lookup by name: the list it reads, and what filters by name there.
@@ -819,6 +821,8 @@ pub enum ResourceKind {
     Map,
     /// A set of values (tags).
     Set,
+    /// One value kept in its parent's item (a server's encrypted password).
+    Value,
 }
 
 /// `find_by_name`: list `operation` (every page) and keep the items whose `field` is the

@@ -365,7 +365,10 @@ fn check_resources(model: &Model, errors: &mut Vec<SpecError>) {
             }
         }
         if r.parent_field.is_some() && (r.parent.is_none() || r.kind == ResourceKind::Collection) {
-            err("`parent_field` is for a map or a set kept in its parent's item".into());
+            err("`parent_field` is for a map, a set or a value kept in its parent's item".into());
+        }
+        if r.kind == ResourceKind::Value && (r.parent_field.is_none() || r.id.is_some()) {
+            err("a `value` is one value kept in its parent's item: it has a `parent_field` and no `id`".into());
         }
         if r.item_handle.is_some() && r.id.is_none() {
             err("an item handle names its items: give `id`".into());

@@ -397,7 +397,19 @@ pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceIn
     parent_field: None,
     not_found: None,
     exists: None,
-    defaults: &[],
+    defaults: &[
+        (
+            "addresses",
+            "{\"private\":[{\"addr\":\"192.168.1.30\",\"version\":4,\"OS-EXT-IPS-MAC:mac_addr\":\"fa:16:3e:00:00:01\",\"OS-EXT-IPS:type\":\"fixed\"}]}",
+        ),
+        ("metadata", "{}"),
+        ("password", "\"\""),
+        (
+            "security_groups",
+            "[{\"id\":\"4e469db4-3b60-43c7-8dfa-2c60e2f27075\",\"name\":\"default\",\"description\":\"default\",\"rules\":[],\"tenant_id\":\"{project_id}\"}]",
+        ),
+        ("tags", "[]"),
+    ],
 };
 /// A server (an instance), and the servers of the cloud the credentials can see. `compute.servers()`: the collection (`/servers`).
 #[derive(Clone, Debug)]
@@ -497,5 +509,260 @@ impl crate::Compute {
         ServerHandle::from_base(
             Base::root(self).item(&["servers"], "server_id", id.into()),
         )
+    }
+}
+/// The facts of the resource `server_address` (`spec/resources/server_address.yaml`).
+pub static SERVER_ADDRESS: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_address",
+    collection: "/servers/{server_id}/ips",
+    id: Some("network_label"),
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Map,
+    parent: Some("server"),
+    parent_field: Some("addresses"),
+    not_found: Some("Instance is not a member of specified network"),
+    exists: None,
+    defaults: &[],
+};
+/// A server's IP addresses, by the label of the network they are on. `compute.server(id).addresses()`: the collection (`/servers/{server_id}/ips`).
+#[derive(Clone, Debug)]
+pub struct ServerAddresses {
+    base: Base,
+}
+impl ServerAddresses {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerAddresses {
+        ServerAddresses { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerAddresses>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// A server's IP addresses, by the label of the network they are on. `compute.server(id).addresses()`.
+    pub fn addresses(&self) -> ServerAddresses {
+        ServerAddresses::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `server_metadata` (`spec/resources/server_metadata.yaml`).
+pub static SERVER_METADATA: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_metadata",
+    collection: "/servers/{server_id}/metadata",
+    id: Some("key"),
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Map,
+    parent: Some("server"),
+    parent_field: Some("metadata"),
+    not_found: Some("Metadata item was not found"),
+    exists: None,
+    defaults: &[],
+};
+/// A server's metadata (key/value pairs of the user's own), key by key. `compute.server(id).metadata()`: the collection (`/servers/{server_id}/metadata`).
+#[derive(Clone, Debug)]
+pub struct ServerMetadata {
+    base: Base,
+}
+impl ServerMetadata {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerMetadata {
+        ServerMetadata { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerMetadata>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// A server's metadata (key/value pairs of the user's own), key by key. `compute.server(id).metadata()`.
+    pub fn metadata(&self) -> ServerMetadata {
+        ServerMetadata::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `server_password` (`spec/resources/server_password.yaml`).
+pub static SERVER_PASSWORD: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_password",
+    collection: "/servers/{server_id}/os-server-password",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Value,
+    parent: Some("server"),
+    parent_field: Some("password"),
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// The encrypted administrative password the server's guest posted to the metadata service (base64 of the password encrypted with the server's SSH public key). `compute.server(id).password()`: the collection (`/servers/{server_id}/os-server-password`).
+#[derive(Clone, Debug)]
+pub struct ServerPassword {
+    base: Base,
+}
+impl ServerPassword {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerPassword {
+        ServerPassword { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerPassword>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// The encrypted administrative password the server's guest posted to the metadata service (base64 of the password encrypted with the server's SSH public key). `compute.server(id).password()`.
+    pub fn password(&self) -> ServerPassword {
+        ServerPassword::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `server_security_group` (`spec/resources/server_security_group.yaml`).
+pub static SERVER_SECURITY_GROUP: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_security_group",
+    collection: "/servers/{server_id}/os-security-groups",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Set,
+    parent: Some("server"),
+    parent_field: Some("security_groups"),
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// The security groups of a server's ports. `compute.server(id).security_groups()`: the collection (`/servers/{server_id}/os-security-groups`).
+#[derive(Clone, Debug)]
+pub struct ServerSecurityGroups {
+    base: Base,
+}
+impl ServerSecurityGroups {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerSecurityGroups {
+        ServerSecurityGroups { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerSecurityGroups>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// The security groups of a server's ports. `compute.server(id).security_groups()`.
+    pub fn security_groups(&self) -> ServerSecurityGroups {
+        ServerSecurityGroups::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `server_tag` (`spec/resources/server_tag.yaml`).
+pub static SERVER_TAG: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_tag",
+    collection: "/servers/{server_id}/tags",
+    id: Some("tag"),
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Set,
+    parent: Some("server"),
+    parent_field: Some("tags"),
+    not_found: Some("Instance {server_id} has no tag '{tag}'"),
+    exists: None,
+    defaults: &[],
+};
+/// A server's tags (from 2.26), a set of strings. `compute.server(id).tags()`: the collection (`/servers/{server_id}/tags`).
+#[derive(Clone, Debug)]
+pub struct ServerTags {
+    base: Base,
+}
+impl ServerTags {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerTags {
+        ServerTags { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerTags>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// A server's tags (from 2.26), a set of strings. `compute.server(id).tags()`.
+    pub fn tags(&self) -> ServerTags {
+        ServerTags::from_base(self.base.clone())
     }
 }

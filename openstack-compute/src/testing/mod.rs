@@ -275,6 +275,32 @@ impl FakeCloud {
         s.servers.add(name, ServerStatus::Active, counter)
     }
 
+    /// Sets what a server keeps for its sub-resources, as Nova shows them: what the guest,
+    /// Neutron or another client did. Each field is one a sub-resource of servers keeps in the
+    /// server (`metadata`, `tags`, `addresses`, `security_groups`, and `password`: the
+    /// encrypted password the guest posted to the metadata service).
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use openstack_compute::testing::FakeCloud;
+    /// use serde_json::json;
+    ///
+    /// let cloud = FakeCloud::builder().start().await;
+    /// let id = cloud.add_server("web-1");
+    /// cloud
+    ///     .update_server(&id, json!({"tags": ["web"], "password": "c2VjcmV0IGVuY3J5cHRlZA=="}))
+    ///     .unwrap();
+    /// # }
+    /// ```
+    ///
+    /// An error names what is wrong: an unknown server, a field no sub-resource keeps, a value
+    /// of the wrong kind (an object for a map, a list for a set). Nothing is set then.
+    pub fn update_server(&self, id: &str, fields: Value) -> Result<(), String> {
+        let mut s = self.lock();
+        s.servers.settle(&Read::Nothing);
+        s.servers.update(id, fields)
+    }
+
     /// Adds an item of any resource but servers, as Nova shows it (the resource's defaults
     /// fill in what it leaves out): a flavor, a key pair, a project's access to a flavor.
     ///

@@ -12,7 +12,7 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 use wiremock::ResponseTemplate;
 
-use super::store::{Payload, Stores, shaped, uuid};
+use super::store::{Payload, Stores, expand, kept, resource, shaped, uuid};
 use super::{
     Call, FakeCloudBuilder, IMAGE_ID, PROJECT_ID, Transition, USER_ID, fault, links, not_found, now,
     unexpected_api_error,
@@ -20,7 +20,7 @@ use super::{
 use crate::codec::Location;
 use crate::microversion::Microversion;
 use crate::operation::{
-    ActionEvents, Answer, EndsIn, InstanceActionFacts, Method, OperationInfo, Paging, Source, WhileBusy,
+    ActionEvents, Answer, EndsIn, InstanceActionFacts, Method, OperationInfo, Paging, ResourceKind, Source, WhileBusy,
 };
 use crate::types::{
     Address, DiskConfig, EmbeddedFlavor, EmptyOr, Fault, FlavorRef, ImageRef, InstanceAction, InstanceActionEvent,
@@ -53,13 +53,25 @@ struct FakeServer {
     flavor: String,
     key_name: Option<String>,
     description: Option<String>,
-    metadata: BTreeMap<String, String>,
-    tags: Vec<String>,
+    /// The fields its sub-resources keep in it (their `parent_field`: metadata, tags,
+    /// addresses, security groups, password), as Nova shows them; the server resource's
+    /// `defaults` to start with.
+    kept: Map<String, Value>,
     fault: Option<(String, i64)>,
     created: Timestamp,
     updated: Timestamp,
     reservation_id: String,
     pending: Option<Pending>,
+}
+
+impl FakeServer {
+    /// A field its sub-resources keep, as `T` (what the server's view shows of it).
+    fn field<T: serde::de::DeserializeOwned + Default>(&self, name: &str) -> T {
+        self.kept
+            .get(name)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -174,15 +186,27 @@ pub(super) enum Read {
 
 impl Servers {
     /// Whether the server state machine answers the operation: the operations on servers and
-    /// on their instance actions. Every other resource is a plain store.
+    /// on what lives under them (instance actions, metadata, tags, ...). Every other resource
+    /// is a plain store.
     pub(super) fn owns(info: &OperationInfo) -> bool {
-        matches!(info.resource.name, "server" | "instance_action")
+        info.resource.name == "server" || info.resource.parent == Some("server")
     }
 
     fn new_server(&mut self, name: &str, status: ServerStatus, counter: u64) -> FakeServer {
         let t = now();
+        let id = uuid(counter);
+        let server = resource("server");
+        let kept = server
+            .map(|r| r.defaults)
+            .unwrap_or_default()
+            .iter()
+            .map(|(field, template)| {
+                let path = format!("servers/{id}");
+                ((*field).to_string(), expand(template, counter, "", &path))
+            })
+            .collect();
         FakeServer {
-            id: uuid(counter),
+            id,
             name: name.to_string(),
             launched: status != ServerStatus::Build,
             status,
@@ -193,8 +217,7 @@ impl Servers {
             flavor: super::FLAVOR_ID.into(),
             key_name: None,
             description: None,
-            metadata: BTreeMap::new(),
-            tags: Vec::new(),
+            kept,
             fault: None,
             created: t.clone(),
             updated: t,
@@ -208,6 +231,38 @@ impl Servers {
         let id = server.id.clone();
         self.servers.insert(id.clone(), server);
         id
+    }
+
+    /// Sets fields the server keeps for its sub-resources (`FakeCloud::update_server`): each
+    /// one some sub-resource's `parent_field`, of its kind (a map, a list, a value).
+    pub(super) fn update(&mut self, id: &str, fields: Value) -> Result<(), String> {
+        let srv = self
+            .servers
+            .get_mut(id)
+            .ok_or_else(|| format!("there is no server `{id}`"))?;
+        let Value::Object(fields) = fields else {
+            return Err("the fields must be a JSON object".into());
+        };
+        let kept_here: Vec<&str> = srv.kept.keys().map(String::as_str).collect();
+        for (field, value) in &fields {
+            let fits = match kept_by_server(field).map(|r| r.kind) {
+                Some(ResourceKind::Map) => value.is_object(),
+                Some(ResourceKind::Set) => value.is_array(),
+                Some(ResourceKind::Value) => !value.is_null(),
+                Some(ResourceKind::Collection) | None => {
+                    return Err(format!(
+                        "`{field}` is none of the fields a server keeps for its sub-resources ({})",
+                        kept_here.join(", ")
+                    ));
+                }
+            };
+            if !fits {
+                return Err(format!("`{field}`: {value} is not what the server keeps there"));
+            }
+        }
+        srv.kept.extend(fields);
+        srv.updated = now();
+        Ok(())
     }
 
     pub(super) fn status(&self, id: &str) -> Option<ServerStatus> {
@@ -343,20 +398,14 @@ impl Servers {
             srv.task_state = Some(TaskState::Scheduling);
             srv.description = text("description");
             srv.key_name = text("key_name");
-            srv.tags = args
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|t| t.iter().filter_map(Value::as_str).map(String::from).collect())
-                .unwrap_or_default();
-            srv.metadata = args
-                .get("metadata")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            for (field, given) in [
+                ("tags", args.get("tags").filter(|t| t.is_array())),
+                ("metadata", args.get("metadata").filter(|m| m.is_object())),
+            ] {
+                if let Some(value) = given {
+                    srv.kept.insert(field.into(), value.clone());
+                }
+            }
             if let Some(image) = text("imageRef").filter(|i| !i.is_empty()) {
                 srv.image = image;
             }
@@ -604,6 +653,11 @@ impl Servers {
                 }
             }
         }
+        // What the server keeps for a sub-resource (its metadata, tags, ...): changed by the
+        // stores' logic for maps, sets and values.
+        if info.resource.parent_field.is_some() {
+            return kept(call, info.resource, &mut entry.kept);
+        }
         let snapshot = entry.clone();
         self.answer(call, &snapshot, stores, base, counter)
     }
@@ -612,6 +666,11 @@ impl Servers {
     /// response's fields are made of.
     fn answer(&self, call: &Call<'_>, srv: &FakeServer, stores: &Stores, base: &str, counter: u64) -> ResponseTemplate {
         let info = call.info();
+        // What the server keeps for a sub-resource (its metadata, tags, addresses, ...): read
+        // by the stores' logic for maps, sets and values.
+        if info.resource.parent_field.is_some() {
+            return kept(call, info.resource, &mut srv.kept.clone());
+        }
         let Answer::Body(shape) = info.answer else {
             return call.respond(&Value::Null, None);
         };
@@ -706,15 +765,22 @@ impl Servers {
             host_id: Some("fake-host-id".into()),
             access_ipv4: Some(String::new()),
             access_ipv6: Some(String::new()),
-            addresses: Some(BTreeMap::from([(
-                "private".to_string(),
-                vec![Address {
-                    addr: "192.168.1.30".into(),
-                    version: 4,
-                    mac_addr: (!basic).then(|| "fa:16:3e:00:00:01".into()),
-                    ip_type: (!basic).then(|| "fixed".into()),
-                }],
-            )])),
+            addresses: Some(
+                srv.field::<BTreeMap<String, Vec<Address>>>("addresses")
+                    .into_iter()
+                    .map(|(network, list)| {
+                        let list = list
+                            .into_iter()
+                            .map(|a| Address {
+                                mac_addr: a.mac_addr.filter(|_| !basic),
+                                ip_type: a.ip_type.filter(|_| !basic),
+                                ..a
+                            })
+                            .collect();
+                        (network, list)
+                    })
+                    .collect(),
+            ),
             flavor: Some(flavor),
             image: Some(EmptyOr::Value(ImageRef {
                 id: srv.image.clone(),
@@ -722,7 +788,7 @@ impl Servers {
                 properties: (version >= Microversion::new(2, 98)).then(BTreeMap::new),
             })),
             links: serde_json::from_value(path("servers", &srv.id)).unwrap_or_default(),
-            metadata: Some(srv.metadata.clone()),
+            metadata: Some(srv.field("metadata")),
             progress: Nullable::Value(0),
             disk_config: Some(DiskConfig::Manual),
             admin_pass: Nullable::Unset,
@@ -741,7 +807,8 @@ impl Servers {
             volumes_attached: Some(Vec::new()),
             launched_at: Nullable::Value(srv.created.clone()),
             terminated_at: Nullable::Null,
-            security_groups: Some(vec![SecurityGroupName { name: "default".into() }]),
+            // Absent when the server is in none.
+            security_groups: Some(srv.field::<Vec<SecurityGroupName>>("security_groups")).filter(|g| !g.is_empty()),
             host: Nullable::Unset,
             hypervisor_hostname: Nullable::Unset,
             instance_name: None,
@@ -755,7 +822,7 @@ impl Servers {
             locked: Some(srv.locked),
             host_status: None,
             description: nullable(srv.description.clone()),
-            tags: Some(srv.tags.clone()),
+            tags: Some(srv.field("tags")),
             user_data: None,
             trusted_image_certificates: Nullable::Null,
             server_groups: Some(Vec::new()),
@@ -910,6 +977,14 @@ impl Servers {
     }
 }
 
+/// The sub-resource of servers kept in the server's `field` (`tags`: the server's tags).
+fn kept_by_server(field: &str) -> Option<&'static crate::operation::ResourceInfo> {
+    crate::generated::OPERATIONS
+        .iter()
+        .map(|op| op.resource)
+        .find(|r| r.parent == Some("server") && r.parent_field == Some(field))
+}
+
 /// Whether the operation's view lacks `field` at `version` (Nova's basic server view).
 fn info_lacks(info: &OperationInfo, field: &str, version: Microversion) -> bool {
     info.response().is_some_and(|shape| {
@@ -947,15 +1022,9 @@ fn set_field(srv: &mut FakeServer, field: &str, value: Value) {
                 srv.status = s;
             }
         }
-        "metadata" => {
-            srv.metadata = value
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default()
+        // A field its sub-resources keep (rebuild's `metadata`), as sent.
+        _ if srv.kept.contains_key(field) => {
+            srv.kept.insert(field.into(), value);
         }
         _ => {}
     }

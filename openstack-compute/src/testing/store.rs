@@ -6,12 +6,17 @@
 //!   `PUT` and `DELETE` on one item show, update and delete it.
 //! - A map (extra specs, metadata): `GET` lists it, `POST` merges into it, `PUT` replaces it;
 //!   on one key, `GET`, `PUT` and `DELETE` show, set and remove it.
-//! - A set (tags): `GET` lists it, `PUT` replaces it, `DELETE` empties it; on one member, `GET`
-//!   answers whether it is there, `PUT` adds it, `DELETE` removes it.
+//! - A set (tags, a server's security groups): `GET` lists it, `PUT` replaces it, `DELETE`
+//!   empties it; on one member, `GET` answers whether it is there, `PUT` adds it, `DELETE`
+//!   removes it.
+//! - A value (a server's password): `GET` shows it, `DELETE` resets it to its parent's
+//!   default.
 //!
 //! An action on an item changes another resource's store as its facts say
 //! ([`StoreEffect`]: a tenant added to a flavor's access list). Items live under their
-//! parent's path (a flavor's extra specs under that flavor).
+//! parent's path (a flavor's extra specs under that flavor); a map, set or value with a
+//! `parent_field` lives in that field of its parent's item ([`kept`]: a flavor's extra specs, a
+//! server's metadata and tags), so that the parent shows it.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +42,7 @@ enum Items {
 }
 
 /// The resource named `name`.
-fn resource(name: &str) -> Option<&'static ResourceInfo> {
+pub(super) fn resource(name: &str) -> Option<&'static ResourceInfo> {
     crate::generated::OPERATIONS
         .iter()
         .map(|op| op.resource)
@@ -64,7 +69,8 @@ impl Stores {
         };
         if r.kind != ResourceKind::Collection {
             return Err(format!(
-                "`{resource_name}` is a map or a set: give it in its parent's item (a flavor's `extra_specs`)"
+                "`{resource_name}` is a map, a set or a value: give it in its parent's item (a flavor's \
+                 `extra_specs`; a server's with `update_server`)"
             ));
         }
         if r.parent == Some("server") {
@@ -137,7 +143,8 @@ impl Stores {
             .entry(parent)
             .or_insert_with(|| match r.kind {
                 ResourceKind::Collection => Items::Collection(Vec::new()),
-                ResourceKind::Map => Items::Map(Map::new()),
+                // A value lives in its parent's item (validated), never here.
+                ResourceKind::Map | ResourceKind::Value => Items::Map(Map::new()),
                 ResourceKind::Set => Items::Set(Vec::new()),
             })
     }
@@ -155,6 +162,13 @@ impl Stores {
             && self.parent_item(r, call).is_none()
         {
             return missing(p, call);
+        }
+        // Kept in a field of the parent's item (a flavor's `extra_specs`).
+        if r.parent_field.is_some() {
+            return match self.parent_item(r, call).and_then(Value::as_object_mut) {
+                Some(item) => kept(call, r, item),
+                None => missing(r, call),
+            };
         }
         if info.action.is_some() {
             if self.get(r.name, id.as_deref().unwrap_or_default()).is_none() {
@@ -215,29 +229,18 @@ impl Stores {
                 }
             }
             (ResourceKind::Collection, _, None) => not_found("The resource could not be found."),
-            (ResourceKind::Map, method, key) => {
-                // Kept in the parent's item (a flavor's `extra_specs`), or apart.
-                let map = match r.parent_field {
-                    Some(field) => self
-                        .parent_item(r, call)
-                        .and_then(Value::as_object_mut)
-                        .and_then(|item| item.entry(field).or_insert_with(|| json!({})).as_object_mut()),
-                    None => match self.under(r, parent) {
-                        Items::Map(map) => Some(map),
-                        _ => None,
-                    },
-                };
-                match map {
-                    Some(map) => map_op(call, r, map, method, key),
-                    None => missing(r, call),
-                }
-            }
+            (ResourceKind::Map, method, key) => match self.under(r, parent) {
+                Items::Map(map) => map_op(call, r, map, method, key),
+                _ => missing(r, call),
+            },
             (ResourceKind::Set, method, member) => {
                 let Items::Set(set) = self.under(r, parent) else {
                     unreachable!("a set's items")
                 };
-                set_op(call, set, method, member)
+                set_op(call, r, set, method, member)
             }
+            // A value lives in its parent's item (validated), answered above.
+            (ResourceKind::Value, _, _) => missing(r, call),
         }
     }
 
@@ -330,6 +333,52 @@ impl Stores {
     }
 }
 
+/// An operation on the map, set or value `r` keeps in its `parent_field` of the parent's
+/// `item` (a flavor's extra specs; a server's metadata, tags, addresses, security groups,
+/// password), made its parent's default (or empty) where the item has none yet.
+pub(super) fn kept(call: &Call<'_>, r: &ResourceInfo, item: &mut Map<String, Value>) -> ResponseTemplate {
+    let Some(field) = r.parent_field else {
+        return missing(r, call);
+    };
+    let method = call.info().method;
+    let key = r.id.and_then(|p| call.param(p)).map(str::to_string);
+    let value = item.entry(field).or_insert_with(|| {
+        parent_default(r).unwrap_or_else(|| match r.kind {
+            ResourceKind::Set => json!([]),
+            ResourceKind::Map => json!({}),
+            ResourceKind::Collection | ResourceKind::Value => Value::Null,
+        })
+    });
+    match (r.kind, value) {
+        (ResourceKind::Map, Value::Object(map)) => map_op(call, r, map, method, key),
+        (ResourceKind::Set, Value::Array(set)) => set_op(call, r, set, method, key),
+        (ResourceKind::Value, value) => match method {
+            Method::Get => call.respond(&shaped(call.info(), Payload::Whole(value.clone())), None),
+            Method::Delete => {
+                *value = parent_default(r).unwrap_or(Value::Null);
+                call.respond(&Value::Null, None)
+            }
+            _ => not_found("The resource could not be found."),
+        },
+        (kind, _) => fault(
+            500,
+            "computeFault",
+            &format!(
+                "fake cloud: `{field}` of {} holds no {kind:?}",
+                r.parent.unwrap_or("its parent")
+            ),
+        ),
+    }
+}
+
+/// What `r`'s parent gives its items in `r`'s field (a server's `password`: ""), as JSON.
+fn parent_default(r: &ResourceInfo) -> Option<Value> {
+    let field = r.parent_field?;
+    let parent = resource(r.parent?)?;
+    let (_, template) = parent.defaults.iter().find(|(f, _)| *f == field)?;
+    Some(expand(template, 0, "", ""))
+}
+
 /// A value the facts point at: a request field, a path parameter, or a literal.
 fn value_of(source: Source, call: &Call<'_>) -> Value {
     match source {
@@ -390,14 +439,24 @@ fn map_op(
     }
 }
 
-fn set_op(call: &Call<'_>, set: &mut Vec<Value>, method: Method, member: Option<String>) -> ResponseTemplate {
+fn set_op(
+    call: &Call<'_>,
+    r: &ResourceInfo,
+    set: &mut Vec<Value>,
+    method: Method,
+    member: Option<String>,
+) -> ResponseTemplate {
     let info = call.info();
     let sent = || match &call.args {
         Value::Object(o) => o.values().next().and_then(Value::as_array).cloned().unwrap_or_default(),
         _ => Vec::new(),
     };
     match (method, member) {
-        (Method::Get, None) => call.respond(&shaped(info, Payload::Whole(Value::Array(set.clone()))), None),
+        // The members as a list of items (a server's security groups), or in the one field.
+        (Method::Get, None) => match info.answer {
+            Answer::Body(shape) if shape.list => call.respond(&shaped(info, Payload::Items(set.clone(), None)), None),
+            _ => call.respond(&shaped(info, Payload::Whole(Value::Array(set.clone()))), None),
+        },
         (Method::Put, None) => {
             *set = sent();
             call.respond(&shaped(info, Payload::Whole(Value::Array(set.clone()))), None)
@@ -407,9 +466,7 @@ fn set_op(call: &Call<'_>, set: &mut Vec<Value>, method: Method, member: Option<
             call.respond(&Value::Null, None)
         }
         (Method::Get, Some(m)) if set.iter().any(|v| text(v) == m) => call.respond(&Value::Null, None),
-        (Method::Get | Method::Delete, Some(m)) if !set.iter().any(|v| text(v) == m) => {
-            not_found(&format!("No such member: {m}."))
-        }
+        (Method::Get | Method::Delete, Some(m)) if !set.iter().any(|v| text(v) == m) => missing(r, call),
         (Method::Put, Some(m)) => {
             let new = !set.iter().any(|v| text(v) == m);
             if new {
@@ -533,17 +590,38 @@ fn fill(template: &str, call: &Call<'_>) -> String {
     out
 }
 
-/// A default's JSON template with what it names filled in.
-fn expand(template: &str, counter: u64, base: &str, path: &str) -> Value {
-    match template {
-        "{uuid}" => Value::String(uuid(counter)),
-        "{now}" => Value::String(now().as_str().to_string()),
-        "{serial}" => Value::from(counter),
-        "{user_id}" => Value::String(USER_ID.into()),
-        "{project_id}" => Value::String(PROJECT_ID.into()),
-        "{links}" => links(base, path),
-        json => serde_json::from_str(json).unwrap_or_else(|_| Value::String(json.into())),
+/// A default's JSON template with what it names filled in, at its top or inside it (a
+/// security group's `tenant_id`).
+pub(super) fn expand(template: &str, counter: u64, base: &str, path: &str) -> Value {
+    let filled = |text: &str| -> Option<Value> {
+        Some(match text {
+            "{uuid}" => Value::String(uuid(counter)),
+            "{now}" => Value::String(now().as_str().to_string()),
+            "{serial}" => Value::from(counter),
+            "{user_id}" => Value::String(USER_ID.into()),
+            "{project_id}" => Value::String(PROJECT_ID.into()),
+            "{links}" => links(base, path),
+            _ => return None,
+        })
+    };
+    fn walk(value: &mut Value, filled: &dyn Fn(&str) -> Option<Value>) {
+        match value {
+            Value::String(text) => {
+                if let Some(v) = filled(text) {
+                    *value = v;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, filled)),
+            Value::Object(fields) => fields.values_mut().for_each(|v| walk(v, filled)),
+            _ => {}
+        }
     }
+    if let Some(v) = filled(template) {
+        return v;
+    }
+    let mut value = serde_json::from_str(template).unwrap_or_else(|_| Value::String(template.into()));
+    walk(&mut value, &filled);
+    value
 }
 
 /// A UUID the fake makes up, unique in its run.

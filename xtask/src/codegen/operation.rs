@@ -15,9 +15,25 @@ use crate::model::{Ends, Field, Model, Op, Paging, Shape, Source, WhileBusy};
 use crate::spec::{ActionEvents, BodyKind, Location, OpKind, Range, Version};
 use crate::types::TypeExpr;
 
+/// A map of one entry whose key is the path's, as the whole body or its one field
+/// (`PUT .../os-extra_specs/{key}` with `{key: value}`, `PUT .../metadata/{key}` with
+/// `{"meta": {key: value}}`): the client method takes the value, and the key once.
+fn one_entry(f: &Field, offer: &Offer) -> bool {
+    matches!(f.location, Location::Entries | Location::Body)
+        && matches!(f.ty, TypeExpr::Map(_))
+        && f.limits.as_ref().and_then(|l| l.max_properties) == Some(1)
+        && offer.id_param.is_some()
+}
+
 /// `compute.server(id).stop()`, for the docs.
-fn call_text(offer: &Offer, method: &str, args: &[String]) -> String {
-    let mut args: Vec<String> = args.to_vec();
+fn call_text(op: &Op, offer: &Offer, method: &str, args: &[String]) -> String {
+    let mut args: Vec<String> = args
+        .iter()
+        .map(|a| match op.request.iter().find(|f| &f.rust == a) {
+            Some(f) if one_entry(f, offer) => "value".to_string(),
+            _ => a.clone(),
+        })
+        .collect();
     if let Some(id) = &offer.id_param {
         args.insert(0, id.clone());
     }
@@ -63,7 +79,7 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
         .clients
         .iter()
         .map(|c| {
-            let text = call_text(&offer, &c.method, &c.args);
+            let text = call_text(op, &offer, &c.method, &c.args);
             if c.range == op.range {
                 text
             } else {
@@ -923,18 +939,11 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
             quote!(let #n: String = #n.into();)
         });
         let (id_param, id_set) = id.unzip();
-        // A body of one entry whose key is the path's (`PUT .../os-extra_specs/{key}` with
-        // `{key: value}`): the method takes the value, and the key once.
-        let one_entry = |f: &Field| {
-            f.location == Location::Entries
-                && f.limits.as_ref().and_then(|l| l.max_properties) == Some(1)
-                && offer.id_param.is_some()
-        };
         let params = c.args.iter().map(|a| {
             let f = fields[a.as_str()];
             let n = ident(a);
             let ty = rust_type(&f.ty.rust());
-            if let (true, TypeExpr::Map(value)) = (one_entry(f), &f.ty) {
+            if let (true, TypeExpr::Map(value)) = (one_entry(f, &offer), &f.ty) {
                 let value = rust_type(&value.rust());
                 return quote!(value: impl Into<#value>);
             }
@@ -948,7 +957,7 @@ fn client_methods(model: &Model, op: &Op) -> TokenStream {
         let sets = c.args.iter().map(|a| {
             let f = fields[a.as_str()];
             let n = ident(a);
-            if one_entry(f) {
+            if one_entry(f, &offer) {
                 let key = ident(offer.id_param.as_deref().unwrap_or_default());
                 return quote!(#n: Some(std::collections::BTreeMap::from([(#key.clone(), value.into())])),);
             }

@@ -2,7 +2,7 @@
 
 //! Sets one extra spec of a flavor.
 //!
-//! - `PUT /flavors/{flavor_id}/os-extra_specs/{key}` with the entries as the body, microversions 2.1+, success 200; on the client: `compute.flavor(id).extra_specs().set(key, extra_spec)`.
+//! - `PUT /flavors/{flavor_id}/os-extra_specs/{key}` with the entries as the body, microversions 2.1+, success 200; on the client: `compute.flavor(id).extra_specs().set(key, value)`.
 //! - Policy: admin by default.
 //! - Errors Nova declares: 400, 404, 409.
 //!
