@@ -815,8 +815,9 @@ fn every_response_sample_passes_novas_response_schema() {
 const EXTRA_SPEC: &str = "hw:cpu_policy";
 
 /// For each path parameter but a server's: the item to add to the fake first, if any (a
-/// flavor for `flavor_id`, a key pair for `keypair_name`; a flavor's extra spec lives in the
-/// flavor). A parameter of a resource this table lacks fails the test: add its item here.
+/// flavor for `flavor_id`, a key pair for `keypair_name`, a server group for
+/// `server_group_id`; a flavor's extra spec lives in the flavor). A parameter of a resource
+/// this table lacks fails the test: add its item here.
 fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'static str, Value)>)> {
     let params = path
         .split('/')
@@ -830,6 +831,10 @@ fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'st
                            "os-flavor-access:is_public": false, "extra_specs": {EXTRA_SPEC: "shared"}}),
                 )),
                 "keypair_name" => Some(("keypair", json!({"name": unique}))),
+                "server_group_id" => Some((
+                    "server_group",
+                    json!({"id": uuid_of(unique), "name": unique, "policy": "anti-affinity"}),
+                )),
                 "key" => None,
                 other => panic!("no item for the path parameter `{other}`: add one to items_named_by"),
             };
@@ -838,9 +843,18 @@ fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'st
         .collect()
 }
 
+/// A UUID made from `unique` (Nova's server group IDs are UUIDs, and its schema checks).
+fn uuid_of(unique: &str) -> String {
+    let hash = unique
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("00000000-0000-4000-8000-{:012x}", hash & 0xffff_ffff_ffff)
+}
+
 fn unique_or_key(param: &str, unique: &str) -> String {
     match param {
         "key" => EXTRA_SPEC.to_string(),
+        "server_group_id" => uuid_of(unique),
         _ => unique.to_string(),
     }
 }

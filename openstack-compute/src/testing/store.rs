@@ -87,7 +87,8 @@ impl Stores {
         let path = format!("{}/{id}", r.collection.trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                item.insert((*field).into(), expand(template, counter, base, &path));
+                let value = expand(template, counter, base, &path, &item);
+                item.insert((*field).into(), value);
             }
         }
         let Items::Collection(list) = self.under(r, parent.join("/")) else {
@@ -247,7 +248,8 @@ impl Stores {
         let path = format!("{}/{id}", fill(r.collection, call).trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                item.insert((*field).into(), expand(template, counter, base, &path));
+                let value = expand(template, counter, base, &path, &item);
+                item.insert((*field).into(), value);
             }
         }
         let Items::Collection(list) = self.under(r, parent) else {
@@ -515,16 +517,42 @@ fn fill(template: &str, call: &Call<'_>) -> String {
     out
 }
 
-/// A default's JSON template with what it names filled in.
-fn expand(template: &str, counter: u64, base: &str, path: &str) -> Value {
-    match template {
-        "{uuid}" => Value::String(uuid(counter)),
-        "{now}" => Value::String(now().as_str().to_string()),
-        "{serial}" => Value::from(counter),
-        "{user_id}" => Value::String(USER_ID.into()),
-        "{project_id}" => Value::String(PROJECT_ID.into()),
-        "{links}" => links(base, path),
-        json => serde_json::from_str(json).unwrap_or_else(|_| Value::String(json.into())),
+/// A default's JSON template with what it names filled in: a whole template (`{uuid}`), or
+/// JSON whose strings may be templates (`["{/policy}"]`). `{/a/0}` is a JSON pointer into the
+/// item as it stands (its request's fields, and the defaults filled in before it): a field
+/// another microversion names differently (a server group's `policies`, from its `policy`).
+fn expand(template: &str, counter: u64, base: &str, path: &str, item: &Map<String, Value>) -> Value {
+    let one = |t: &str| -> Option<Value> {
+        Some(match t {
+            "{uuid}" => Value::String(uuid(counter)),
+            "{now}" => Value::String(now().as_str().to_string()),
+            "{serial}" => Value::from(counter),
+            "{user_id}" => Value::String(USER_ID.into()),
+            "{project_id}" => Value::String(PROJECT_ID.into()),
+            "{links}" => links(base, path),
+            _ => {
+                let pointer = t.strip_prefix('{')?.strip_suffix('}')?;
+                if !pointer.starts_with('/') {
+                    return None;
+                }
+                Value::Object(item.clone()).pointer(pointer).cloned().unwrap_or(Value::Null)
+            }
+        })
+    };
+    fn walk(v: Value, one: &dyn Fn(&str) -> Option<Value>) -> Value {
+        match v {
+            Value::String(s) => one(&s).unwrap_or(Value::String(s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| walk(x, one)).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (k, walk(x, one))).collect()),
+            other => other,
+        }
+    }
+    match one(template) {
+        Some(v) => v,
+        None => walk(
+            serde_json::from_str(template).unwrap_or_else(|_| Value::String(template.into())),
+            &one,
+        ),
     }
 }
 
