@@ -1473,6 +1473,88 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::list_availability_zones::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_availability_zones::Request>,
+        response: crate::glue::response_roundtrip::<
+            ops::list_availability_zones::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_availability_zones::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_availability_zones::Request,
+                    ops::list_availability_zones::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_availability_zones::Request,
+                        <ops::list_availability_zones::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_availability_zones::Request,
+                    ops::list_availability_zones::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_availability_zones::Request,
+                        <ops::list_availability_zones::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_availability_zones_detail::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::list_availability_zones_detail::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::list_availability_zones_detail::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_availability_zones_detail::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_availability_zones_detail::Request,
+                    ops::list_availability_zones_detail::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_availability_zones_detail::Request,
+                        <ops::list_availability_zones_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_availability_zones_detail::Request,
+                    ops::list_availability_zones_detail::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_availability_zones_detail::Request,
+                        <ops::list_availability_zones_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::list_extra_specs::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::list_extra_specs::Request>,
         response: crate::glue::response_roundtrip::<ops::list_extra_specs::Request>,
@@ -3957,6 +4039,42 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::show_keypair::Request,
                         <ops::show_keypair::V2_10 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_limits::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_limits::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_limits::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::show_limits::Request>(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_limits::Request,
+                    ops::show_limits::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_limits::Request,
+                        <ops::show_limits::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_limits::Request,
+                    ops::show_limits::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_limits::Request,
+                        <ops::show_limits::V2_1 as VersionedRequest>::Response,
                     >,
                 ),
             },

@@ -6,6 +6,57 @@
 #![allow(clippy::needless_lifetimes)]
 use crate::call::Base;
 use crate::operation::{OnHandle, VersionedRequest};
+/// The facts of the resource `availability_zone` (`spec/resources/availability_zone.yaml`).
+pub static AVAILABILITY_ZONE: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "availability_zone",
+    collection: "/os-availability-zone",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// The cloud's availability zones. `compute.availability_zones()`: the collection (`/os-availability-zone`).
+#[derive(Clone, Debug)]
+pub struct AvailabilityZones {
+    base: Base,
+}
+impl AvailabilityZones {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> AvailabilityZones {
+        AvailabilityZones { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<AvailabilityZones>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// The cloud's availability zones. `compute.availability_zones()`.
+    pub fn availability_zones(&self) -> AvailabilityZones {
+        AvailabilityZones::from_base(Base::root(self))
+    }
+}
 /// The facts of the resource `flavor` (`spec/resources/flavor.yaml`).
 pub static FLAVOR: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "flavor",
@@ -384,6 +435,57 @@ impl crate::Compute {
         KeypairHandle::from_base(
             Base::root(self).item(&["os-keypairs"], "keypair_name", id.into()),
         )
+    }
+}
+/// The facts of the resource `limits` (`spec/resources/limits.yaml`).
+pub static LIMITS: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "limits",
+    collection: "/limits",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// The project's limits (its quotas and what it uses of them). `compute.limits()`: the collection (`/limits`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    base: Base,
+}
+impl Limits {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> Limits {
+        Limits { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<Limits>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// The project's limits (its quotas and what it uses of them). `compute.limits()`.
+    pub fn limits(&self) -> Limits {
+        Limits::from_base(Base::root(self))
     }
 }
 /// The facts of the resource `server` (`spec/resources/server.yaml`).

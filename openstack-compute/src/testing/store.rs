@@ -3,7 +3,9 @@
 //!
 //! - Items with IDs (flavors, keypairs): `POST` on the collection creates (the request's
 //!   fields, then the resource's defaults), `GET` on it lists (paged as the list pages), `GET`,
-//!   `PUT` and `DELETE` on one item show, update and delete it.
+//!   `PUT` and `DELETE` on one item show, update and delete it. A collection whose `GET`
+//!   answers one object, not a list (the project's limits), answers with the item it holds
+//!   (`seed.json`, or [`super::FakeCloud::add_item`]).
 //! - A map (extra specs, metadata): `GET` lists it, `POST` merges into it, `PUT` replaces it;
 //!   on one key, `GET`, `PUT` and `DELETE` show, set and remove it.
 //! - A set (tags): `GET` lists it, `PUT` replaces it, `DELETE` empties it; on one member, `GET`
@@ -167,11 +169,18 @@ impl Stores {
         match (r.kind, info.method, id) {
             (ResourceKind::Collection, Method::Post, None) => self.create(call, r, parent, base, counter),
             (ResourceKind::Collection, Method::Get, None) => {
-                let items = match self.under(r, parent) {
+                let items: Vec<Value> = match self.under(r, parent) {
                     Items::Collection(list) => list.iter().map(|(_, v)| v.clone()).collect(),
                     _ => Vec::new(),
                 };
-                list(call, items, r, base, &filled)
+                match info.answer {
+                    // One object, not a list (the project's limits): the item held for it.
+                    Answer::Body(shape) if !shape.list => match items.last() {
+                        Some(item) => call.respond(&shaped(info, Payload::Item(item.clone())), None),
+                        None => missing(r, call),
+                    },
+                    _ => list(call, items, r, base, &filled),
+                }
             }
             (ResourceKind::Collection, method, Some(id)) => {
                 let Items::Collection(list) = self.under(r, parent) else {
