@@ -630,7 +630,10 @@ fn object_type(ctx: &Context, f: &Facts, place: Place) -> Typed {
     };
     if props.is_empty() {
         // No field to match a type by: every type would match.
-        return Typed::json("an object Nova's schema names no field of: `map<string>` where it is always empty, a type, or keep `json`".into());
+        return Typed::json(
+            "an object Nova's schema names no field of: `map<string>` where it is always empty, a type, or keep `json`"
+                .into(),
+        );
     }
     let names: Vec<&str> = props.keys().map(String::as_str).collect();
     match matching_type(ctx.types, props) {

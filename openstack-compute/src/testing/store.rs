@@ -544,7 +544,10 @@ fn expand(template: &str, counter: u64, base: &str, path: &str, item: &Map<Strin
                 if !pointer.starts_with('/') {
                     return None;
                 }
-                Value::Object(item.clone()).pointer(pointer).cloned().unwrap_or(Value::Null)
+                Value::Object(item.clone())
+                    .pointer(pointer)
+                    .cloned()
+                    .unwrap_or(Value::Null)
             }
         })
     };
