@@ -283,7 +283,9 @@ fn deserialize(ident: &Ident, fields: &[ObjField], deny_unknown: bool) -> TokenS
 fn serialize(ident: &Ident, fields: &[ObjField]) -> TokenStream {
     let entries = fields.iter().map(|f| {
         let (name, json) = (&f.ident, f.json());
-        match f.shape {
+        // Inside a response written at a microversion, only the fields it has.
+        let ranges = f.attrs.entries.iter().map(|e| e.range);
+        let entry = match f.shape {
             Shape::Plain => quote!(::serde::ser::SerializeMap::serialize_entry(&mut m, #json, &self.#name)?;),
             Shape::Option if f.null_when_empty() => {
                 quote!(::serde::ser::SerializeMap::serialize_entry(&mut m, #json, &self.#name)?;)
@@ -305,7 +307,12 @@ fn serialize(ident: &Ident, fields: &[ObjField]) -> TokenStream {
                     ::serde::ser::SerializeMap::serialize_entry(&mut m, #json, &self.#name)?;
                 }
             ),
-        }
+        };
+        quote!(
+            if #(::openstack_compute::codec::written(#ranges))||* {
+                #entry
+            }
+        )
     });
     quote!(
         impl ::serde::Serialize for #ident {

@@ -393,7 +393,7 @@ fn write_fn(view: &ViewArgs, fields: &[ObjField]) -> Result<TokenStream> {
             /// Writes the response as Nova sends it at `version` (`testing`).
             #[cfg(feature = "testing")]
             fn write_response(response: &Response, version: ::openstack_compute::Microversion) -> ::std::vec::Vec<u8> {
-                let _ = version;
+                let _at = ::openstack_compute::codec::WritingAt::new(version);
                 ::serde_json::to_vec(&response.#n).unwrap_or_default()
             }
         ));
@@ -418,6 +418,7 @@ fn write_fn(view: &ViewArgs, fields: &[ObjField]) -> Result<TokenStream> {
         /// Writes the response as Nova sends it at `version` (`testing`).
         #[cfg(feature = "testing")]
         fn write_response(response: &Response, version: ::openstack_compute::Microversion) -> ::std::vec::Vec<u8> {
+            let _at = ::openstack_compute::codec::WritingAt::new(version);
             let mut out = ::std::vec::Vec::new();
             let mut w = ::openstack_compute::codec::ObjectWriter::new(&mut out);
             #body

@@ -148,7 +148,8 @@ pub struct ResourceInfo {
     /// Nova's 409 message for an item already there, likewise.
     pub exists: Option<&'static str>,
     /// What Nova gives an item it creates where the request leaves a field out, as JSON
-    /// templates (`{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}` are filled in).
+    /// templates (`{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}`, `{links}` and a
+    /// JSON pointer into the item, `{/policies/0}`, are filled in).
     pub defaults: &'static [(&'static str, &'static str)],
 }
 

@@ -951,6 +951,96 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::create_server_group::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::create_server_group::Request>,
+        response: crate::glue::response_roundtrip::<ops::create_server_group::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::create_server_group::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 12u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_server_group::Request,
+                    ops::create_server_group::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_server_group::Request,
+                        <ops::create_server_group::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server_group::Request,
+                    ops::create_server_group::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server_group::Request,
+                        <ops::create_server_group::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 13u16),
+                    Microversion::new(2u16, 63u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_server_group::Request,
+                    ops::create_server_group::V2_13,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_server_group::Request,
+                        <ops::create_server_group::V2_13 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server_group::Request,
+                    ops::create_server_group::V2_13,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server_group::Request,
+                        <ops::create_server_group::V2_13 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 64u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::create_server_group::Request,
+                    ops::create_server_group::V2_64,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::create_server_group::Request,
+                        <ops::create_server_group::V2_64 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::create_server_group::Request,
+                    ops::create_server_group::V2_64,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::create_server_group::Request,
+                        <ops::create_server_group::V2_64 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::create_server_metadata::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::create_server_metadata::Request>,
         response: crate::glue::response_roundtrip::<
@@ -1113,6 +1203,34 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                 debug_request: crate::glue::debug_request::<
                     ops::delete_server::Request,
                     ops::delete_server::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::delete_server_group::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::delete_server_group::Request>,
+        response: crate::glue::response_roundtrip::<ops::delete_server_group::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::delete_server_group::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::delete_server_group::Request,
+                    ops::delete_server_group::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::delete_server_group::Request,
+                    ops::delete_server_group::V2_1,
                 >,
                 debug_response: None,
             },
@@ -1563,6 +1681,88 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     ops::inject_network_info::V2_1,
                 >,
                 debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_availability_zones::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_availability_zones::Request>,
+        response: crate::glue::response_roundtrip::<
+            ops::list_availability_zones::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_availability_zones::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_availability_zones::Request,
+                    ops::list_availability_zones::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_availability_zones::Request,
+                        <ops::list_availability_zones::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_availability_zones::Request,
+                    ops::list_availability_zones::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_availability_zones::Request,
+                        <ops::list_availability_zones::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_availability_zones_detail::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::list_availability_zones_detail::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::list_availability_zones_detail::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_availability_zones_detail::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_availability_zones_detail::Request,
+                    ops::list_availability_zones_detail::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_availability_zones_detail::Request,
+                        <ops::list_availability_zones_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_availability_zones_detail::Request,
+                    ops::list_availability_zones_detail::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_availability_zones_detail::Request,
+                        <ops::list_availability_zones_detail::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
             },
         ],
     },
@@ -2049,6 +2249,96 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::list_keypairs::Request,
                         <ops::list_keypairs::V2_35 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_server_groups::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_server_groups::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_server_groups::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_server_groups::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 12u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_groups::Request,
+                    ops::list_server_groups::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_groups::Request,
+                        <ops::list_server_groups::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_groups::Request,
+                    ops::list_server_groups::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_groups::Request,
+                        <ops::list_server_groups::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 13u16),
+                    Microversion::new(2u16, 63u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_groups::Request,
+                    ops::list_server_groups::V2_13,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_groups::Request,
+                        <ops::list_server_groups::V2_13 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_groups::Request,
+                    ops::list_server_groups::V2_13,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_groups::Request,
+                        <ops::list_server_groups::V2_13 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 64u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_server_groups::Request,
+                    ops::list_server_groups::V2_64,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_server_groups::Request,
+                        <ops::list_server_groups::V2_64 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_server_groups::Request,
+                    ops::list_server_groups::V2_64,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_server_groups::Request,
+                        <ops::list_server_groups::V2_64 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -4243,6 +4533,42 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::show_limits::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_limits::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_limits::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<ops::show_limits::Request>(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_limits::Request,
+                    ops::show_limits::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_limits::Request,
+                        <ops::show_limits::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_limits::Request,
+                    ops::show_limits::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_limits::Request,
+                        <ops::show_limits::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::show_server::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::show_server::Request>,
         response: crate::glue::response_roundtrip::<ops::show_server::Request>,
@@ -4559,6 +4885,96 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::show_server::Request,
                         <ops::show_server::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_server_group::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_server_group::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_server_group::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_server_group::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 12u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_group::Request,
+                    ops::show_server_group::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_group::Request,
+                        <ops::show_server_group::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_group::Request,
+                    ops::show_server_group::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_group::Request,
+                        <ops::show_server_group::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 13u16),
+                    Microversion::new(2u16, 63u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_group::Request,
+                    ops::show_server_group::V2_13,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_group::Request,
+                        <ops::show_server_group::V2_13 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_group::Request,
+                    ops::show_server_group::V2_13,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_group::Request,
+                        <ops::show_server_group::V2_13 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 64u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_group::Request,
+                    ops::show_server_group::V2_64,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_group::Request,
+                        <ops::show_server_group::V2_64 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_group::Request,
+                    ops::show_server_group::V2_64,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_group::Request,
+                        <ops::show_server_group::V2_64 as VersionedRequest>::Response,
                     >,
                 ),
             },

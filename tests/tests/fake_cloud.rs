@@ -948,3 +948,200 @@ async fn a_servers_addresses_security_groups_and_password_are_what_it_keeps() {
     assert!(cloud.update_server(&id, json!({"tags": {"a": 1}})).is_err());
     assert!(cloud.update_server("no-such", json!({"tags": []})).is_err());
 }
+
+/// A server group keeps one policy, which each microversion shows in its own form: a list of
+/// one with an empty `metadata` before 2.64, `policy` with its `rules` from 2.64; the owner
+/// from 2.13. What a microversion does not have is refused before anything is sent.
+#[tokio::test]
+async fn server_groups_show_their_policy_in_each_microversions_form() {
+    use openstack_compute::ops::show_server_group;
+    use openstack_compute::types::{ServerGroupPolicy, ServerGroupRules};
+    use openstack_compute::{ActionError, Error};
+
+    let cloud = FakeCloud::start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let groups = compute.server_groups();
+    let v2_1 = Microversion::new(2, 1);
+
+    // 2.64+: one policy, and the rules of an anti-affinity group.
+    let rules = ServerGroupRules {
+        max_server_per_host: Some(2),
+    };
+    let web = groups
+        .create("web", ServerGroupPolicy::AntiAffinity)
+        .rules(rules.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(web.status(), 200);
+    assert_eq!(web.microversion(), Some(Microversion::MAX));
+    assert_eq!(web.name, "web");
+    assert_eq!(web.policy, Some(ServerGroupPolicy::AntiAffinity));
+    assert_eq!(web.rules, Some(rules.clone()));
+    assert_eq!((web.policies.as_ref(), web.metadata.as_ref()), (None, None));
+    assert!(web.members.is_empty());
+    // The fake's Keystone project and user.
+    assert_eq!(web.project_id.as_deref(), Some("fake-project"));
+    assert_eq!(web.user_id.as_deref(), Some("fake-user"));
+
+    // 2.1: the list of one and the empty metadata, no owner.
+    let db = groups
+        .create_with_policies("db", vec![ServerGroupPolicy::Affinity])
+        .at_microversion(v2_1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(db.microversion(), Some(v2_1));
+    assert_eq!(db.policies, Some(vec![ServerGroupPolicy::Affinity]));
+    assert_eq!(db.metadata, Some(Default::default()));
+    assert_eq!((db.policy.as_ref(), db.rules.as_ref()), (None, None));
+    assert_eq!(db.project_id, None);
+
+    // Each shows in the form of the microversion asked for, whichever made it.
+    let shown = compute
+        .server_group(&db.id)
+        .show()
+        .send_pinned::<show_server_group::V2_64>()
+        .await
+        .unwrap();
+    assert_eq!(shown.policy, ServerGroupPolicy::Affinity);
+    assert_eq!(shown.rules, ServerGroupRules::default());
+    assert_eq!(shown.project_id, "fake-project");
+    let old = compute
+        .server_group(&web.id)
+        .show()
+        .send_pinned::<show_server_group::V2_13>()
+        .await
+        .unwrap();
+    assert_eq!(old.policies, [ServerGroupPolicy::AntiAffinity]);
+    assert!(old.metadata.is_empty());
+    assert_eq!(old.user_id, "fake-user");
+
+    // The list pages by offset, oldest first, in the microversion's form: pages of one,
+    // and the empty third page ends it.
+    let before = cloud.received_requests();
+    let all = groups.list().limit(1).collect().await.unwrap();
+    assert_eq!(cloud.received_requests() - before, 3);
+    let names: Vec<&str> = all.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["web", "db"]);
+    assert_eq!(all[1].policy, Some(ServerGroupPolicy::Affinity));
+    let page = groups.list().offset(1).at_microversion(v2_1).send().await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].policies, Some(vec![ServerGroupPolicy::Affinity]));
+    assert_eq!(groups.find_by_name("db").await.unwrap().id, db.id);
+
+    // Outside their microversions, nothing is sent: `rules` before 2.64, a soft policy
+    // before 2.15, and a create method outside its range.
+    let sent = cloud.received_requests();
+    let err = groups
+        .create_with_policies("x", vec![ServerGroupPolicy::AntiAffinity])
+        .rules(rules)
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Action(ActionError::FieldOutOfRange { field, version, .. }) => {
+            assert_eq!(field, "rules");
+            assert_eq!(*version, Microversion::new(2, 63));
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = groups
+        .create_with_policies("x", vec![ServerGroupPolicy::SoftAffinity])
+        .at_microversion(Microversion::new(2, 14))
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Action(ActionError::ValueOutOfRange {
+            field, value, range, ..
+        }) => {
+            assert_eq!((field.as_str(), value.as_str()), ("policies[0]", "\"soft-affinity\""));
+            assert_eq!(range.min, Microversion::new(2, 15));
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = groups
+        .create("x", ServerGroupPolicy::Affinity)
+        .at_microversion(Microversion::new(2, 63))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err:?}");
+    assert_eq!(cloud.received_requests(), sent);
+
+    // Delete, then Nova's 404.
+    let gone = compute.server_group(&db.id).delete().send().await.unwrap();
+    assert_eq!(gone.status(), 204);
+    let err = compute.server_group(&db.id).show().send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Instance group {} could not be found.", db.id)
+    );
+    let left = groups.list().collect().await.unwrap();
+    assert_eq!(
+        left.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
+        [web.id.as_str()]
+    );
+}
+
+/// The project's limits, as each microversion shows them: the network proxies' quotas until
+/// 2.35, `maxImageMeta` until 2.38, the injected file quotas until 2.56.
+#[tokio::test]
+async fn limits_show_the_quotas_of_the_microversion() {
+    let cloud = FakeCloud::start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let limits = compute.limits();
+
+    let now = limits.show().send().await.unwrap();
+    let a = &now.absolute;
+    // Nova's default quotas, and the seed's usage (none).
+    assert_eq!(
+        (a.max_total_instances, a.max_total_cores, a.max_total_ram_size),
+        (10, 20, 51200)
+    );
+    assert_eq!((a.max_server_groups, a.max_server_group_members), (10, 10));
+    assert_eq!((a.total_instances_used, a.total_ram_used), (0, 0));
+    assert_eq!((a.max_image_meta, a.max_personality), (None, None));
+    assert_eq!(a.max_security_groups, None);
+    assert!(now.rate.is_empty());
+
+    let at = |minor| limits.show().at_microversion(Microversion::new(2, minor));
+    let v2_1 = at(1).send().await.unwrap();
+    assert_eq!(v2_1.absolute.max_security_groups, Some(-1));
+    assert_eq!(v2_1.absolute.max_image_meta, Some(128));
+    let v2_36 = at(36).send().await.unwrap();
+    assert_eq!(v2_36.absolute.max_total_floating_ips, None);
+    assert_eq!(v2_36.absolute.max_image_meta, Some(128));
+    let v2_39 = at(39).send().await.unwrap();
+    assert_eq!(v2_39.absolute.max_image_meta, None);
+    assert_eq!(v2_39.absolute.max_personality_size, Some(10240));
+}
+
+/// The availability zones: the seeded `nova`, and any added, in the short and the detailed
+/// list alike (the fake keeps no services, so no zone lists hosts).
+#[tokio::test]
+async fn availability_zones_list_their_names_and_states() {
+    let cloud = FakeCloud::start().await;
+    cloud
+        .add_item(
+            "availability_zone",
+            json!({"zoneName": "az-down", "zoneState": {"available": false}, "hosts": null}),
+        )
+        .unwrap();
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let zones = compute.availability_zones();
+    let short = zones.list().collect().await.unwrap();
+    let detailed = zones.list_detail().collect().await.unwrap();
+    for list in [short, detailed] {
+        let seen: Vec<(String, bool)> = list
+            .into_iter()
+            .map(|z| {
+                assert_eq!(z.hosts, None);
+                (z.zone_name, z.zone_state.available)
+            })
+            .collect();
+        assert_eq!(seen, [("nova".to_string(), true), ("az-down".to_string(), false)]);
+    }
+}

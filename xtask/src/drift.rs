@@ -379,6 +379,13 @@ pub(crate) fn nova_facts(s: &Value) -> Facts {
     if let Some(items) = obj.get("items") {
         f.items = Some(Box::new(nova_facts(items)));
     }
+    // A tuple of one (`prefixItems: [..]`, JSON Schema 2020-12) is a list of that item, one
+    // long by its `maxItems` (server groups' `policies` before 2.64).
+    if let Some([only]) = obj.get("prefixItems").and_then(Value::as_array).map(Vec::as_slice)
+        && f.items.is_none()
+    {
+        f.items = Some(Box::new(nova_facts(only)));
+    }
     if let Some(pp) = obj.get("patternProperties").and_then(Value::as_object)
         && let Some((k, v)) = pp.iter().next()
     {

@@ -628,6 +628,13 @@ fn object_type(ctx: &Context, f: &Facts, place: Place) -> Typed {
     let Some(props) = &f.properties else {
         return Typed::json("an object Nova's schema does not describe: a type, or keep `json`".into());
     };
+    if props.is_empty() {
+        // No field to match a type by: every type would match.
+        return Typed::json(
+            "an object Nova's schema names no field of: `map<string>` where it is always empty, a type, or keep `json`"
+                .into(),
+        );
+    }
     let names: Vec<&str> = props.keys().map(String::as_str).collect();
     match matching_type(ctx.types, props) {
         Some(name) => Typed {
@@ -2887,6 +2894,16 @@ Remove Flavor Access From Tenant (removeTenantAccess Action)
                     text.contains("- { json: user_id, type: string, since: \"2.10\" }"),
                     "{text}"
                 );
+            }
+            // `policies` is a one-item tuple (`prefixItems`) whose values grew at 2.15; the
+            // always-empty `metadata` names no field, so it matches no type.
+            if route_of(op) == "POST /os-server-groups" {
+                assert!(
+                    text.contains("values affinity, anti-affinity; soft-affinity since 2.15"),
+                    "{text}"
+                );
+                assert!(text.contains("\"2.15\": "), "{text}");
+                assert!(text.contains("- { json: metadata, type: json,"), "{text}");
             }
         }
         assert!(drafted > 100, "only {drafted} operations drafted");

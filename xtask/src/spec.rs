@@ -784,8 +784,9 @@ pub struct ResourceSpec {
     /// The field of an item that holds its ID (default `id`; a keypair's is `name`).
     #[serde(default)]
     pub id_field: Option<String>,
-    /// What Nova gives an item it creates where the request leaves a field out: JSON, or the
-    /// templates `{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}`, `{links}`.
+    /// What Nova gives an item it creates where the request leaves a field out: JSON, where
+    /// the templates `{uuid}`, `{now}`, `{serial}`, `{user_id}`, `{project_id}`, `{links}` and
+    /// a JSON pointer into the item (`{/policies/0}`) are filled in.
     #[serde(default)]
     pub defaults: BTreeMap<String, serde_json::Value>,
 }

@@ -1,11 +1,43 @@
 //! JSON bodies written straight into bytes: a request at a microversion, and (for the fake
 //! cloud and the tests) a response as Nova sends it.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 
 use super::{BodyKind, FieldInfo, FieldState, Fields, Location, RequestShape};
-use crate::microversion::Microversion;
+use crate::microversion::{Microversion, VersionRange};
 use crate::primitive::Nullable;
+
+thread_local! {
+    /// The microversion a response is being written at, on this thread.
+    static WRITING_AT: Cell<Option<Microversion>> = const { Cell::new(None) };
+}
+
+/// While alive, a response is being written at a microversion on this thread: the named
+/// objects nested in it write only the fields that microversion has (a response's own fields
+/// are written by its table). Set by the generated `write_response`; restores what was set
+/// before when dropped.
+pub struct WritingAt(Option<Microversion>);
+
+impl WritingAt {
+    /// Writes at `v` until dropped.
+    pub fn new(v: Microversion) -> WritingAt {
+        WritingAt(WRITING_AT.with(|at| at.replace(Some(v))))
+    }
+}
+
+impl Drop for WritingAt {
+    fn drop(&mut self) {
+        WRITING_AT.with(|at| at.set(self.0));
+    }
+}
+
+/// Whether a field of a named object that exists in `range` is written now: always, except
+/// inside a response written at a microversion outside it ([`WritingAt`]).
+pub fn written(range: VersionRange) -> bool {
+    WRITING_AT.with(Cell::get).is_none_or(|v| range.contains(v))
+}
 
 /// Writes one JSON object straight into a buffer, key by key.
 pub struct ObjectWriter<'a> {
@@ -188,5 +220,26 @@ impl ArrayWriter<'_> {
     /// Closes the array (`]`).
     pub fn end(self) {
         self.out.push(b']');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_written_at_a_version_writes_that_versions_nested_fields_and_then_all() {
+        let until_2_35 = VersionRange::new(Microversion::new(2, 1), Microversion::new(2, 35));
+        assert!(written(until_2_35), "outside a response: every field");
+        {
+            let _outer = WritingAt::new(Microversion::new(2, 57));
+            assert!(!written(until_2_35));
+            {
+                let _inner = WritingAt::new(Microversion::new(2, 1));
+                assert!(written(until_2_35));
+            }
+            assert!(!written(until_2_35), "the outer version is back");
+        }
+        assert!(written(until_2_35));
     }
 }

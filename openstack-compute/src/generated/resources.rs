@@ -6,6 +6,57 @@
 #![allow(clippy::needless_lifetimes)]
 use crate::call::Base;
 use crate::operation::{OnHandle, VersionedRequest};
+/// The facts of the resource `availability_zone` (`spec/resources/availability_zone.yaml`).
+pub static AVAILABILITY_ZONE: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "availability_zone",
+    collection: "/os-availability-zone",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// The cloud's availability zones. `compute.availability_zones()`: the collection (`/os-availability-zone`).
+#[derive(Clone, Debug)]
+pub struct AvailabilityZones {
+    base: Base,
+}
+impl AvailabilityZones {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> AvailabilityZones {
+        AvailabilityZones { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<AvailabilityZones>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// The cloud's availability zones. `compute.availability_zones()`.
+    pub fn availability_zones(&self) -> AvailabilityZones {
+        AvailabilityZones::from_base(Base::root(self))
+    }
+}
 /// The facts of the resource `flavor` (`spec/resources/flavor.yaml`).
 pub static FLAVOR: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "flavor",
@@ -386,6 +437,57 @@ impl crate::Compute {
         )
     }
 }
+/// The facts of the resource `limits` (`spec/resources/limits.yaml`).
+pub static LIMITS: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "limits",
+    collection: "/limits",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// The project's limits (its quotas and what it uses of them). `compute.limits()`: the collection (`/limits`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    base: Base,
+}
+impl Limits {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> Limits {
+        Limits { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<Limits>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// The project's limits (its quotas and what it uses of them). `compute.limits()`.
+    pub fn limits(&self) -> Limits {
+        Limits::from_base(Base::root(self))
+    }
+}
 /// The facts of the resource `server` (`spec/resources/server.yaml`).
 pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "server",
@@ -560,6 +662,119 @@ impl crate::ServerHandle {
     /// A server's IP addresses, by the label of the network they are on. `compute.server(id).addresses()`.
     pub fn addresses(&self) -> ServerAddresses {
         ServerAddresses::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `server_group` (`spec/resources/server_group.yaml`).
+pub static SERVER_GROUP: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_group",
+    collection: "/os-server-groups",
+    id: Some("server_group_id"),
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: None,
+    parent_field: None,
+    not_found: Some("Instance group {server_group_id} could not be found."),
+    exists: None,
+    defaults: &[
+        ("members", "[]"),
+        ("metadata", "{}"),
+        ("policies", "[\"{/policy}\"]"),
+        ("policy", "{/policies/0}"),
+        ("project_id", "{project_id}"),
+        ("rules", "{}"),
+        ("user_id", "{user_id}"),
+    ],
+};
+/// A server group (servers the scheduler places together or apart), and the project's server groups. `compute.server_groups()`: the collection (`/os-server-groups`).
+#[derive(Clone, Debug)]
+pub struct ServerGroups {
+    base: Base,
+}
+impl ServerGroups {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerGroups {
+        ServerGroups { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerGroups>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+    /// The one server_group named exactly `name`, from `list_server_groups` (every item is listed and checked for the exact name). None, or more than one, is an [`Error::NameLookup`](crate::Error::NameLookup): names are not unique.
+    pub async fn find_by_name(
+        &self,
+        name: &str,
+    ) -> Result<crate::types::ServerGroup, crate::Error> {
+        #[allow(unused_mut)]
+        let mut call = self.list();
+        let items = call.collect().await?;
+        crate::paging::the_one("server_group", name, items, |x| Some(x.name.as_str()))
+    }
+}
+impl crate::Compute {
+    /// A server group (servers the scheduler places together or apart), and the project's server groups. `compute.server_groups()`.
+    pub fn server_groups(&self) -> ServerGroups {
+        ServerGroups::from_base(Base::root(self))
+    }
+}
+/// A server group (servers the scheduler places together or apart), and the project's server groups. `compute.server_group(id)`: one item (`/os-server-groups/{server_group_id}`). Each operation on it is a method here.
+#[derive(Clone, Debug)]
+pub struct ServerGroupHandle {
+    base: Base,
+}
+impl ServerGroupHandle {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerGroupHandle {
+        ServerGroupHandle { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// The ID this handle names.
+    pub fn id(&self) -> &str {
+        self.base.id()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerGroupHandle>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::Compute {
+    /// A server group (servers the scheduler places together or apart), and the project's server groups. `compute.server_group(id)`.
+    pub fn server_group(&self, id: impl Into<String>) -> ServerGroupHandle {
+        ServerGroupHandle::from_base(
+            Base::root(self).item(&["os-server-groups"], "server_group_id", id.into()),
+        )
     }
 }
 /// The facts of the resource `server_metadata` (`spec/resources/server_metadata.yaml`).

@@ -302,7 +302,9 @@ impl FakeCloud {
     }
 
     /// Adds an item of any resource but servers, as Nova shows it (the resource's defaults
-    /// fill in what it leaves out): a flavor, a key pair, a project's access to a flavor.
+    /// fill in what it leaves out): a flavor, a key pair, a project's access to a flavor, a
+    /// server group, an availability zone. For a resource that answers one object (the
+    /// project's limits, `{"absolute": .., "rate": []}`), the item added last is the answer.
     ///
     /// ```no_run
     /// # async fn demo() {

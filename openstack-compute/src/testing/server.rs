@@ -202,7 +202,10 @@ impl Servers {
             .iter()
             .map(|(field, template)| {
                 let path = format!("servers/{id}");
-                ((*field).to_string(), expand(template, counter, "", &path))
+                (
+                    (*field).to_string(),
+                    expand(template, counter, "", &path, &serde_json::Map::new()),
+                )
             })
             .collect();
         FakeServer {

@@ -3,7 +3,9 @@
 //!
 //! - Items with IDs (flavors, keypairs): `POST` on the collection creates (the request's
 //!   fields, then the resource's defaults), `GET` on it lists (paged as the list pages), `GET`,
-//!   `PUT` and `DELETE` on one item show, update and delete it.
+//!   `PUT` and `DELETE` on one item show, update and delete it. A collection whose `GET`
+//!   answers one object, not a list (the project's limits), answers with the item it holds
+//!   (`seed.json`, or [`super::FakeCloud::add_item`]).
 //! - A map (extra specs, metadata): `GET` lists it, `POST` merges into it, `PUT` replaces it;
 //!   on one key, `GET`, `PUT` and `DELETE` show, set and remove it.
 //! - A set (tags, a server's security groups): `GET` lists it, `PUT` replaces it, `DELETE`
@@ -93,7 +95,8 @@ impl Stores {
         let path = format!("{}/{id}", r.collection.trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                item.insert((*field).into(), expand(template, counter, base, &path));
+                let value = expand(template, counter, base, &path, &item);
+                item.insert((*field).into(), value);
             }
         }
         let Items::Collection(list) = self.under(r, parent.join("/")) else {
@@ -188,7 +191,7 @@ impl Stores {
                     .filter(|(k, _)| !matches!(k.as_str(), "limit" | "marker" | "offset" | "sort_key" | "sort_dir"))
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
-                let items = match self.under(r, parent) {
+                let items: Vec<Value> = match self.under(r, parent) {
                     Items::Collection(list) => list
                         .iter()
                         .map(|(_, v)| v)
@@ -202,7 +205,14 @@ impl Stores {
                         .collect(),
                     _ => Vec::new(),
                 };
-                list(call, items, r, base, &filled)
+                match info.answer {
+                    // One object, not a list (the project's limits): the item held for it.
+                    Answer::Body(shape) if !shape.list => match items.last() {
+                        Some(item) => call.respond(&shaped(info, Payload::Item(item.clone())), None),
+                        None => missing(r, call),
+                    },
+                    _ => list(call, items, r, base, &filled),
+                }
             }
             (ResourceKind::Collection, method, Some(id)) => {
                 let Items::Collection(list) = self.under(r, parent) else {
@@ -268,7 +278,8 @@ impl Stores {
         let path = format!("{}/{id}", fill(r.collection, call).trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                item.insert((*field).into(), expand(template, counter, base, &path));
+                let value = expand(template, counter, base, &path, &item);
+                item.insert((*field).into(), value);
             }
         }
         let Items::Collection(list) = self.under(r, parent) else {
@@ -376,7 +387,7 @@ fn parent_default(r: &ResourceInfo) -> Option<Value> {
     let field = r.parent_field?;
     let parent = resource(r.parent?)?;
     let (_, template) = parent.defaults.iter().find(|(f, _)| *f == field)?;
-    Some(expand(template, 0, "", ""))
+    Some(expand(template, 0, "", "", &Map::new()))
 }
 
 /// A value the facts point at: a request field, a path parameter, or a literal.
@@ -590,38 +601,46 @@ fn fill(template: &str, call: &Call<'_>) -> String {
     out
 }
 
-/// A default's JSON template with what it names filled in, at its top or inside it (a
-/// security group's `tenant_id`).
-pub(super) fn expand(template: &str, counter: u64, base: &str, path: &str) -> Value {
-    let filled = |text: &str| -> Option<Value> {
-        Some(match text {
+/// A default's JSON template with what it names filled in: a whole template (`{uuid}`), or
+/// JSON whose strings may be templates (`["{/policy}"]`). `{/a/0}` is a JSON pointer into the
+/// item as it stands (its request's fields, and the defaults filled in before it): a field
+/// another microversion names differently (a server group's `policies`, from its `policy`).
+pub(super) fn expand(template: &str, counter: u64, base: &str, path: &str, item: &Map<String, Value>) -> Value {
+    let one = |t: &str| -> Option<Value> {
+        Some(match t {
             "{uuid}" => Value::String(uuid(counter)),
             "{now}" => Value::String(now().as_str().to_string()),
             "{serial}" => Value::from(counter),
             "{user_id}" => Value::String(USER_ID.into()),
             "{project_id}" => Value::String(PROJECT_ID.into()),
             "{links}" => links(base, path),
-            _ => return None,
+            _ => {
+                let pointer = t.strip_prefix('{')?.strip_suffix('}')?;
+                if !pointer.starts_with('/') {
+                    return None;
+                }
+                Value::Object(item.clone())
+                    .pointer(pointer)
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            }
         })
     };
-    fn walk(value: &mut Value, filled: &dyn Fn(&str) -> Option<Value>) {
-        match value {
-            Value::String(text) => {
-                if let Some(v) = filled(text) {
-                    *value = v;
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, filled)),
-            Value::Object(fields) => fields.values_mut().for_each(|v| walk(v, filled)),
-            _ => {}
+    fn walk(v: Value, one: &dyn Fn(&str) -> Option<Value>) -> Value {
+        match v {
+            Value::String(s) => one(&s).unwrap_or(Value::String(s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| walk(x, one)).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (k, walk(x, one))).collect()),
+            other => other,
         }
     }
-    if let Some(v) = filled(template) {
-        return v;
+    match one(template) {
+        Some(v) => v,
+        None => walk(
+            serde_json::from_str(template).unwrap_or_else(|_| Value::String(template.into())),
+            &one,
+        ),
     }
-    let mut value = serde_json::from_str(template).unwrap_or_else(|_| Value::String(template.into()));
-    walk(&mut value, &filled);
-    value
 }
 
 /// A UUID the fake makes up, unique in its run.
