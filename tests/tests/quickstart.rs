@@ -4,20 +4,23 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use openstack_compute::Compute;
 use openstack_compute::testing::{self, FakeCloud};
-use openstack_compute::{Compute, WaitOptions};
 
 #[path = "../examples/quickstart.rs"]
 #[allow(dead_code)] // its `main` and `run`, which this test does not call
 mod quickstart;
 
+/// Written as the `testing` module's first example shows: the defaults and the fake's own
+/// wait options, nothing else. Every wait of the walk sleeps on the fake's clock, never for
+/// real: the walk's length in the fake's time is what its waits slept, and no real time is
+/// asserted (it is printed).
 #[tokio::test]
 async fn the_quickstart_prints_the_id_of_the_server_it_creates() {
-    let cloud = FakeCloud::builder().transition_polls(1).start().await;
+    let started = std::time::Instant::now();
+    let cloud = FakeCloud::start().await;
     let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-    let options = WaitOptions::new(Duration::from_secs(600))
-        .jitter(0.0)
-        .clock(testing::ManualClock::new());
+    let options = cloud.wait_options(Duration::from_secs(600));
     let lines = Mutex::new(Vec::new());
     let say = |line: String| lines.lock().unwrap().push(line);
     quickstart::create_walk_delete(&compute, testing::IMAGE_ID, testing::FLAVOR_ID, None, &options, &say)
@@ -45,4 +48,15 @@ async fn the_quickstart_prints_the_id_of_the_server_it_creates() {
     assert_eq!(recorded.first().map(String::as_str), Some("create"), "{recorded:?}");
     assert_eq!(recorded.last().map(String::as_str), Some("delete"), "{recorded:?}");
     assert_eq!(cloud.server_count(), 0);
+    // Every wait slept on the fake's clock: its time moved by exactly what they slept, and
+    // the timestamps of what the walk recorded are the fake's.
+    let slept: Duration = cloud.clock().sleeps().iter().sum();
+    assert!(!cloud.clock().sleeps().is_empty(), "the walk waited");
+    assert_eq!(cloud.clock().now(), slept);
+    println!(
+        "quickstart walk: {} fake seconds over {} waits, {:?} of real time",
+        slept.as_secs_f64(),
+        cloud.clock().sleeps().len(),
+        started.elapsed()
+    );
 }

@@ -20,25 +20,60 @@
 //! - Every body is written by the operation's generated writer at the microversion asked
 //!   for, so it has exactly the fields the spec says Nova sends there.
 //!
-//! Transitions take a set time ([`FakeCloudBuilder::transition_time`]) or a set number of
-//! reads of the server ([`FakeCloudBuilder::transition_polls`], for tests that must not depend
-//! on the machine's speed). Faults can be injected.
+//! Its time is its own: a server's transitions end at the first read of it after the call
+//! (or after [`FakeCloudBuilder::transition_polls`] reads), and its timestamps start at
+//! [`EPOCH`] and move with its clock, [`FakeCloud::clock`]. A wait given
+//! [`FakeCloud::wait_options`] sleeps on that clock, which only advances it: a test of any
+//! length runs at once, the same on any machine. ([`FakeCloudBuilder::transition_time`] makes
+//! transitions take real time instead, for a test of the client's own timing.)
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use openstack_compute::testing::FakeCloud;
-//! use openstack_compute::types::ServerStatus;
-//! use openstack_compute::{Compute, WaitOptions};
 //! use std::time::Duration;
+//! use openstack_compute::testing::{self, FakeCloud};
+//! use openstack_compute::types::{Networks, ServerStatus};
+//! use openstack_compute::Compute;
 //!
-//! let cloud = FakeCloud::builder().transition_polls(2).start().await;
-//! let id = cloud.add_server("web-1");
+//! let cloud = FakeCloud::start().await;
 //! let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
-//! let options = WaitOptions::new(Duration::from_secs(30)).clock(cloud.clock());
-//! let done = compute.server(&id).stop().wait(options).await.unwrap();
-//! assert_eq!(done.server.status, ServerStatus::Shutoff);
+//! let wait = cloud.wait_options(Duration::from_secs(300));
+//!
+//! let created = compute
+//!     .servers()
+//!     .create("web-1", testing::IMAGE_ID, testing::FLAVOR_ID)
+//!     .networks(Networks::Auto)
+//!     .wait(wait.clone())
+//!     .await
+//!     .unwrap();
+//! let server = compute.server(&created.server().id);
+//! let stopped = server.stop().wait(wait.clone()).await.unwrap();
+//! assert_eq!(stopped.server.status, ServerStatus::Shutoff);
+//! server.delete().wait(wait).await.unwrap();
 //! # }
 //! ```
+//!
+//! Faults can be injected ([`FakeCloud::fail_next`], [`FakeCloud::fail_builds`],
+//! [`FakeCloud::break_server`]), and items added ([`FakeCloud::add_server`],
+//! [`FakeCloud::add_item`]).
+//!
+//! # What it is not
+//!
+//! It serves every operation of the spec the way the facts say, and no more. Where Nova's
+//! behaviour lives in code the facts do not describe, the fake is simpler:
+//!
+//! - One project, one user (`demo`), one host; no policies (every call is allowed), no quotas (a
+//!   create is never refused for lack of room), no scheduler (server-group policies are
+//!   recorded, not enforced), no cells.
+//! - Images, networks, ports and volumes are not checked (any ID is one, as in Nova's own
+//!   fixtures); the flavors are Nova's six defaults plus what a test adds.
+//! - List filters: a query parameter named as a field of the items is an unanchored
+//!   regular-expression search on it, as Nova's database does for `name` (and `ip` is
+//!   searched, not anchored as Nova's `re.match` does); range filters (`minRam`,
+//!   `changes-since`) and sorting are ignored.
+//! - A generated key pair gets a placeholder public key and no private key; a flavor's
+//!   `swap` is stored as Nova shows it from 2.75 (`0`, not `""`), whatever the microversion;
+//!   a public flavor has an access list.
+//! - Events of an instance action finish together, when the server's transition does.
 
 mod router;
 mod server;
@@ -59,7 +94,7 @@ use crate::config::ConfigBuilder;
 use crate::microversion::Microversion;
 use crate::operation::OperationInfo;
 use crate::types::{ServerStatus, Timestamp};
-use crate::wait::Clock;
+use crate::wait::{Clock, WaitOptions};
 
 /// The image every fake server is built from (any ID is accepted for rebuild and create).
 pub const IMAGE_ID: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
@@ -81,6 +116,11 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// How far the clock has moved since it started.
+    pub fn now(&self) -> Duration {
+        Clock::now(self)
+    }
+
     /// A clock at zero.
     pub fn new() -> Arc<ManualClock> {
         Arc::new(ManualClock::default())
@@ -124,16 +164,21 @@ pub struct FakeCloudBuilder {
     token_lifetime: Duration,
     transition: Transition,
     auto_confirm: bool,
+    epoch: SystemTime,
 }
 
 impl Default for FakeCloudBuilder {
+    /// Every microversion, hour-long tokens, and transitions that end at the first read of
+    /// the server: with [`FakeCloud::wait_options`], a test of any length runs at once, the
+    /// same on any machine.
     fn default() -> Self {
         FakeCloudBuilder {
             min: Microversion::MIN,
             max: Microversion::MAX,
             token_lifetime: Duration::from_secs(3600),
-            transition: Transition::After(Duration::from_millis(200)),
+            transition: Transition::Polls(1),
             auto_confirm: false,
+            epoch: default_epoch(),
         }
     }
 }
@@ -152,13 +197,22 @@ impl FakeCloudBuilder {
         self
     }
 
-    /// Each operation takes this long before the server reaches its end.
+    /// Where the fake's time starts (default [`EPOCH`]): its timestamps are this plus its
+    /// clock's reading.
+    pub fn epoch(mut self, epoch: SystemTime) -> Self {
+        self.epoch = epoch;
+        self
+    }
+
+    /// Each operation takes this long of real time before the server reaches its end (a
+    /// test of the client's own timing; the default ends at the first read instead).
     pub fn transition_time(mut self, time: Duration) -> Self {
         self.transition = Transition::After(time);
         self
     }
 
-    /// Each operation ends after the server (or its actions) has been read this many times.
+    /// Each operation ends after the server (or its actions) has been read this many times
+    /// (default 1).
     pub fn transition_polls(mut self, polls: u32) -> Self {
         self.transition = Transition::Polls(polls);
         self
@@ -175,7 +229,12 @@ impl FakeCloudBuilder {
     pub async fn start(self) -> FakeCloud {
         let server = MockServer::start().await;
         let base = server.uri();
-        let mut stores = Stores::default();
+        let clock = ManualClock::new();
+        let time = FakeTime {
+            epoch: self.epoch,
+            clock: clock.clone(),
+        };
+        let mut stores = Stores::new(time.clone());
         let seed: BTreeMap<String, Vec<Value>> = serde_json::from_str(SEED).expect("seed.json is JSON");
         for (resource, items) in seed {
             for (n, item) in items.into_iter().enumerate() {
@@ -187,7 +246,7 @@ impl FakeCloudBuilder {
         let state = Arc::new(Mutex::new(State {
             settings: self,
             router: Router::new(),
-            servers: Servers::default(),
+            servers: Servers::new(time),
             stores,
             tokens: BTreeMap::new(),
             inject: None,
@@ -206,11 +265,7 @@ impl FakeCloudBuilder {
             .respond_with(handler)
             .mount(&server)
             .await;
-        FakeCloud {
-            server,
-            state,
-            clock: ManualClock::new(),
-        }
+        FakeCloud { server, state, clock }
     }
 }
 
@@ -238,8 +293,8 @@ struct State {
 }
 
 impl FakeCloud {
-    /// A fake cloud with the default settings (every microversion, hour-long tokens, 200 ms
-    /// transitions).
+    /// A fake cloud with the default settings (every microversion, hour-long tokens,
+    /// transitions that end at the first read).
     pub async fn start() -> FakeCloud {
         FakeCloudBuilder::default().start().await
     }
@@ -254,10 +309,16 @@ impl FakeCloud {
         self.server.uri()
     }
 
-    /// A clock for waits on this cloud: with polls-based transitions, a wait on it runs at
-    /// once (its sleeps only advance the clock).
+    /// The fake's clock: a wait on it runs at once (its sleeps only advance it), and the
+    /// fake's timestamps follow it.
     pub fn clock(&self) -> Arc<ManualClock> {
         self.clock.clone()
+    }
+
+    /// Options for a wait on this cloud: `max_wait` of the fake's time, on its clock, so no
+    /// real time passes.
+    pub fn wait_options(&self, max_wait: Duration) -> WaitOptions {
+        WaitOptions::new(max_wait).clock(self.clock())
     }
 
     /// A configuration that logs in to this cloud as `demo`.
@@ -445,6 +506,39 @@ fn body(status: u16, bytes: Vec<u8>) -> ResponseTemplate {
 
 fn now() -> Timestamp {
     Timestamp::from(SystemTime::now())
+}
+
+/// When the fake's own time starts: its timestamps are this plus its clock's reading
+/// ([`FakeCloud::clock`]), so they move only as waits on that clock sleep, the same in
+/// every run. [`FakeCloudBuilder::epoch`] sets another.
+pub const EPOCH: &str = "2026-01-01T00:00:00Z";
+
+/// The fake's time: its epoch plus its clock.
+#[derive(Clone)]
+pub(super) struct FakeTime {
+    epoch: SystemTime,
+    clock: Arc<ManualClock>,
+}
+
+impl FakeTime {
+    pub(super) fn now(&self) -> Timestamp {
+        Timestamp::from(self.epoch + self.clock.now())
+    }
+}
+
+impl Default for FakeTime {
+    fn default() -> Self {
+        FakeTime {
+            epoch: default_epoch(),
+            clock: ManualClock::new(),
+        }
+    }
+}
+
+fn default_epoch() -> SystemTime {
+    Timestamp::parse(EPOCH)
+        .expect("the epoch is a timestamp")
+        .to_system_time()
 }
 
 /// What one request is: its route, its body (under the key, for keyed bodies) and query.

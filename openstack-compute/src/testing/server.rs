@@ -14,8 +14,7 @@ use wiremock::ResponseTemplate;
 
 use super::store::{Payload, Stores, expand, kept, resource, shaped, uuid};
 use super::{
-    Call, FakeCloudBuilder, IMAGE_ID, PROJECT_ID, Transition, USER_ID, fault, links, not_found, now,
-    unexpected_api_error,
+    Call, FakeCloudBuilder, IMAGE_ID, PROJECT_ID, Transition, USER_ID, fault, links, not_found, unexpected_api_error,
 };
 use crate::codec::Location;
 use crate::microversion::Microversion;
@@ -28,8 +27,9 @@ use crate::types::{
 };
 
 /// The servers, their instance actions, and the faults to inject into them.
-#[derive(Default)]
 pub(super) struct Servers {
+    /// The fake's time, for what it stamps.
+    time: super::FakeTime,
     servers: BTreeMap<String, FakeServer>,
     actions: BTreeMap<String, Vec<ActionRecord>>,
     pub(super) fail_builds: Option<String>,
@@ -185,6 +185,18 @@ pub(super) enum Read {
 }
 
 impl Servers {
+    pub(super) fn new(time: super::FakeTime) -> Servers {
+        Servers {
+            time,
+            servers: Default::default(),
+            actions: Default::default(),
+            fail_builds: None,
+            fail_next_operation: None,
+            action_posts: 0,
+            action_posts_received: 0,
+        }
+    }
+
     /// Whether the server state machine answers the operation: the operations on servers and
     /// on what lives under them (instance actions, metadata, tags, ...). Every other resource
     /// is a plain store.
@@ -193,7 +205,7 @@ impl Servers {
     }
 
     fn new_server(&mut self, name: &str, status: ServerStatus, counter: u64) -> FakeServer {
-        let t = now();
+        let t = self.time.now();
         let id = uuid(counter);
         let server = resource("server");
         let kept = server
@@ -204,7 +216,7 @@ impl Servers {
                 let path = format!("servers/{id}");
                 (
                     (*field).to_string(),
-                    expand(template, counter, "", &path, &serde_json::Map::new()),
+                    expand(template, counter, "", &path, &serde_json::Map::new(), &t),
                 )
             })
             .collect();
@@ -264,7 +276,7 @@ impl Servers {
             }
         }
         srv.kept.extend(fields);
-        srv.updated = now();
+        srv.updated = self.time.now();
         Ok(())
     }
 
@@ -296,6 +308,7 @@ impl Servers {
 
     /// Completes what is due; a read of `read` (a server ID) counts as a poll of it.
     pub(super) fn settle(&mut self, read: &Read) {
+        let now = self.time.now();
         let mut deleted = Vec::new();
         for srv in self.servers.values_mut() {
             let Some(p) = &mut srv.pending else { continue };
@@ -312,7 +325,7 @@ impl Servers {
             }
             let p = srv.pending.take().expect("pending");
             srv.task_state = None;
-            srv.updated = now();
+            srv.updated = self.time.now();
             if p.delete {
                 deleted.push(srv.id.clone());
             } else if let Some(message) = p.error {
@@ -334,9 +347,9 @@ impl Servers {
             let errored = server.is_some_and(|s| s.status == ServerStatus::Error && s.fault.is_some());
             for a in records.iter_mut() {
                 for e in a.events.iter_mut().filter(|e| e.finish.is_none()) {
-                    e.finish = Some(now());
+                    e.finish = Some(now.clone());
                     e.failed = errored;
-                    a.updated = now();
+                    a.updated = now.clone();
                 }
             }
         }
@@ -456,7 +469,7 @@ impl Servers {
         version: Microversion,
         status: &ServerStatus,
     ) {
-        let t = now();
+        let t = self.time.now();
         self.actions
             .entry(server_id.to_string())
             .or_default()
@@ -591,7 +604,7 @@ impl Servers {
             };
             set_field(entry, field, value);
         }
-        entry.updated = now();
+        entry.updated = self.time.now();
         if let Some(f) = facts {
             let previous = entry.status.clone();
             let start_task = f.task_states.first().cloned();

@@ -25,13 +25,15 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use wiremock::ResponseTemplate;
 
-use super::{Call, PROJECT_ID, USER_ID, fault, links, not_found, now};
+use super::{Call, PROJECT_ID, USER_ID, fault, links, not_found};
 use crate::operation::{Answer, Method, OperationInfo, Paging, ResourceInfo, ResourceKind, Source};
+use crate::types::Timestamp;
 
 /// Every resource's items, by resource and by parent (the values of the parent path's
 /// parameters, joined: a flavor's ID for its extra specs; empty at the top).
-#[derive(Default)]
 pub(super) struct Stores {
+    /// The fake's time, for what it stamps (`{now}`).
+    time: super::FakeTime,
     items: BTreeMap<&'static str, BTreeMap<String, Items>>,
 }
 
@@ -59,6 +61,13 @@ fn params_of(template: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Stores {
+    pub(super) fn new(time: super::FakeTime) -> Stores {
+        Stores {
+            time,
+            items: BTreeMap::new(),
+        }
+    }
+
     /// Adds an item the fake starts with (`seed.json`): a top-level resource's.
     /// Adds an item as Nova would show it (the seed, and [`super::FakeCloud::add_item`]);
     /// what it leaves out comes from the resource's defaults, as for a create. An item of a
@@ -95,7 +104,7 @@ impl Stores {
         let path = format!("{}/{id}", r.collection.trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                let value = expand(template, counter, base, &path, &item);
+                let value = expand(template, counter, base, &path, &item, &self.time.now());
                 item.insert((*field).into(), value);
             }
         }
@@ -278,7 +287,7 @@ impl Stores {
         let path = format!("{}/{id}", fill(r.collection, call).trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                let value = expand(template, counter, base, &path, &item);
+                let value = expand(template, counter, base, &path, &item, &self.time.now());
                 item.insert((*field).into(), value);
             }
         }
@@ -387,7 +396,15 @@ fn parent_default(r: &ResourceInfo) -> Option<Value> {
     let field = r.parent_field?;
     let parent = resource(r.parent?)?;
     let (_, template) = parent.defaults.iter().find(|(f, _)| *f == field)?;
-    Some(expand(template, 0, "", "", &Map::new()))
+    // A parent field's default is a plain value (a password's ""): no time in it.
+    Some(expand(
+        template,
+        0,
+        "",
+        "",
+        &Map::new(),
+        &Timestamp::from(std::time::SystemTime::UNIX_EPOCH),
+    ))
 }
 
 /// A value the facts point at: a request field, a path parameter, or a literal.
@@ -605,11 +622,18 @@ fn fill(template: &str, call: &Call<'_>) -> String {
 /// JSON whose strings may be templates (`["{/policy}"]`). `{/a/0}` is a JSON pointer into the
 /// item as it stands (its request's fields, and the defaults filled in before it): a field
 /// another microversion names differently (a server group's `policies`, from its `policy`).
-pub(super) fn expand(template: &str, counter: u64, base: &str, path: &str, item: &Map<String, Value>) -> Value {
+pub(super) fn expand(
+    template: &str,
+    counter: u64,
+    base: &str,
+    path: &str,
+    item: &Map<String, Value>,
+    now: &Timestamp,
+) -> Value {
     let one = |t: &str| -> Option<Value> {
         Some(match t {
             "{uuid}" => Value::String(uuid(counter)),
-            "{now}" => Value::String(now().as_str().to_string()),
+            "{now}" => Value::String(now.as_str().to_string()),
             "{serial}" => Value::from(counter),
             "{user_id}" => Value::String(USER_ID.into()),
             "{project_id}" => Value::String(PROJECT_ID.into()),
