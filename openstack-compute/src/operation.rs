@@ -205,6 +205,9 @@ pub struct StatusFacts {
     /// Where a resize or migration ends when the cloud confirms it by itself
     /// (`resize_confirm_window`), instead of waiting in VERIFY_RESIZE.
     pub auto_confirmed: &'static [ServerStatus],
+    /// Where a delete rests instead when the cloud defers deletes
+    /// (`reclaim_instance_interval`): restorable until it is reclaimed.
+    pub deferred: &'static [ServerStatus],
     /// The task states shown while it runs (empty: it sets none).
     pub task_states: &'static [TaskState],
     /// What Nova answers while a task is in flight on the server.

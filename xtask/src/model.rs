@@ -177,6 +177,7 @@ pub struct ServerStatus {
     pub during: Vec<String>,
     pub ends_in: Ends,
     pub auto_confirmed: Vec<String>,
+    pub deferred: Vec<String>,
     pub task_states: Vec<String>,
     pub while_busy: WhileBusy,
     /// `server_status.by_request`: the field's JSON name, and each value's facts in full.
@@ -666,6 +667,7 @@ fn op(
         during: s.during.clone(),
         ends_in: ends(&s.ends_in),
         auto_confirmed: s.auto_confirmed.clone(),
+        deferred: s.deferred.clone(),
         task_states: s.task_states.clone(),
         while_busy: WhileBusy::of(s.while_busy.as_ref()),
         by_request: s.by_request.as_ref().map(|by| {

@@ -387,6 +387,10 @@ pub struct ServerStatusSpec {
     /// (`resize_confirm_window`), instead of waiting in VERIFY_RESIZE.
     #[serde(default)]
     pub auto_confirmed: Vec<String>,
+    /// delete: where the server rests instead when the cloud defers deletes
+    /// (`reclaim_instance_interval`), restorable until it is reclaimed.
+    #[serde(default)]
+    pub deferred: Vec<String>,
     /// `OS-EXT-STS:task_state` values shown while it runs, in order. Names of
     /// `types/TaskState.yaml`. Empty: the operation sets no task state.
     #[serde(default)]

@@ -175,6 +175,7 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             named(&s.from, "from", &statuses);
             named(&s.during, "during", &statuses);
             named(&s.auto_confirmed, "auto_confirmed", &statuses);
+            named(&s.deferred, "deferred", &statuses);
             named(&s.task_states, "task_states", &task_states);
             let busy_tasks = |busy: &WhileBusy| match busy {
                 WhileBusy::RefusedIn(tasks, _) | WhileBusy::AcceptedIn(tasks) => tasks.clone(),
@@ -229,6 +230,9 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
                         }
                     }
                 }
+            }
+            if !s.deferred.is_empty() && s.ends_in != Ends::Deleted {
+                err("server_status.deferred is for operations that end with the server deleted".into());
             }
             if !s.auto_confirmed.is_empty() && s.ends_in != Ends::Statuses(vec!["VERIFY_RESIZE".into()]) {
                 err("server_status.auto_confirmed is for operations that end in VERIFY_RESIZE".into());

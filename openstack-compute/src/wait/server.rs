@@ -436,11 +436,12 @@ impl ServerHandle {
             return Err(gave_up(None, None));
         };
         let v = v?;
-        // Where a deleted server rests on a cloud that defers deletes: a status that the
-        // restore operation starts from. The delete's own facts do not name it (its
-        // `ends_in` is `deleted`); restore's `from` is the fact that does. (A force delete,
-        // which waits here too, never rests there: its task stays `deleting` until the 404.)
-        let restorable = crate::ops::restore::INFO.server_status().map_or(&[][..], |f| f.from);
+        // Where a deleted server rests on a cloud that defers deletes: the delete's facts
+        // say (`deferred`). (A force delete, which waits here too, never rests there: its
+        // task stays `deleting` until the 404.)
+        let restorable = crate::ops::delete_server::INFO
+            .server_status()
+            .map_or(&[][..], |f| f.deferred);
         let mut polls = 0;
         let mut round = 0;
         let mut last = (None, None);
@@ -531,6 +532,7 @@ impl ServerHandle {
             during: &[],
             ends_in: EndsIn::Statuses(targets),
             auto_confirmed: &[],
+            deferred: &[],
             task_states: &[TaskState::Scheduling],
             while_busy: WhileBusy::Refused,
             by_request: None,

@@ -153,6 +153,12 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
                 s.auto_confirmed.join(" or ")
             ));
         }
+        if !s.deferred.is_empty() {
+            parts.push(format!(
+                "or rests in {} where the cloud defers deletes (restorable until it is reclaimed)",
+                s.deferred.join(" or ")
+            ));
+        }
         if !s.task_states.is_empty() {
             parts.push(format!("task states {}", s.task_states.join(", ")));
         }
@@ -642,6 +648,7 @@ fn info(model: &Model, op: &Op) -> TokenStream {
                 let from = status_list(model, "ServerStatus", &s.from);
                 let during = status_list(model, "ServerStatus", &s.during);
                 let auto = status_list(model, "ServerStatus", &s.auto_confirmed);
+                let deferred = status_list(model, "ServerStatus", &s.deferred);
                 let tasks = status_list(model, "TaskState", &s.task_states);
                 let ends = ends_tokens(model, &s.ends_in);
                 let busy = busy_tokens(model, &s.while_busy);
@@ -671,7 +678,7 @@ fn info(model: &Model, op: &Op) -> TokenStream {
                     }
                 };
                 quote!(Some(op::StatusFacts {
-                    from: #from, during: #during, ends_in: #ends, auto_confirmed: #auto, task_states: #tasks,
+                    from: #from, during: #during, ends_in: #ends, auto_confirmed: #auto, deferred: #deferred, task_states: #tasks,
                     while_busy: #busy, by_request: #by_request,
                 }))
             }

@@ -80,6 +80,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[crate::types::ServerStatus::Password],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Active]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::UpdatingPassword],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

@@ -82,6 +82,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Shutoff],
         ),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

@@ -135,6 +135,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Unchanged,
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::ImageSnapshotPending,
             crate::types::TaskState::ImageSnapshot,

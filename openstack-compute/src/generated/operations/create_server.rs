@@ -362,6 +362,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[crate::types::ServerStatus::Build],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Active]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::Scheduling,
             crate::types::TaskState::Networking,

@@ -8,7 +8,7 @@
 //! - Policy: project member or admin by default. A locked server can be deleted only by an admin (not a policy rule: the admin role).
 //! - Errors Nova declares: 404, 409.
 //! - A locked server refuses it (409) to non-admins.
-//! - Server status: the server is deleted; task states deleting.
+//! - Server status: the server is deleted; or rests in SOFT_DELETED where the cloud defers deletes (restorable until it is reclaimed); task states deleting.
 //!   Status stays what it was while the host deletes; SOFT_DELETED (task state soft-deleting first) where deletes are deferred; ERROR when the host fails.
 //! - While a task is in flight: accepted (Nova does not check the task state).
 //! - Recorded as instance action `delete`, with events the conductor or compute host records after the API answered.
@@ -81,6 +81,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Deleted,
         auto_confirmed: &[],
+        deferred: &[crate::types::ServerStatus::SoftDeleted],
         task_states: &[crate::types::TaskState::Deleting],
         while_busy: op::WhileBusy::Accepted,
         by_request: None,

@@ -150,6 +150,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Shutoff],
         ),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::Rebuilding,
             crate::types::TaskState::RebuildBlockDeviceMapping,

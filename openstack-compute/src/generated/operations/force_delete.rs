@@ -75,6 +75,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Deleted,
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::Deleting],
         while_busy: op::WhileBusy::Accepted,
         by_request: None,

@@ -95,6 +95,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Unchanged,
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[],
         while_busy: op::WhileBusy::RefusedIn {
             task_states: &[

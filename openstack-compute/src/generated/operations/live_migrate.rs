@@ -178,6 +178,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Paused],
         ),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::Migrating],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

@@ -74,6 +74,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Paused]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::Pausing],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

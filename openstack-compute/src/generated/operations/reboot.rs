@@ -97,6 +97,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         ],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Active]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::Rebooting,
             crate::types::TaskState::RebootPending,

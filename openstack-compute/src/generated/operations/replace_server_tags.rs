@@ -91,6 +91,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Unchanged,
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[],
         while_busy: op::WhileBusy::Accepted,
         by_request: None,

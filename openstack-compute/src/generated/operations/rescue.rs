@@ -108,6 +108,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Rescue]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::Rescuing],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

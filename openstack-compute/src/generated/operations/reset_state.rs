@@ -75,6 +75,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Error],
         ),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[],
         while_busy: op::WhileBusy::Accepted,
         by_request: Some(op::RequestCases {

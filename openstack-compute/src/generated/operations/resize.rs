@@ -138,6 +138,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             crate::types::ServerStatus::Active,
             crate::types::ServerStatus::Shutoff,
         ],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::ResizePrep,
             crate::types::TaskState::ResizeMigrating,

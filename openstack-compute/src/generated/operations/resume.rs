@@ -74,6 +74,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Active]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::Resuming],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

@@ -89,6 +89,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             &[crate::types::ServerStatus::Active, crate::types::ServerStatus::Shutoff],
         ),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::ResizeReverting],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

@@ -85,6 +85,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
             ],
         ),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::Shelving,
             crate::types::TaskState::ShelvingImagePendingUpload,

@@ -75,6 +75,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Shutoff]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[crate::types::TaskState::PoweringOff],
         while_busy: op::WhileBusy::Refused,
         by_request: None,

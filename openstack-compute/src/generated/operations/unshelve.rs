@@ -128,6 +128,7 @@ static SERVER: op::ServerFacts = op::ServerFacts {
         during: &[],
         ends_in: op::EndsIn::Statuses(&[crate::types::ServerStatus::Active]),
         auto_confirmed: &[],
+        deferred: &[],
         task_states: &[
             crate::types::TaskState::Unshelving,
             crate::types::TaskState::Spawning,
