@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use openstack_compute::testing::ManualClock;
 use openstack_compute::types::ServerStatus;
-use openstack_compute::wait::Clock;
 use openstack_compute::{Compute, WaitOptions};
 use serde_json::{Value, json};
 use tests::mock::MockCloud;
