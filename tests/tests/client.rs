@@ -1101,3 +1101,23 @@ fn a_raw_request_shows_neither_its_body_nor_its_headers_values() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_call_says_before_sending_which_microversion_it_would_use_and_what_it_may_carry() {
+    for (max, reason_ok) in [("2.72", false), ("2.73", true)] {
+        let cloud = MockCloud::start(max).await;
+        let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+        let lock = compute.server(SERVER).lock();
+        assert_eq!(lock.microversion().await.unwrap(), max.parse::<Microversion>().unwrap());
+        assert_eq!(lock.accepts("locked_reason").await.unwrap(), reason_ok, "{max}");
+        assert!(!lock.accepts("no_such_field").await.unwrap());
+        // A pin decides, inside what the cloud supports.
+        let pinned = compute.server(SERVER).lock().at_microversion(Microversion::new(2, 1));
+        assert!(!pinned.accepts("locked_reason").await.unwrap());
+        let received = cloud.server.received_requests().await.unwrap_or_default();
+        assert!(
+            received.iter().all(|r| !r.url.path().contains("/action")),
+            "asking sends nothing but discovery"
+        );
+    }
+}

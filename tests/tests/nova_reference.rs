@@ -121,3 +121,25 @@ fn drift_against_an_older_release_lists_the_microversions_added_since() {
         lines[0]
     );
 }
+
+/// README.md's coverage table is the one the spec and Nova's reference give
+/// (`cargo xtask coverage --write` writes it).
+#[test]
+fn the_readme_says_what_the_sdk_covers() {
+    let model = model();
+    let reference = Reference::load(&tests::rendered_reference(), tests::RELEASE).unwrap();
+    let report = report(&model, &reference);
+    let path = tests::workspace_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let expected = report.readme_with_coverage(&model, &readme).unwrap();
+    assert!(
+        readme == expected,
+        "README.md's coverage table is stale: run `cargo xtask coverage --write`"
+    );
+    let table = report.coverage_table(&model);
+    assert!(
+        table.contains("| flavors | 6 of 6 | `compute.flavors()`, `compute.flavor(id)` |"),
+        "{table}"
+    );
+    assert!(table.contains("| aggregates | 0 of 9 | not yet |"), "{table}");
+}

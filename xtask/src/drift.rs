@@ -272,12 +272,63 @@ fn out_of_scope<'a>(model: &'a Model, n: &NovaOp) -> Option<&'a str> {
 pub struct Report {
     pub differences: Vec<String>,
     pub missing: BTreeMap<String, Vec<String>>,
+    /// By group (the controller's module): the operations in scope, and the spec's for them.
+    pub groups: BTreeMap<String, GroupCoverage>,
     pub out_of_scope: usize,
     /// The operations Nova answers that are in scope.
     pub in_scope: usize,
 }
 
+/// One group of Nova's API: how many of its operations are in scope, and which the spec has.
+#[derive(Debug, Default, Clone)]
+pub struct GroupCoverage {
+    pub in_scope: usize,
+    /// The spec's operations that are Nova's of this group.
+    pub ops: Vec<String>,
+}
+
 impl Report {
+    /// The coverage table of README.md: every group of Nova's API in scope, with how many of
+    /// its operations the SDK has, and where a user finds them.
+    pub fn coverage_table(&self, model: &Model) -> String {
+        let mut out = String::from("| Nova's group | operations in the SDK | where |\n|---|---|---|\n");
+        for (group, g) in &self.groups {
+            let mut chains: Vec<String> = Vec::new();
+            for op in g.ops.iter().filter_map(|name| model.op(name)) {
+                let chain = format!("`{}`", crate::codegen::client_chain(model, op));
+                if !chains.contains(&chain) {
+                    chains.push(chain);
+                }
+            }
+            let place = if g.ops.is_empty() {
+                "not yet".to_string()
+            } else {
+                chains.join(", ")
+            };
+            out.push_str(&format!("| {group} | {} of {} | {place} |\n", g.ops.len(), g.in_scope));
+        }
+        let have: usize = self.groups.values().map(|g| g.ops.len()).sum();
+        out.push_str(&format!("| **all** | **{have} of {}** | |\n", self.in_scope));
+        out
+    }
+
+    /// README.md with its coverage section (between `<!-- coverage -->` and
+    /// `<!-- /coverage -->`) replaced by [`Report::coverage_table`].
+    pub fn readme_with_coverage(&self, model: &Model, readme: &str) -> Result<String, String> {
+        let (start, end) = ("<!-- coverage -->\n", "<!-- /coverage -->");
+        let from = readme.find(start).ok_or("README.md has no `<!-- coverage -->` line")? + start.len();
+        let to = readme[from..]
+            .find(end)
+            .ok_or("README.md has no `<!-- /coverage -->` line")?
+            + from;
+        Ok(format!(
+            "{}{}{}",
+            &readme[..from],
+            self.coverage_table(model),
+            &readme[to..]
+        ))
+    }
+
     /// How many operations Nova has in scope that the spec lacks.
     pub fn missing_count(&self) -> usize {
         self.missing.values().map(Vec::len).sum()
@@ -810,6 +861,7 @@ pub fn report(model: &Model, reference: &Reference) -> Report {
         .map(nova_name)
         .collect();
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, GroupCoverage> = BTreeMap::new();
     let (mut excluded, mut in_scope) = (0, 0);
     for n in &reference.ops {
         if out_of_scope(model, n).is_some() {
@@ -817,13 +869,22 @@ pub fn report(model: &Model, reference: &Reference) -> Report {
             continue;
         }
         in_scope += 1;
+        groups.entry(n.group.clone()).or_default().in_scope += 1;
         if !matched.contains(&nova_name(n)) {
             missing.entry(n.group.clone()).or_default().push(nova_name(n));
+        }
+    }
+    for op in &model.ops {
+        if let Some(n) = nova_op_of(reference, op).filter(|n| out_of_scope(model, n).is_none())
+            && let Some(g) = groups.get_mut(&n.group)
+        {
+            g.ops.push(op.name.clone());
         }
     }
     Report {
         differences,
         missing,
+        groups,
         out_of_scope: excluded,
         in_scope,
     }

@@ -11,6 +11,8 @@ const USAGE: &str = "usage: cargo xtask COMMAND
   drift [--version X] [--dir DIR] [--all]   compare spec/ with Nova release X's own schemas
                                             (default: the release spec/api.yaml names; --all
                                             also prints what spec/drift-allow.yaml accepts)
+  coverage [--write]                        the table of what the SDK covers, by Nova's group (README.md's;
+                                            --write puts it there)
   replay DIR                                round-trip every Nova sample under DIR through the SDK's types
   import TARGET [--force] [--dir DIR]       draft spec/operations/ files (and map their samples) from
                                             Nova's reference: TARGET is a group (a controller module:
@@ -64,6 +66,22 @@ fn drift(root: &Path, args: &[&str]) -> Result<(), String> {
     xtask::drift::run(&model, &dir, &release, !all)
 }
 
+fn coverage(root: &Path, write: bool) -> Result<(), String> {
+    let model = load(root)?;
+    let release = model.checked_against.clone();
+    let dir = xtask::reference::ensure(root, &release)?;
+    let reference = xtask::drift::Reference::load(&dir, &release)?;
+    let report = xtask::drift::report(&model, &reference);
+    if !write {
+        print!("{}", report.coverage_table(&model));
+        return Ok(());
+    }
+    let path = root.join("README.md");
+    let readme = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let updated = report.readme_with_coverage(&model, &readme)?;
+    std::fs::write(&path, updated).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
@@ -72,6 +90,8 @@ fn main() -> ExitCode {
         ["codegen"] => load(&root).and_then(|m| xtask::codegen::run(&m, xtask::codegen::Mode::Write)),
         ["codegen", "--check"] => load(&root).and_then(|m| xtask::codegen::run(&m, xtask::codegen::Mode::Check)),
         ["drift", rest @ ..] => drift(&root, rest),
+        ["coverage"] => coverage(&root, false),
+        ["coverage", "--write"] => coverage(&root, true),
         ["replay", dir] => load(&root).and_then(|m| xtask::replay::run(&m, Path::new(dir))),
         ["nova-reference", rest @ ..] => xtask::reference::run(&root, rest),
         // Not validated first: a spec with drafts in it is what import leaves behind.

@@ -11,6 +11,12 @@
 
 mod operation;
 mod resources;
+
+/// Where the client offers an operation (`compute.flavor(id).extra_specs()`): the handle chain
+/// its method hangs from.
+pub fn client_chain(model: &Model, op: &crate::model::Op) -> String {
+    resources::offer(model, op).chain
+}
 mod types;
 
 use std::collections::BTreeSet;
