@@ -1145,3 +1145,80 @@ async fn availability_zones_list_their_names_and_states() {
         assert_eq!(seen, [("nova".to_string(), true), ("az-down".to_string(), false)]);
     }
 }
+
+/// The fake places servers as Nova's scheduler does for their server group: an
+/// anti-affinity group's servers on different hosts (two by default, as the real sandbox),
+/// and a third fails to build with Nova's reason; the group lists its members, and a deleted
+/// server leaves it. An unknown group is Nova's 400.
+#[tokio::test]
+async fn server_groups_place_their_servers_in_the_fake() {
+    use openstack_compute::types::{SchedulerHints, ServerGroupPolicy};
+    let cloud = FakeCloud::start().await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let wait = cloud.wait_options(Duration::from_secs(60));
+    let group = compute
+        .server_groups()
+        .create("spread", ServerGroupPolicy::AntiAffinity)
+        .send()
+        .await
+        .unwrap();
+    let hints = SchedulerHints {
+        group: Some(group.id.clone()),
+        ..SchedulerHints::default()
+    };
+    let create = |name: &str| {
+        compute
+            .servers()
+            .create(name, testing::IMAGE_ID, testing::FLAVOR_ID)
+            .networks(Networks::None)
+            .scheduler_hints(hints.clone())
+    };
+    let a = create("a").wait(wait.clone()).await.unwrap();
+    let b = create("b").wait(wait.clone()).await.unwrap();
+    let hosts: Vec<String> = [&a, &b]
+        .iter()
+        .map(|c| c.server().host.value().cloned().unwrap())
+        .collect();
+    assert_eq!(hosts, ["compute1", "compute2"]);
+    let err = create("c").wait(wait.clone()).await.unwrap_err();
+    let reason = err
+        .as_wait()
+        .and_then(|w| w.reason())
+        .and_then(|r| r.message())
+        .map(str::to_string);
+    assert_eq!(
+        reason.as_deref(),
+        Some("No valid host was found. There are not enough hosts available."),
+        "{err}"
+    );
+    let shown = compute.server_group(group.id.clone()).show().send().await.unwrap();
+    assert_eq!(shown.members, [a.server().id.clone(), b.server().id.clone()]);
+    compute
+        .server(&a.server().id)
+        .delete()
+        .wait(wait.clone())
+        .await
+        .unwrap();
+    let shown = compute.server_group(group.id.clone()).show().send().await.unwrap();
+    assert_eq!(shown.members, [b.server().id.clone()]);
+
+    let unknown = SchedulerHints {
+        group: Some("00000000-0000-4000-8000-0000000000ff".into()),
+        ..SchedulerHints::default()
+    };
+    let err = compute
+        .servers()
+        .create("lost", testing::IMAGE_ID, testing::FLAVOR_ID)
+        .networks(Networks::None)
+        .scheduler_hints(unknown)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.status(), err.api().map(|a| a.message())),
+        (
+            Some(400),
+            Some("Instance group 00000000-0000-4000-8000-0000000000ff could not be found.")
+        )
+    );
+}

@@ -1126,3 +1126,206 @@ async fn keypairs_at_the_microversions_where_they_change() {
     let err = member.keypair("sdk-it-kp-new").show().send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
+
+/// A server's metadata, tags (from 2.26), addresses, security groups and password, each
+/// through the client against the real Nova.
+#[tokio::test]
+async fn a_servers_metadata_tags_addresses_security_groups_and_password() {
+    use std::collections::BTreeMap;
+    let member = member();
+    let server = new_server(&member, "it-subresources").await;
+
+    let meta = server.metadata();
+    meta.set("role", "web").send().await.unwrap();
+    let merged = meta
+        .merge(BTreeMap::from([("tier".to_string(), "1".to_string())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(merged.metadata.len(), 2, "{:?}", merged.metadata);
+    assert_eq!(
+        meta.get("role")
+            .send()
+            .await
+            .unwrap()
+            .meta
+            .get("role")
+            .map(String::as_str),
+        Some("web")
+    );
+    let replaced = meta
+        .replace(BTreeMap::from([("only".to_string(), "this".to_string())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.metadata.keys().collect::<Vec<_>>(), ["only"]);
+    meta.delete("only").send().await.unwrap();
+    assert!(meta.list().send().await.unwrap().metadata.is_empty());
+    assert_eq!(meta.get("only").send().await.unwrap_err().status(), Some(404));
+
+    let tags = server.tags();
+    assert_eq!(tags.add("blue").send().await.unwrap().status(), 201);
+    assert_eq!(tags.add("blue").send().await.unwrap().status(), 204, "already there");
+    assert!(*tags.contains("blue").send().await.unwrap());
+    assert!(!*tags.contains("green").send().await.unwrap());
+    let replaced = tags
+        .replace(vec!["a".to_string(), "b".to_string()])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replaced.tags, ["a", "b"]);
+    tags.delete("a").send().await.unwrap();
+    assert_eq!(tags.list().send().await.unwrap().tags, ["b"]);
+    tags.clear().send().await.unwrap();
+    assert!(tags.list().send().await.unwrap().tags.is_empty());
+    let old = tags.list().at_microversion(v("2.25")).send().await.unwrap_err();
+    assert_eq!(old.kind(), ErrorKind::Action, "tags begin at 2.26: {old}");
+
+    let addresses = server.addresses().list().send().await.unwrap();
+    let (label, ips) = addresses
+        .addresses
+        .iter()
+        .next()
+        .expect("an address on the auto network");
+    assert!(!ips.is_empty());
+    let one = server.addresses().get(label.clone()).send().await.unwrap();
+    assert_eq!(one.addresses.values().next().map(Vec::len), Some(ips.len()));
+    let groups = server.security_groups().list().send().await.unwrap();
+    assert!(groups.iter().any(|g| g.name == "default"), "{groups:?}");
+    // The fake virt driver sets no password: Nova answers "", still a secret.
+    let password = server.password().get().send().await.unwrap();
+    assert_eq!(password.password.expose_secret(), "");
+    server.password().clear().send().await.unwrap();
+    delete(&server).await;
+}
+
+/// Server groups at 2.1, 2.15 and 2.64: two servers of an anti-affinity group land on the
+/// sandbox's two hosts, and a third fails with Nova's reason; limits and zones as member and
+/// admin.
+#[tokio::test]
+async fn server_groups_place_servers_and_limits_and_zones_read() {
+    use openstack_compute::types::{SchedulerHints, ServerGroupPolicy};
+    let member = member();
+    let admin = admin();
+    for g in member.server_groups().list().collect().await.unwrap() {
+        if g.name.starts_with("it-group") {
+            member.server_group(g.id).delete().send().await.unwrap();
+        }
+    }
+    let old = member
+        .server_groups()
+        .create_with_policies("it-group-old", vec![ServerGroupPolicy::Affinity])
+        .at_microversion(v("2.1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.policies.as_deref(), Some(&[ServerGroupPolicy::Affinity][..]));
+    let soft = member
+        .server_groups()
+        .create_with_policies("it-group-soft", vec![ServerGroupPolicy::SoftAntiAffinity])
+        .at_microversion(v("2.15"))
+        .send()
+        .await
+        .unwrap();
+    let err = member
+        .server_groups()
+        .create_with_policies("it-group-soft-old", vec![ServerGroupPolicy::SoftAntiAffinity])
+        .at_microversion(v("2.14"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "soft policies begin at 2.15: {err}");
+    let group = member
+        .server_groups()
+        .create("it-group-anti", ServerGroupPolicy::AntiAffinity)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (group.policy.clone(), group.policies.clone()),
+        (Some(ServerGroupPolicy::AntiAffinity), None)
+    );
+
+    // Two servers of the group on two hosts; a third has nowhere to go.
+    let hints = SchedulerHints {
+        group: Some(group.id.clone()),
+        ..SchedulerHints::default()
+    };
+    let mut members = Vec::new();
+    for name in ["it-group-a", "it-group-b"] {
+        remove_leftovers(&member, name).await;
+        let created = member
+            .servers()
+            .create(name, IMAGE, FLAVOR)
+            .networks(Networks::None)
+            .scheduler_hints(hints.clone())
+            .wait(opts())
+            .await
+            .unwrap();
+        members.push(created.server().id.clone());
+    }
+    let hosts: BTreeSet<String> = {
+        let mut hosts = BTreeSet::new();
+        for id in &members {
+            let shown = admin.server(id.clone()).show().send().await.unwrap();
+            hosts.insert(shown.host.value().cloned().expect("an admin sees the host"));
+        }
+        hosts
+    };
+    assert_eq!(hosts.len(), 2, "anti-affinity: one host each");
+    remove_leftovers(&member, "it-group-c").await;
+    let third = member
+        .servers()
+        .create("it-group-c", IMAGE, FLAVOR)
+        .networks(Networks::None)
+        .scheduler_hints(hints)
+        .wait(opts())
+        .await
+        .unwrap_err();
+    let reason = third
+        .as_wait()
+        .and_then(|w| w.reason())
+        .and_then(|r| r.message())
+        .map(str::to_string);
+    assert!(
+        reason.as_deref().is_some_and(|m| m.contains("No valid host")),
+        "{third}"
+    );
+    let shown = member.server_group(group.id.clone()).show().send().await.unwrap();
+    assert!(members.iter().all(|m| shown.members.contains(m)), "{:?}", shown.members);
+    for id in members {
+        delete(&member.server(id)).await;
+    }
+    remove_leftovers(&member, "it-group-c").await;
+    for g in [old.id.clone(), soft.id.clone(), group.id.clone()] {
+        member.server_group(g).delete().send().await.unwrap();
+    }
+
+    // Limits where they change, as member and admin.
+    for at in ["2.1", "2.36", "2.57"] {
+        let limits = member.limits().show().at_microversion(v(at)).send().await.unwrap();
+        assert!(limits.absolute.max_total_instances > 0, "{at}");
+        assert_eq!(
+            limits.absolute.max_security_groups.is_some(),
+            at == "2.1",
+            "{at}: network quotas go at 2.36"
+        );
+        assert_eq!(
+            limits.absolute.max_personality.is_some(),
+            at != "2.57",
+            "{at}: personality goes at 2.57"
+        );
+    }
+    admin.limits().show().send().await.unwrap();
+
+    // Zones: anyone lists them; the detail is an admin's.
+    let zones = member.availability_zones().list().send().await.unwrap();
+    assert!(
+        zones.iter().any(|z| z.zone_name == "nova" && z.zone_state.available),
+        "{zones:?}"
+    );
+    let detail = admin.availability_zones().list_detail().send().await.unwrap();
+    assert!(detail.iter().any(|z| z.hosts.is_some()));
+    let refused = member.availability_zones().list_detail().send().await.unwrap_err();
+    assert_eq!(refused.status(), Some(403), "{refused}");
+}

@@ -540,7 +540,14 @@ fn check_effects(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
         err("`sets` and `noop_when` are about one server: the operation is not on one".into());
     }
     for r in &op.references {
-        if !op.request.iter().any(|f| f.json == r.field) {
+        // A JSON pointer names a field inside one beside the body key
+        // (`/os:scheduler_hints/group`).
+        let top = r.field.strip_prefix('/').and_then(|p| p.split('/').next());
+        let known = match top {
+            Some(t) => op.request.iter().any(|f| f.json == t && f.location == Location::Top),
+            None => op.request.iter().any(|f| f.json == r.field),
+        };
+        if !known {
             err(format!("references: `{}` is not a request field", r.field));
         }
         if !model.resources.iter().any(|x| x.name == r.resource) {

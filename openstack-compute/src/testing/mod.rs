@@ -165,6 +165,7 @@ pub struct FakeCloudBuilder {
     transition: Transition,
     auto_confirm: bool,
     epoch: SystemTime,
+    hosts: u32,
 }
 
 impl Default for FakeCloudBuilder {
@@ -179,6 +180,7 @@ impl Default for FakeCloudBuilder {
             transition: Transition::Polls(1),
             auto_confirm: false,
             epoch: default_epoch(),
+            hosts: 2,
         }
     }
 }
@@ -194,6 +196,13 @@ impl FakeCloudBuilder {
     /// How long issued tokens live (to exercise refresh).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
+        self
+    }
+
+    /// How many compute hosts the fake places servers on (default 2, `compute1` and
+    /// `compute2`, as the real sandbox): where server groups' policies take effect.
+    pub fn hosts(mut self, hosts: u32) -> Self {
+        self.hosts = hosts.max(1);
         self
     }
 
@@ -548,6 +557,8 @@ pub(crate) struct Call<'a> {
     pub request_id: &'a str,
     /// The request's fields: the object under the body key, or the body itself.
     pub args: Value,
+    /// The whole body (what lies beside the key too: a server's scheduler hints).
+    pub body: Value,
     pub query: Vec<(String, String)>,
 }
 
@@ -669,21 +680,26 @@ impl State {
                 &format!("Invalid input for {}: {message}", info.name),
             );
         }
-        let args = match (parsed, info.request.key) {
-            (Some(body), Some(key)) => body.get(key).cloned().unwrap_or(Value::Null),
-            (Some(body), None) => body,
-            (None, _) => Value::Null,
+        let body = parsed.unwrap_or(Value::Null);
+        let args = match info.request.key {
+            Some(key) => body.get(key).cloned().unwrap_or(Value::Null),
+            None => body.clone(),
         };
         let call = Call {
             route,
             version,
             request_id,
             args,
+            body,
             query,
         };
         // Every request field that names another resource's item names one that exists.
         for r in info.references {
-            let Some(value) = call.args.get(r.field).and_then(|v| match v {
+            let named = match r.field.strip_prefix('/') {
+                Some(_) => call.body.pointer(r.field),
+                None => call.args.get(r.field),
+            };
+            let Some(value) = named.and_then(|v| match v {
                 Value::String(s) => Some(s.clone()),
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
@@ -698,7 +714,7 @@ impl State {
         let response = if Servers::owns(info) {
             let counter = self.counter;
             self.servers
-                .handle(&call, &self.stores, &self.settings, &self.base, counter)
+                .handle(&call, &mut self.stores, &self.settings, &self.base, counter)
         } else {
             self.stores.handle(&call, &self.base, self.counter)
         };

@@ -62,6 +62,8 @@ struct FakeServer {
     updated: Timestamp,
     reservation_id: String,
     pending: Option<Pending>,
+    /// The compute host it runs on (`compute1`, ...).
+    host: String,
 }
 
 impl FakeServer {
@@ -204,6 +206,56 @@ impl Servers {
         info.resource.name == "server" || info.resource.parent == Some("server")
     }
 
+    /// The scheduler, as far as server groups go: the host a new server lands on, or `None`
+    /// where its group's policy leaves none (Nova's NoValidHost). A hard policy holds
+    /// (`affinity`: the members' host; `anti-affinity`: a host with fewer members than its
+    /// `max_server_per_host`, 1 by default); a soft one prefers; and the server joins the
+    /// group. Without a group, servers spread over the hosts.
+    fn place(&self, call: &Call<'_>, stores: &mut Stores, hosts: u32, n: u64) -> Option<String> {
+        let host = |i: u32| format!("compute{}", i + 1);
+        let group_id = ["/os:scheduler_hints/group", "/OS-SCH-HNT:scheduler_hints/group"]
+            .iter()
+            .find_map(|p| call.body.pointer(p))
+            .and_then(Value::as_str);
+        let Some(group) = group_id.and_then(|g| stores.items_mut("server_group").find(|v| v["id"] == g)) else {
+            return Some(host((n % u64::from(hosts)) as u32));
+        };
+        let policy = group
+            .get("policy")
+            .or_else(|| group.pointer("/policies/0"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let per_host = group
+            .pointer("/rules/max_server_per_host")
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
+        let on = |h: &str| {
+            group["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|m| self.servers.get(*m).is_some_and(|s| s.host == h))
+                .count() as u64
+        };
+        let all: Vec<String> = (0..hosts).map(host).collect();
+        let emptiest = all.iter().min_by_key(|h| on(h)).cloned();
+        let fullest = all.iter().max_by_key(|h| on(h)).cloned();
+        let chosen = match policy.as_str() {
+            "affinity" => fullest,
+            "soft-affinity" => fullest,
+            "anti-affinity" => emptiest.filter(|h| on(h) < per_host),
+            _ => emptiest,
+        };
+        if chosen.is_some()
+            && let Some(members) = group["members"].as_array_mut()
+        {
+            members.push(Value::String(uuid(n)));
+        }
+        chosen
+    }
+
     fn new_server(&mut self, name: &str, status: ServerStatus, counter: u64) -> FakeServer {
         let t = self.time.now();
         let id = uuid(counter);
@@ -230,6 +282,7 @@ impl Servers {
             locked_reason: None,
             image: IMAGE_ID.into(),
             flavor: super::FLAVOR_ID.into(),
+            host: "compute1".into(),
             key_name: None,
             description: None,
             kept,
@@ -359,7 +412,7 @@ impl Servers {
     pub(super) fn handle(
         &mut self,
         call: &Call<'_>,
-        stores: &Stores,
+        stores: &mut Stores,
         settings: &FakeCloudBuilder,
         base: &str,
         counter: u64,
@@ -379,7 +432,7 @@ impl Servers {
             };
         }
         match (info.method, id) {
-            (Method::Post, None) => self.create(call, settings, base, counter),
+            (Method::Post, None) => self.create(call, stores, settings, base, counter),
             (Method::Get, None) => self.list(call, stores, base),
             (_, Some(id)) if !self.servers.contains_key(&id) => {
                 not_found(&format!("Instance {id} could not be found."))
@@ -393,7 +446,14 @@ impl Servers {
         }
     }
 
-    fn create(&mut self, call: &Call<'_>, settings: &FakeCloudBuilder, base: &str, counter: u64) -> ResponseTemplate {
+    fn create(
+        &mut self,
+        call: &Call<'_>,
+        stores: &mut Stores,
+        settings: &FakeCloudBuilder,
+        base: &str,
+        counter: u64,
+    ) -> ResponseTemplate {
         let info = call.info();
         let args = &call.args;
         let text = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
@@ -428,11 +488,17 @@ impl Servers {
             if let Some(flavor) = args.get("flavorRef") {
                 srv.flavor = flavor.as_str().map_or_else(|| flavor.to_string(), str::to_string);
             }
+            let placed = self.place(call, stores, settings.hosts, counter * 1000 + i);
+            srv.host = placed.clone().unwrap_or_default();
             srv.pending = Some(Pending {
                 due: Due::new(settings.transition),
                 status: Some(ServerStatus::Active),
                 delete: false,
-                error: self.fail_builds.clone(),
+                error: self.fail_builds.clone().or_else(|| {
+                    placed
+                        .is_none()
+                        .then(|| "No valid host was found. There are not enough hosts available.".to_string())
+                }),
             });
             if let Some(created) = info.instance_action {
                 self.record(&srv.id, &created, call.request_id, call.version, &ServerStatus::Build);
@@ -497,7 +563,7 @@ impl Servers {
         &mut self,
         call: &Call<'_>,
         id: &str,
-        stores: &Stores,
+        stores: &mut Stores,
         settings: &FakeCloudBuilder,
         base: &str,
         counter: u64,
@@ -659,6 +725,12 @@ impl Servers {
                 }
                 EndsIn::Unchanged => {}
                 EndsIn::Deleted => {
+                    // A deleted server leaves its server groups.
+                    for group in stores.items_mut("server_group") {
+                        if let Some(members) = group["members"].as_array_mut() {
+                            members.retain(|m| m != id);
+                        }
+                    }
                     entry.task_state = Some(TaskState::Deleting);
                     entry.pending = Some(Pending {
                         due: Due::new(settings.transition),
@@ -825,8 +897,9 @@ impl Servers {
             terminated_at: Nullable::Null,
             // Absent when the server is in none.
             security_groups: Some(srv.field::<Vec<SecurityGroupName>>("security_groups")).filter(|g| !g.is_empty()),
-            host: Nullable::Unset,
-            hypervisor_hostname: Nullable::Unset,
+            // The fake has no policies: it shows what an admin sees.
+            host: Nullable::Value(srv.host.clone()),
+            hypervisor_hostname: Nullable::Value(srv.host.clone()),
             instance_name: None,
             hostname: Some(srv.name.clone()),
             kernel_id: Nullable::Unset,

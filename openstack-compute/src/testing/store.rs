@@ -147,6 +147,18 @@ impl Stores {
         }
     }
 
+    /// The top-level items of `resource`, to change.
+    pub(super) fn items_mut(&mut self, resource: &str) -> impl Iterator<Item = &mut Value> {
+        self.items
+            .get_mut(resource)
+            .and_then(|by| by.get_mut(""))
+            .into_iter()
+            .flat_map(|items| match items {
+                Items::Collection(list) => list.iter_mut().map(|(_, v)| v).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+    }
+
     /// The items of `r` under `parent`, made empty when there are none yet.
     fn under(&mut self, r: &'static ResourceInfo, parent: String) -> &mut Items {
         self.items

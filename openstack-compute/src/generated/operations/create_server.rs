@@ -350,6 +350,18 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
             status: 400,
             message: "Invalid key_name provided.",
         },
+        op::Reference {
+            field: "/os:scheduler_hints/group",
+            resource: "server_group",
+            status: 400,
+            message: "Instance group {} could not be found.",
+        },
+        op::Reference {
+            field: "/OS-SCH-HNT:scheduler_hints/group",
+            resource: "server_group",
+            status: 400,
+            message: "Instance group {} could not be found.",
+        },
     ],
     store: None,
 };
