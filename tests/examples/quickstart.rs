@@ -6,8 +6,9 @@
 //!
 //! - With neither `OS_CLOUD` nor `OS_AUTH_URL` set, it runs on the embedded fake cloud
 //!   (`openstack_compute::testing`).
-//! - On a real cloud, `--image ID --flavor ID [--network ID|none|auto] --allow-disruptive`
-//!   creates its own server, walks it through the actions and deletes it; `--server ID` shows
+//! - On a real cloud, `--image ID --flavor ID|NAME [--network ID|none|auto] --allow-disruptive`
+//!   creates its own server (with the key pair `quickstart`, found or created, metadata and a
+//!   tag), walks it through the actions and deletes it and what it created; `--server ID` shows
 //!   an existing server and lists its instance actions (and, with `--allow-disruptive`, walks
 //!   it, without deleting it).
 //!
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use openstack_compute::testing::FakeCloud;
 use openstack_compute::types::{Network, Networks, RebootType};
 use openstack_compute::wait::Deletion;
-use openstack_compute::{Compute, Error, Microversion, ServerHandle, WaitOptions};
+use openstack_compute::{Compute, Error, ErrorKind, Microversion, ServerHandle, WaitOptions};
 
 /// Where the lines go: standard output when run; a list in the test that reads them
 /// (`tests/tests/quickstart.rs`).
@@ -95,7 +96,39 @@ async fn list_actions(server: &ServerHandle, say: Say<'_>) -> Result<(), Error> 
     Ok(())
 }
 
-/// Creates a server, walks it, deletes it.
+/// The flavor's ID: `flavor` itself when a flavor has it, else the flavor named so.
+async fn flavor_id(compute: &Compute, flavor: &str) -> Result<String, Error> {
+    match compute.flavor(flavor).show().send().await {
+        Ok(found) => Ok(found.id.clone()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(compute.flavors().find_by_name(flavor).await?.id),
+        Err(e) => Err(e),
+    }
+}
+
+/// The key pair `quickstart`: found, or created (Nova generates it; its private key is
+/// printed nowhere). `true` when this run created it, and so deletes it.
+async fn keypair(compute: &Compute, say: Say<'_>) -> Result<bool, Error> {
+    match compute.keypair(KEYPAIR).show().send().await {
+        Ok(_) => {
+            say(format!("keypair        {KEYPAIR} (found)"));
+            Ok(false)
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let created = compute.keypairs().create(KEYPAIR).send().await?;
+            say(format!(
+                "keypair        {KEYPAIR} (created, fingerprint {})",
+                created.fingerprint
+            ));
+            Ok(true)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+const KEYPAIR: &str = "quickstart";
+
+/// Creates a server (with the `quickstart` key pair, found or created), gives it metadata and
+/// a tag, walks it, deletes it and what it created.
 pub async fn create_walk_delete(
     compute: &Compute,
     image: &str,
@@ -112,11 +145,14 @@ pub async fn create_walk_delete(
             ..Network::default()
         }]),
     };
+    let flavor = flavor_id(compute, flavor).await?;
+    let own_keypair = keypair(compute, say).await?;
     let start = Instant::now();
     let created = compute
         .servers()
         .create("quickstart", image, flavor)
         .networks(networks)
+        .key_name(KEYPAIR)
         .wait(options.clone())
         .await?;
     say(line(
@@ -128,6 +164,13 @@ pub async fn create_walk_delete(
     ));
     say(format!("               server_id {}", created.server().id));
     let server = compute.server(created.server().id.clone());
+    let set = server.metadata().set("made-by", "quickstart").send().await?;
+    let tagged = server.tags().add("quickstart").send().await?;
+    say(format!(
+        "               metadata {:?}, tag added ({})",
+        set.meta,
+        tagged.status()
+    ));
     let walked = walk(&server, options, say).await;
     let start = Instant::now();
     let gone = server.delete().wait(options.clone()).await?;
@@ -143,6 +186,10 @@ pub async fn create_walk_delete(
         status,
         start.elapsed(),
     ));
+    if own_keypair {
+        compute.keypair(KEYPAIR).delete().send().await?;
+        say(format!("keypair        {KEYPAIR} (deleted)"));
+    }
     walked
 }
 
