@@ -5099,6 +5099,44 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::show_server_topology::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_server_topology::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_server_topology::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_server_topology::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 78u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_server_topology::Request,
+                    ops::show_server_topology::V2_78,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_server_topology::Request,
+                        <ops::show_server_topology::V2_78 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_server_topology::Request,
+                    ops::show_server_topology::V2_78,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_server_topology::Request,
+                        <ops::show_server_topology::V2_78 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::start::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::start::Request>,
         response: crate::glue::response_roundtrip::<ops::start::Request>,

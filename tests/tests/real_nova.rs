@@ -1192,6 +1192,11 @@ async fn a_servers_metadata_tags_addresses_security_groups_and_password() {
     assert_eq!(one.addresses.values().next().map(Vec::len), Some(ips.len()));
     let groups = server.security_groups().list().send().await.unwrap();
     assert!(groups.iter().any(|g| g.name == "default"), "{groups:?}");
+    // The fake virt driver gives no NUMA topology (from 2.78); below, the call is refused.
+    let topology = server.topology().show().send().await.unwrap();
+    assert!(topology.nodes.is_empty() && topology.pagesize_kb.is_none(), "{topology:?}");
+    let early = server.topology().show().at_microversion(v("2.77")).send().await.unwrap_err();
+    assert_eq!(early.kind(), ErrorKind::Action, "{early}");
     // The fake virt driver sets no password: Nova answers "", still a secret.
     let password = server.password().get().send().await.unwrap();
     assert_eq!(password.password.expose_secret(), "");

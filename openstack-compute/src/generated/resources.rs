@@ -511,6 +511,7 @@ pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceIn
             "[{\"id\":\"4e469db4-3b60-43c7-8dfa-2c60e2f27075\",\"name\":\"default\",\"description\":\"default\",\"rules\":[],\"tenant_id\":\"{project_id}\"}]",
         ),
         ("tags", "[]"),
+        ("topology", "{\"nodes\":[],\"pagesize_kb\":null}"),
     ],
 };
 /// A server (an instance), and the servers of the cloud the credentials can see. `compute.servers()`: the collection (`/servers`).
@@ -979,5 +980,56 @@ impl crate::ServerHandle {
     /// A server's tags (from 2.26), a set of strings. `compute.server(id).tags()`.
     pub fn tags(&self) -> ServerTags {
         ServerTags::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `server_topology` (`spec/resources/server_topology.yaml`).
+pub static SERVER_TOPOLOGY: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_topology",
+    collection: "/servers/{server_id}/topology",
+    id: None,
+    id_field: "id",
+    kind: crate::operation::ResourceKind::Value,
+    parent: Some("server"),
+    parent_field: Some("topology"),
+    not_found: None,
+    exists: None,
+    defaults: &[],
+};
+/// A server's NUMA topology (2.78+). `compute.server(id).topology()`: the collection (`/servers/{server_id}/topology`).
+#[derive(Clone, Debug)]
+pub struct ServerTopology {
+    base: Base,
+}
+impl ServerTopology {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerTopology {
+        ServerTopology { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerTopology>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// A server's NUMA topology (2.78+). `compute.server(id).topology()`.
+    pub fn topology(&self) -> ServerTopology {
+        ServerTopology::from_base(self.base.clone())
     }
 }

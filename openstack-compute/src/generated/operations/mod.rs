@@ -82,6 +82,7 @@ pub mod show_server_group;
 pub mod show_server_ips;
 pub mod show_server_metadata_item;
 pub mod show_server_password;
+pub mod show_server_topology;
 pub mod start;
 pub mod stop;
 pub mod suspend;

@@ -53,6 +53,8 @@ mod link;
 pub use link::Link;
 mod network;
 pub use network::Network;
+mod numa_node;
+pub use numa_node::NumaNode;
 mod personality;
 pub use personality::Personality;
 mod reboot_type;
