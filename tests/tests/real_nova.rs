@@ -1194,8 +1194,17 @@ async fn a_servers_metadata_tags_addresses_security_groups_and_password() {
     assert!(groups.iter().any(|g| g.name == "default"), "{groups:?}");
     // The fake virt driver gives no NUMA topology (from 2.78); below, the call is refused.
     let topology = server.topology().show().send().await.unwrap();
-    assert!(topology.nodes.is_empty() && topology.pagesize_kb.is_none(), "{topology:?}");
-    let early = server.topology().show().at_microversion(v("2.77")).send().await.unwrap_err();
+    assert!(
+        topology.nodes.is_empty() && topology.pagesize_kb.is_none(),
+        "{topology:?}"
+    );
+    let early = server
+        .topology()
+        .show()
+        .at_microversion(v("2.77"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(early.kind(), ErrorKind::Action, "{early}");
     // The fake virt driver sets no password: Nova answers "", still a secret.
     let password = server.password().get().send().await.unwrap();
@@ -1333,4 +1342,53 @@ async fn server_groups_place_servers_and_limits_and_zones_read() {
     assert!(detail.iter().any(|z| z.hosts.is_some()));
     let refused = member.availability_zones().list_detail().send().await.unwrap_err();
     assert_eq!(refused.status(), Some(403), "{refused}");
+}
+
+/// The fake cloud's name filter answers as the real Nova's does (its database's regular
+/// expression search: the sandbox's sqlite hands it to Python's `re.search`), pattern by
+/// pattern, for the same servers.
+#[tokio::test]
+async fn the_fake_filters_names_as_the_real_nova_does() {
+    use openstack_compute::testing::FakeCloud;
+    let member = member();
+    let names = ["it-rx-web-1", "it-rx-web-2", "it-rx-db-1"];
+    remove_leftovers(&member, "it-rx-").await;
+    let mut created = Vec::new();
+    for name in names {
+        let out = member
+            .servers()
+            .create(name, IMAGE, FLAVOR)
+            .networks(Networks::None)
+            .send()
+            .await
+            .unwrap();
+        created.push(out.server.as_ref().expect("one server").id.clone());
+    }
+    let cloud = FakeCloud::start().await;
+    for name in names {
+        cloud.add_server(name);
+    }
+    let fake = Compute::new(cloud.config().build().unwrap()).unwrap();
+    for pattern in ["web", "^it-rx-web", "it-rx-(db|web)-1$", "b-", "W", "^web"] {
+        let mut seen = Vec::new();
+        for compute in [&member, &fake] {
+            let mut found: Vec<String> = compute
+                .servers()
+                .list()
+                .name(pattern)
+                .collect()
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|s| s.name)
+                .filter(|n| n.starts_with("it-rx-"))
+                .collect();
+            found.sort();
+            seen.push(found);
+        }
+        assert_eq!(seen[0], seen[1], "`{pattern}`: the real Nova, then the fake");
+    }
+    for id in created {
+        delete(&member.server(id)).await;
+    }
 }

@@ -568,7 +568,10 @@ pub(super) fn shaped(info: &OperationInfo, payload: Payload) -> Value {
                 .any(|f| f.location == crate::codec::Location::Entries);
             // A value kept whole is the body when the body has several fields (a server's
             // topology), else it goes under the one field (a password).
-            let body_fields = shape.fields.iter().filter(|f| f.location == crate::codec::Location::Body);
+            let body_fields = shape
+                .fields
+                .iter()
+                .filter(|f| f.location == crate::codec::Location::Body);
             match (body_fields.clone().next(), body_fields.count()) {
                 (Some(f), 1) if !entries => json!({ f.json: value }),
                 _ => value,
