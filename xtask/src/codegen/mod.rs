@@ -9,8 +9,8 @@
 //! request, response and named type ([`types`]), which `openstack-compute-derive` expands;
 //! every range, stretch and doc text is computed here, once.
 
-mod operation;
-mod resources;
+pub(crate) mod operation;
+pub(crate) mod resources;
 mod types;
 
 use std::collections::BTreeSet;
