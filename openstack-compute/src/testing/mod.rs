@@ -277,8 +277,10 @@ impl FakeCloud {
 
     /// Sets what a server keeps for its sub-resources, as Nova shows them: what the guest,
     /// Neutron or another client did. Each field is one a sub-resource of servers keeps in the
-    /// server (`metadata`, `tags`, `addresses`, `security_groups`, and `password`: the
-    /// encrypted password the guest posted to the metadata service).
+    /// server (`metadata`, `tags`, `addresses`, `security_groups`, `password`: the encrypted
+    /// password the guest posted to the metadata service, and the lists of items
+    /// `volume_attachments` and `interfaces`, each as Nova shows it at the newest
+    /// microversion).
     ///
     /// ```no_run
     /// # async fn demo() {
@@ -294,7 +296,7 @@ impl FakeCloud {
     /// ```
     ///
     /// An error names what is wrong: an unknown server, a field no sub-resource keeps, a value
-    /// of the wrong kind (an object for a map, a list for a set). Nothing is set then.
+    /// of the wrong kind (an object for a map, a list for a set or items). Nothing is set then.
     pub fn update_server(&self, id: &str, fields: Value) -> Result<(), String> {
         let mut s = self.lock();
         s.servers.settle(&Read::Nothing);
