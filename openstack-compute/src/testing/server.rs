@@ -12,7 +12,9 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 use wiremock::ResponseTemplate;
 
-use super::store::{ItemChange, Payload, Stores, expand, kept, kept_until, message, resource, shaped, uuid};
+use super::store::{
+    ItemChange, Payload, Stores, expand, kept, kept_refusal, kept_until, message, resource, shaped, uuid,
+};
 use super::{
     Call, FakeCloudBuilder, IMAGE_ID, PROJECT_ID, Transition, USER_ID, fault, links, not_found, now,
     unexpected_api_error,
@@ -524,6 +526,10 @@ impl Servers {
         }
         let srv = self.servers[id].clone();
         let args = &call.args;
+        // An item the call names that the server does not have: Nova's 404 before anything.
+        if let Some(refused) = kept_refusal(call, info.resource, &srv.kept, true) {
+            return refused;
+        }
         // The facts of this request (a SOFT reboot's, not a HARD one's).
         let facts = server.and_then(|s| s.status.as_ref()).map(|f| {
             let value = f.by_request.and_then(|by| args.get(by.field)).and_then(Value::as_str);
@@ -601,6 +607,10 @@ impl Servers {
         });
         if noop {
             return self.answer(call, &srv, stores, base, counter);
+        }
+        // An item a create names that is there already: refused before anything is recorded.
+        if let Some(refused) = kept_refusal(call, info.resource, &srv.kept, false) {
+            return refused;
         }
         if let Some(a) = instance_action {
             self.record(id, &a, call.request_id, call.version, &srv.status);

@@ -511,6 +511,33 @@ fn items_op(
     }
 }
 
+/// What Nova refuses before it does anything to items kept in a parent's field (no action is
+/// recorded then): a `missing` item the call names (404), or, where not `missing`, an item
+/// a create names already there (409).
+pub(super) fn kept_refusal(
+    call: &Call<'_>,
+    r: &'static ResourceInfo,
+    parent: &Map<String, Value>,
+    missing_only: bool,
+) -> Option<ResponseTemplate> {
+    let field = r.parent_field.filter(|_| r.kind == ResourceKind::Collection)?;
+    let list = parent.get(field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let has = |id: &str| list.iter().any(|v| v.get(r.id_field).map(text).as_deref() == Some(id));
+    match r.id.and_then(|p| call.param(p)) {
+        Some(id) if missing_only && !has(id) => Some(missing(r, call)),
+        None if !missing_only && call.info().method == Method::Post => {
+            let id = call.args.get(r.id_field).map(text)?;
+            has(&id).then(|| {
+                let message = r
+                    .exists
+                    .map_or_else(|| format!("{} {id} already exists.", label(r)), |t| message(t, call));
+                fault(409, "conflictingRequest", &message)
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Fills in what `value` leaves out from `default`, at any depth: an object's missing keys,
 /// and each object of a list from the default list's first.
 fn fill_defaults(value: &mut Value, default: &Value) {
