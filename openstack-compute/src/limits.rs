@@ -345,7 +345,15 @@ mod tests {
         for good in ["/dev/vdb", "/dev/xvda1", "/dev/sdb12", "/dev/b"] {
             assert!(Pattern::DevicePath.matches(good), "{good:?}");
         }
-        for bad in ["/dev/", "/dev/1", "/dev/vdB", "dev/vdb", "/dev/vd1b", "/dev/vdb\n", "/mnt/vdb"] {
+        for bad in [
+            "/dev/",
+            "/dev/1",
+            "/dev/vdB",
+            "dev/vdb",
+            "/dev/vd1b",
+            "/dev/vdb\n",
+            "/mnt/vdb",
+        ] {
             assert!(!Pattern::DevicePath.matches(bad), "{bad:?}");
         }
         assert!(!Pattern::HostChars.matches("web 1"));

@@ -1271,7 +1271,10 @@ async fn a_servers_volumes_are_attached_listed_shown_and_detached_through_their_
     server.unlock().send().await.unwrap();
     let before = cloud.received_requests();
     for call in [
-        volumes.attach(VOLUME).tag("x").at_microversion(Microversion::new(2, 48)),
+        volumes
+            .attach(VOLUME)
+            .tag("x")
+            .at_microversion(Microversion::new(2, 48)),
         volumes
             .attach(VOLUME)
             .delete_on_termination(true)

@@ -998,7 +998,9 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                     continue;
                 }
                 let named = unique_or_key(&when.differs.param, &unique);
-                if let Some(Value::Object(fields)) = input.as_mut().and_then(|b| op.key.as_ref().and_then(|k| b.get_mut(k))) {
+                if let Some(Value::Object(fields)) =
+                    input.as_mut().and_then(|b| op.key.as_ref().and_then(|k| b.get_mut(k)))
+                {
                     fields.insert(when.differs.request.clone(), json!(named));
                 }
             }

@@ -1550,7 +1550,10 @@ async fn an_attach_at_2_79_answers_the_attachment_and_waits_for_its_action_then_
     assert_eq!(done.output.device.value().map(String::as_str), Some("/dev/sdb"));
     // The attachment as shown at the end, at the polls' 2.101: its attachment's IDs.
     assert_eq!(done.item.volume_id, VOLUME);
-    assert_eq!(done.item.attachment_id.as_deref(), Some("721a5c82-5ebc-4c6a-8339-3d33d8d027ed"));
+    assert_eq!(
+        done.item.attachment_id.as_deref(),
+        Some("721a5c82-5ebc-4c6a-8339-3d33d8d027ed")
+    );
     assert_eq!(done.item.id, None);
     assert_eq!(done.action.unwrap().events[0].event, "compute_attach_volume");
     assert_eq!((c.actions.served(), c.shows.served(), done.polls), (2, 1, 3));
@@ -1676,7 +1679,10 @@ async fn a_failed_attach_event_fails_the_wait_with_nova_s_reason() {
     let c = item_case(
         ResponseTemplate::new(202),
         vec![attachment()],
-        vec![action("attach_volume", &[("compute_attach_volume", false, None)]), failed],
+        vec![
+            action("attach_volume", &[("compute_attach_volume", false, None)]),
+            failed,
+        ],
     )
     .await;
     let err = c

@@ -249,13 +249,26 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
         check_item_ends(model, op, &mut err);
         if let Some(w) = &op.server_facts_when {
             if !op.request.iter().any(|f| f.json == w.differs.request) {
-                err(format!("server_facts_when.differs.request: `{}` is not a request field", w.differs.request));
+                err(format!(
+                    "server_facts_when.differs.request: `{}` is not a request field",
+                    w.differs.request
+                ));
             }
-            if !op.paths.iter().any(|(_, p)| p.contains(&format!("{{{}}}", w.differs.param))) {
-                err(format!("server_facts_when.differs.param: `{}` is not a path parameter", w.differs.param));
+            if !op
+                .paths
+                .iter()
+                .any(|(_, p)| p.contains(&format!("{{{}}}", w.differs.param)))
+            {
+                err(format!(
+                    "server_facts_when.differs.param: `{}` is not a path parameter",
+                    w.differs.param
+                ));
             }
             if w.since.is_some_and(|v| !op.range.contains(v)) {
-                err(format!("server_facts_when.since is outside the operation's {}", Show(op.range)));
+                err(format!(
+                    "server_facts_when.since is outside the operation's {}",
+                    Show(op.range)
+                ));
             }
             if w.refused.as_ref().is_some_and(|r| !(400..500).contains(&r.status)) {
                 err("server_facts_when.refused: Nova refuses with a 4xx".into());
@@ -268,7 +281,10 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
             && a.synchronous
             && a.recorded_by() != crate::spec::ActionEvents::Synchronous
         {
-            err("instance_action.synchronous is for events the compute host records (not `api_*` ones, not none)".into());
+            err(
+                "instance_action.synchronous is for events the compute host records (not `api_*` ones, not none)"
+                    .into(),
+            );
         }
         if op.instance_action.is_some() && op.server_status.is_none() {
             err("an operation with an instance action says where the server ends (`server_status`)".into());
@@ -579,12 +595,17 @@ fn check_effects(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
 fn check_item_ends(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
     use crate::model::Source;
     let Some((_, source)) = &op.item_ends else { return };
-    let Some(r) = model.resources.iter().find(|r| r.name == op.resource) else { return };
+    let Some(r) = model.resources.iter().find(|r| r.name == op.resource) else {
+        return;
+    };
     if r.id.is_none() || r.kind != ResourceKind::Collection {
         err("item_ends: the operation's resource is a collection that names its items (`id`)".into());
     }
     if crate::codegen::operation::item_show(model, op).is_none() {
-        err(format!("item_ends: `{}` has no operation showing one item (a `get` on its item path)", r.name));
+        err(format!(
+            "item_ends: `{}` has no operation showing one item (a `get` on its item path)",
+            r.name
+        ));
     }
     if !crate::codegen::resources::on_server_item(model, op) || op.resource == "server" {
         err("item_ends: for operations on an item of a server's sub-resource".into());
@@ -594,13 +615,22 @@ fn check_item_ends(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
     }
     match source {
         Source::Request(f) => match op.request.iter().find(|x| &x.json == f) {
-            Some(x) if x.ty == crate::types::TypeExpr::Scalar("string") && x.required == Some(op.range) && x.range == op.range => {}
-            Some(_) => err(format!("item_ends.id: `{f}` is not a string the request requires at every microversion")),
+            Some(x)
+                if x.ty == crate::types::TypeExpr::Scalar("string")
+                    && x.required == Some(op.range)
+                    && x.range == op.range => {}
+            Some(_) => err(format!(
+                "item_ends.id: `{f}` is not a string the request requires at every microversion"
+            )),
             None => err(format!("item_ends.id: `{f}` is not a request field")),
         },
         Source::Param(p) => {
-            if r.id.as_deref() != Some(p.as_str()) || !op.paths.iter().all(|(_, path)| path.contains(&format!("{{{p}}}"))) {
-                err(format!("item_ends.id: `{p}` is not the resource's item parameter in the operation's path"));
+            if r.id.as_deref() != Some(p.as_str())
+                || !op.paths.iter().all(|(_, path)| path.contains(&format!("{{{p}}}")))
+            {
+                err(format!(
+                    "item_ends.id: `{p}` is not the resource's item parameter in the operation's path"
+                ));
             }
         }
         Source::Json(_) => err("item_ends.id: `{request: <field>}` or `{param: <path parameter>}`".into()),

@@ -257,7 +257,9 @@ impl Servers {
                 Some(ResourceKind::Map) => value.is_object(),
                 Some(ResourceKind::Set) => value.is_array(),
                 Some(ResourceKind::Value) => !value.is_null(),
-                Some(ResourceKind::Collection) => value.as_array().is_some_and(|items| items.iter().all(Value::is_object)),
+                Some(ResourceKind::Collection) => {
+                    value.as_array().is_some_and(|items| items.iter().all(Value::is_object))
+                }
                 None => {
                     return Err(format!(
                         "`{field}` is none of the fields a server keeps for its sub-resources ({})",
@@ -511,7 +513,11 @@ impl Servers {
             w.holds(call.version, field, call.param(w.param))
         });
         if let (true, Some((status, template))) = (holds, info.server_facts_when.and_then(|w| w.refused)) {
-            let name = if status == 409 { "conflictingRequest" } else { "badRequest" };
+            let name = if status == 409 {
+                "conflictingRequest"
+            } else {
+                "badRequest"
+            };
             return fault(status, name, &message(template, call));
         }
         let server = info.server.filter(|_| holds);
@@ -636,7 +642,11 @@ impl Servers {
         entry.updated = now();
         // What a transition in flight would give the server's sub-resources: given by the one
         // that replaces it.
-        let carried = entry.pending.as_mut().map(|p| std::mem::take(&mut p.items)).unwrap_or_default();
+        let carried = entry
+            .pending
+            .as_mut()
+            .map(|p| std::mem::take(&mut p.items))
+            .unwrap_or_default();
         if let Some(f) = facts {
             let previous = entry.status.clone();
             let start_task = f.task_states.first().cloned();
@@ -644,7 +654,8 @@ impl Servers {
                 // Work the API does before it answers (reset state): the status is where it
                 // ends, and no task is left in flight, the one it replaced included.
                 EndsIn::Statuses(targets)
-                    if f.task_states.is_empty() && instance_action.is_some_and(|a| a.events != ActionEvents::Compute) =>
+                    if f.task_states.is_empty()
+                        && instance_action.is_some_and(|a| a.events != ActionEvents::Compute) =>
                 {
                     if let Some(end) = targets.first() {
                         entry.status = end.clone();

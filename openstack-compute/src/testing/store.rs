@@ -400,7 +400,9 @@ pub(super) fn kept_until(
         return (missing(r, call), None);
     };
     if r.kind == ResourceKind::Collection {
-        let value = item.entry(field).or_insert_with(|| parent_default(r).unwrap_or_else(|| json!([])));
+        let value = item
+            .entry(field)
+            .or_insert_with(|| parent_default(r).unwrap_or_else(|| json!([])));
         return match value {
             Value::Array(list) => items_op(call, r, list, base, counter, defer),
             _ => (
@@ -459,12 +461,16 @@ fn items_op(
                 }
             }
             let Some(new_id) = item.get(r.id_field).map(text) else {
-                return (fault(400, "badRequest", &format!("fake cloud: no `{}`", r.id_field)), None);
+                return (
+                    fault(400, "badRequest", &format!("fake cloud: no `{}`", r.id_field)),
+                    None,
+                );
             };
             if position(list, &new_id).is_some() {
-                let message = r
-                    .exists
-                    .map_or_else(|| format!("{} {new_id} already exists.", label(r)), |t| message(t, call));
+                let message = r.exists.map_or_else(
+                    || format!("{} {new_id} already exists.", label(r)),
+                    |t| message(t, call),
+                );
                 return (fault(409, "conflictingRequest", &message), None);
             }
             let item = Value::Object(item);
@@ -521,7 +527,11 @@ pub(super) fn kept_refusal(
     missing_only: bool,
 ) -> Option<ResponseTemplate> {
     let field = r.parent_field.filter(|_| r.kind == ResourceKind::Collection)?;
-    let list = parent.get(field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let list = parent
+        .get(field)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let has = |id: &str| list.iter().any(|v| v.get(r.id_field).map(text).as_deref() == Some(id));
     match r.id.and_then(|p| call.param(p)) {
         Some(id) if missing_only && !has(id) => Some(missing(r, call)),
@@ -564,7 +574,12 @@ fn fill_defaults(value: &mut Value, default: &Value) {
 }
 
 /// A map, set or value kept in `field` of the parent's `item`.
-fn kept_value(call: &Call<'_>, r: &ResourceInfo, item: &mut Map<String, Value>, field: &'static str) -> ResponseTemplate {
+fn kept_value(
+    call: &Call<'_>,
+    r: &ResourceInfo,
+    item: &mut Map<String, Value>,
+    field: &'static str,
+) -> ResponseTemplate {
     let method = call.info().method;
     let key = r.id.and_then(|p| call.param(p)).map(str::to_string);
     let value = item.entry(field).or_insert_with(|| {

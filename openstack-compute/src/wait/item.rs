@@ -17,12 +17,12 @@ use std::time::Duration;
 
 use super::server::ActionState;
 use super::{Absent, Budget, Present, WaitError, WaitOptions};
+use crate::ServerHandle;
 use crate::call::CallCore;
 use crate::error::Error;
 use crate::microversion::Microversion;
 use crate::operation::{ActionEvents, Operation};
 use crate::types::InstanceAction;
-use crate::ServerHandle;
 
 /// Where an item wait ended: the item as shown (when it is there), the action, and the
 /// counts.
@@ -45,8 +45,16 @@ impl<O: Operation> CallCore<O> {
     ) -> Result<Present<O::Response, S::Response>, Error> {
         let base = self.base().clone();
         let output = self.send().await?;
-        let end = wait_for_item::<S>(&base, O::INFO.instance_action, output.request_id(), param, id, true, options)
-            .await?;
+        let end = wait_for_item::<S>(
+            &base,
+            O::INFO.instance_action,
+            output.request_id(),
+            param,
+            id,
+            true,
+            options,
+        )
+        .await?;
         let item = end.item.ok_or_else(|| {
             Error::decode(
                 crate::error::DecodeError::new(S::INFO.name, "the item was there but could not be kept"),
@@ -72,8 +80,16 @@ impl<O: Operation> CallCore<O> {
     ) -> Result<Absent<O::Response>, Error> {
         let base = self.base().clone();
         let output = self.send().await?;
-        let end = wait_for_item::<S>(&base, O::INFO.instance_action, output.request_id(), param, id, false, options)
-            .await?;
+        let end = wait_for_item::<S>(
+            &base,
+            O::INFO.instance_action,
+            output.request_id(),
+            param,
+            id,
+            false,
+            options,
+        )
+        .await?;
         Ok(Absent {
             output,
             action: end.action,

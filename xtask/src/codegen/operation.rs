@@ -195,7 +195,8 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
         ));
     }
     if let Some((present, source)) = &op.item_ends {
-        let show = item_show(model, op).map_or_else(String::new, |s| format!(" ([`{}`](crate::ops::{}))", s.name, s.name));
+        let show =
+            item_show(model, op).map_or_else(String::new, |s| format!(" ([`{}`](crate::ops::{}))", s.name, s.name));
         let named = match source {
             Source::Request(f) => format!("the request's `{f}`"),
             Source::Param(p) => format!("`{p}`"),
@@ -218,7 +219,10 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
         }
         line.push_str("; elsewhere Nova checks none of them and records nothing.");
         if let Some(r) = &w.refused {
-            line.push_str(&format!(" Where they hold, Nova answers {} (\"{}\").", r.status, r.message));
+            line.push_str(&format!(
+                " Where they hold, Nova answers {} (\"{}\").",
+                r.status, r.message
+            ));
         }
         doc.push(line);
     }
