@@ -4,9 +4,9 @@
 //! names every stale, missing or extra file instead.
 //!
 //! What is Nova semantics is written here as plain Rust: each operation's module docs, its
-//! facts (`INFO`), its `Call` and client method ([`operation`]), and the resource handles
-//! ([`resources`]). What is struct mechanics is written as one annotated definition per
-//! request, response and named type ([`types`]), which `openstack-compute-derive` expands;
+//! facts (`INFO`), its `Call` and client method (`operation`), and the resource handles
+//! (`resources`). What is struct mechanics is written as one annotated definition per
+//! request, response and named type (`types`), which `openstack-compute-derive` expands;
 //! every range, stretch and doc text is computed here, once.
 
 pub(crate) mod operation;
