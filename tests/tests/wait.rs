@@ -1714,3 +1714,43 @@ async fn a_failed_attach_event_fails_the_wait_with_nova_s_reason() {
     // The attachment is not read once the action has failed.
     assert_eq!(c.shows.served(), 0);
 }
+
+#[tokio::test]
+async fn a_detach_whose_action_ended_with_the_attachment_still_there_ends_at_max_wait() {
+    let c = item_case(
+        ResponseTemplate::new(200),
+        vec![attachment()],
+        vec![action(
+            "detach_volume",
+            &[("compute_detach_volume", true, Some("Success"))],
+        )],
+    )
+    .await;
+    let options = WaitOptions::new(Duration::from_secs(20))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let err = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .detach(VOLUME)
+        .wait(options)
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    match wait_error(err) {
+        WaitError::ItemNotReached {
+            item_id,
+            present,
+            waited,
+        } => {
+            assert_eq!((item_id.as_str(), present), (VOLUME, false));
+            assert!(waited <= Duration::from_secs(20), "{waited:?}");
+            assert!(shown.contains("was still there"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The action is read until it has ended, then only the attachment.
+    assert_eq!(c.actions.served(), 1);
+    assert!(c.shows.served() > 1);
+}
