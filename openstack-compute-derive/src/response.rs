@@ -399,7 +399,15 @@ fn write_fn(view: &ViewArgs, fields: &[ObjField]) -> Result<TokenStream> {
         ));
     } else {
         match &view.wrap {
+            // No field at this microversion (an attach from 2.101): no body at all.
             Some(wrap) => quote!({
+                if !RESPONSE
+                    .fields
+                    .iter()
+                    .any(|f| f.location == ::openstack_compute::codec::Location::Body && f.range.contains(version))
+                {
+                    return ::std::vec::Vec::new();
+                }
                 let mut o = w.object(#wrap);
                 ::openstack_compute::codec::write_response_fields(RESPONSE.fields, response, version, &mut o);
                 o.end();

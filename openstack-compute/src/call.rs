@@ -195,6 +195,16 @@ impl<O: Operation> CallCore<O> {
         self
     }
 
+    /// The value of the path parameter `name`: the call's own (an item's ID), else its
+    /// resource's.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| &**v)
+            .or_else(|| self.base.param(name))
+    }
+
     /// Where the call goes.
     pub fn base(&self) -> &Base {
         &self.base

@@ -84,6 +84,9 @@ pub enum Pattern {
     HostChars,
     /// `^[a-zA-Z0-9._/-]*$`: a device name.
     DeviceName,
+    /// `(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$`: a device path for a volume
+    /// (`/dev/vdb`, `/dev/xvda1`): `/dev/`, lowercase letters, then digits.
+    DevicePath,
     /// `^/[0-9a-f.:]+$`: the prefix of a CIDR (scheduler hint `cidr`).
     CidrSuffix,
     /// `^[^,/]*$`: a tag.
@@ -113,6 +116,7 @@ impl fmt::Display for Pattern {
             Pattern::SignedDigits => "an integer (digits, optionally after `-`)",
             Pattern::HostChars => "letters, digits, `-`, `.` and `_` only",
             Pattern::DeviceName => "letters, digits, `.`, `_`, `/` and `-` only",
+            Pattern::DevicePath => "`/dev/`, then lowercase letters, then digits",
             Pattern::CidrSuffix => "`/` followed by hex digits, `.` or `:`",
             Pattern::Tag => "no `,` or `/`",
             Pattern::HostnameLabel => {
@@ -142,6 +146,12 @@ impl Pattern {
             }
             Pattern::HostChars => all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')),
             Pattern::DeviceName => all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-')),
+            // `x? [a-z]? d? [a-z]+` is one or more letters in all: the optional parts are
+            // letters the last group could take.
+            Pattern::DevicePath => s.strip_prefix("/dev/").is_some_and(|rest| {
+                let digits = rest.trim_end_matches(|c: char| c.is_ascii_digit());
+                !digits.is_empty() && digits.chars().all(|c| c.is_ascii_lowercase())
+            }),
             Pattern::CidrSuffix => s.strip_prefix('/').is_some_and(|rest| {
                 !rest.is_empty() && rest.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f' | '.' | ':'))
             }),
@@ -332,6 +342,20 @@ mod tests {
         assert!(!Pattern::HostnameLabel.matches("-web"));
         assert!(!Pattern::HostnameLabel.matches("web.example"));
         assert!(Pattern::HostChars.matches("web-1.example_x"));
+        for good in ["/dev/vdb", "/dev/xvda1", "/dev/sdb12", "/dev/b"] {
+            assert!(Pattern::DevicePath.matches(good), "{good:?}");
+        }
+        for bad in [
+            "/dev/",
+            "/dev/1",
+            "/dev/vdB",
+            "dev/vdb",
+            "/dev/vd1b",
+            "/dev/vdb\n",
+            "/mnt/vdb",
+        ] {
+            assert!(!Pattern::DevicePath.matches(bad), "{bad:?}");
+        }
         assert!(!Pattern::HostChars.matches("web 1"));
         assert!(!Pattern::HostChars.matches("host\n"));
         assert!(Pattern::MetadataKey.matches("a-b_c:d.e f"));

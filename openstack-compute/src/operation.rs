@@ -337,9 +337,50 @@ pub enum ActionEvents {
     None,
     /// The API, which finishes them before it answers (`api_lock`).
     Api,
+    /// The compute host, which the API waits for (a call, not a cast) before it answers
+    /// (`compute_attach_interface`): finished by the answer.
+    Synchronous,
     /// The conductor or the compute host, after the API has answered
     /// (`compute_stop_instance`): the work goes on after the call returns.
     Compute,
+}
+
+/// The item of an operation's resource that its call names, and whether it is there or gone
+/// once the call's work has ended (a volume attach, a port detach): what the operation's
+/// `wait` waits for, after the instance action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ItemEnds {
+    /// There at the end (an attach), or gone (a detach).
+    pub present: bool,
+    /// Where its ID comes from: a request field or a path parameter.
+    pub id: Source,
+}
+
+/// Where an operation's server facts (the lock, the statuses, the instance action, the item
+/// it ends with) hold only for some requests: from `since`, those whose request field names
+/// another item than the path parameter (a volume swap, not a change of the attachment's own
+/// fields); below `since`, every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FactsWhen {
+    /// The request field, by JSON name.
+    pub field: &'static str,
+    /// The path parameter it is compared with.
+    pub param: &'static str,
+    /// From this microversion the comparison decides.
+    pub since: Microversion,
+    /// Where the facts hold, what Nova answers every caller this SDK serves: a status and a
+    /// message (`{name}` stands for a path parameter or a request field).
+    pub refused: Option<(u16, &'static str)>,
+}
+
+impl FactsWhen {
+    /// Whether the facts hold for a request at `version` whose field is `field` and whose
+    /// path parameter is `param`.
+    pub fn holds(&self, version: Microversion, field: Option<&str>, param: Option<&str>) -> bool {
+        version < self.since || field != param
+    }
 }
 
 /// The default policy of an operation.
@@ -394,6 +435,10 @@ pub struct OperationInfo {
     pub server: Option<&'static ServerFacts>,
     /// The instance action Nova records for it, if any.
     pub instance_action: Option<InstanceActionFacts>,
+    /// The item its call names, and whether it is there or gone at the end.
+    pub item_ends: Option<ItemEnds>,
+    /// Where the server facts hold only for some requests.
+    pub server_facts_when: Option<FactsWhen>,
     /// The request fields that name items of other resources.
     pub references: &'static [Reference],
     /// What it does to another resource's items, beyond its own.

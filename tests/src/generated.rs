@@ -157,6 +157,238 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::attach_interface::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::attach_interface::Request>,
+        response: crate::glue::response_roundtrip::<ops::attach_interface::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::attach_interface::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 48u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_interface::Request,
+                    ops::attach_interface::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_interface::Request,
+                        <ops::attach_interface::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_interface::Request,
+                    ops::attach_interface::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_interface::Request,
+                        <ops::attach_interface::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 49u16),
+                    Microversion::new(2u16, 69u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_interface::Request,
+                    ops::attach_interface::V2_49,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_interface::Request,
+                        <ops::attach_interface::V2_49 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_interface::Request,
+                    ops::attach_interface::V2_49,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_interface::Request,
+                        <ops::attach_interface::V2_49 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 70u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_interface::Request,
+                    ops::attach_interface::V2_70,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_interface::Request,
+                        <ops::attach_interface::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_interface::Request,
+                    ops::attach_interface::V2_70,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_interface::Request,
+                        <ops::attach_interface::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::attach_volume::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::attach_volume::Request>,
+        response: crate::glue::response_roundtrip::<ops::attach_volume::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::attach_volume::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 48u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 49u16),
+                    Microversion::new(2u16, 69u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_49,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_49 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_49,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_49 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 70u16),
+                    Microversion::new(2u16, 78u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_70,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_70,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 79u16),
+                    Microversion::new(2u16, 100u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_79,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_79 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_79,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_79 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 101u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_101,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_101 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::attach_volume::Request,
+                    ops::attach_volume::V2_101,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::attach_volume::Request,
+                        <ops::attach_volume::V2_101 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::change_password::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::change_password::Request>,
         response: crate::glue::response_roundtrip::<ops::change_password::Request>,
@@ -1325,6 +1557,62 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::detach_interface::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::detach_interface::Request>,
+        response: crate::glue::response_roundtrip::<ops::detach_interface::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::detach_interface::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::detach_interface::Request,
+                    ops::detach_interface::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::detach_interface::Request,
+                    ops::detach_interface::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::detach_volume::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::detach_volume::Request>,
+        response: crate::glue::response_roundtrip::<ops::detach_volume::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::detach_volume::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::detach_volume::Request,
+                    ops::detach_volume::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::detach_volume::Request,
+                    ops::detach_volume::V2_1,
+                >,
+                debug_response: None,
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::evacuate::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::evacuate::Request>,
         response: crate::glue::response_roundtrip::<ops::evacuate::Request>,
@@ -2133,6 +2421,70 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::list_instance_actions::Request,
                         <ops::list_instance_actions::V2_66 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_interfaces::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_interfaces::Request>,
+        response: crate::glue::response_roundtrip::<ops::list_interfaces::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_interfaces::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 69u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_interfaces::Request,
+                    ops::list_interfaces::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_interfaces::Request,
+                        <ops::list_interfaces::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_interfaces::Request,
+                    ops::list_interfaces::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_interfaces::Request,
+                        <ops::list_interfaces::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 70u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_interfaces::Request,
+                    ops::list_interfaces::V2_70,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_interfaces::Request,
+                        <ops::list_interfaces::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_interfaces::Request,
+                    ops::list_interfaces::V2_70,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_interfaces::Request,
+                        <ops::list_interfaces::V2_70 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -3117,6 +3469,124 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::list_servers_detail::Request,
                         <ops::list_servers_detail::V2_100 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::list_volume_attachments::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::list_volume_attachments::Request>,
+        response: crate::glue::response_roundtrip::<
+            ops::list_volume_attachments::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::list_volume_attachments::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 69u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 70u16),
+                    Microversion::new(2u16, 78u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_70,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_70,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 79u16),
+                    Microversion::new(2u16, 88u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_79,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_79 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_79,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_79 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 89u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_89,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_89 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::list_volume_attachments::Request,
+                    ops::list_volume_attachments::V2_89,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::list_volume_attachments::Request,
+                        <ops::list_volume_attachments::V2_89 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -4443,6 +4913,70 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
         ],
     },
     crate::glue::OperationGlue {
+        info: <ops::show_interface::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_interface::Request>,
+        response: crate::glue::response_roundtrip::<ops::show_interface::Request>,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_interface::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 69u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_interface::Request,
+                    ops::show_interface::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_interface::Request,
+                        <ops::show_interface::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_interface::Request,
+                    ops::show_interface::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_interface::Request,
+                        <ops::show_interface::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 70u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_interface::Request,
+                    ops::show_interface::V2_70,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_interface::Request,
+                        <ops::show_interface::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_interface::Request,
+                    ops::show_interface::V2_70,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_interface::Request,
+                        <ops::show_interface::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
         info: <ops::show_keypair::Request as Operation>::INFO,
         request: crate::glue::request_roundtrip::<ops::show_keypair::Request>,
         response: crate::glue::response_roundtrip::<ops::show_keypair::Request>,
@@ -5131,6 +5665,124 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                     crate::glue::debug_response::<
                         ops::show_server_topology::Request,
                         <ops::show_server_topology::V2_78 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::show_volume_attachment::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<ops::show_volume_attachment::Request>,
+        response: crate::glue::response_roundtrip::<
+            ops::show_volume_attachment::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::show_volume_attachment::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 69u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_1,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_1,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_1 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 70u16),
+                    Microversion::new(2u16, 78u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_70,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_70,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_70 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 79u16),
+                    Microversion::new(2u16, 88u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_79,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_79 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_79,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_79 as VersionedRequest>::Response,
+                    >,
+                ),
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 89u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_89,
+                >,
+                response: Some(
+                    crate::glue::pinned_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_89 as VersionedRequest>::Response,
+                    >,
+                ),
+                debug_request: crate::glue::debug_request::<
+                    ops::show_volume_attachment::Request,
+                    ops::show_volume_attachment::V2_89,
+                >,
+                debug_response: Some(
+                    crate::glue::debug_response::<
+                        ops::show_volume_attachment::Request,
+                        <ops::show_volume_attachment::V2_89 as VersionedRequest>::Response,
                     >,
                 ),
             },
@@ -5853,6 +6505,54 @@ pub static OPERATIONS: &[crate::glue::OperationGlue] = &[
                         <ops::update_server::V2_104 as VersionedRequest>::Response,
                     >,
                 ),
+            },
+        ],
+    },
+    crate::glue::OperationGlue {
+        info: <ops::update_volume_attachment::Request as Operation>::INFO,
+        request: crate::glue::request_roundtrip::<
+            ops::update_volume_attachment::Request,
+        >,
+        response: crate::glue::response_roundtrip::<
+            ops::update_volume_attachment::Request,
+        >,
+        send: |compute, version, body| Box::pin(
+            crate::glue::send_sample::<
+                ops::update_volume_attachment::Request,
+            >(compute, version, body),
+        ),
+        stretches: &[
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 1u16),
+                    Microversion::new(2u16, 84u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::update_volume_attachment::Request,
+                    ops::update_volume_attachment::V2_1,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::update_volume_attachment::Request,
+                    ops::update_volume_attachment::V2_1,
+                >,
+                debug_response: None,
+            },
+            crate::glue::Stretch {
+                range: VersionRange::new(
+                    Microversion::new(2u16, 85u16),
+                    Microversion::new(2u16, 104u16),
+                ),
+                request: crate::glue::via_versioned::<
+                    ops::update_volume_attachment::Request,
+                    ops::update_volume_attachment::V2_85,
+                >,
+                response: None,
+                debug_request: crate::glue::debug_request::<
+                    ops::update_volume_attachment::Request,
+                    ops::update_volume_attachment::V2_85,
+                >,
+                debug_response: None,
             },
         ],
     },

@@ -1222,3 +1222,229 @@ async fn server_groups_place_their_servers_in_the_fake() {
         )
     );
 }
+
+/// A server's volumes through the client: attached (200 with the attachment below 2.101, 202
+/// with nothing from 2.101), each attach and detach an instance action whose end is where the
+/// attachment appears or goes, listed and shown in each microversion's form, its
+/// `delete_on_termination` changed (2.85+), a swap refused as Nova refuses it to all but the
+/// block storage service, and a field outside its microversion refused before anything is sent.
+#[tokio::test]
+async fn a_servers_volumes_are_attached_listed_shown_and_detached_through_their_actions() {
+    const VOLUME: &str = "a07f71dc-8151-4e7d-a0cc-cd24a3f11113";
+    const SECOND: &str = "227cc671-f30b-4488-96fd-7d0bf13648d8";
+    let cloud = FakeCloud::builder().transition_polls(2).start().await;
+    let id = cloud.add_server("vol-1");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+    let volumes = server.volume_attachments();
+    let options = WaitOptions::new(Duration::from_secs(60)).clock(cloud.clock());
+    assert!(volumes.list().collect().await.unwrap().is_empty());
+
+    // 2.79: the answer is the attachment as it will be; the wait follows the action, then
+    // shows it (at the newest microversion: with its attachment's IDs, without `id`).
+    let attached = volumes
+        .attach(VOLUME)
+        .tag("data")
+        .delete_on_termination(true)
+        .at_microversion(Microversion::new(2, 79))
+        .wait(options.clone())
+        .await
+        .unwrap();
+    assert_eq!(attached.output.status(), 200);
+    assert_eq!(attached.output.id.as_deref(), Some(VOLUME));
+    assert_eq!(attached.output.server_id.as_deref(), Some(id.as_str()));
+    assert_eq!(attached.output.tag.as_deref(), Some("data"));
+    assert_eq!(attached.item.volume_id, VOLUME);
+    assert_eq!(attached.item.id, None);
+    assert!(attached.item.attachment_id.is_some() && attached.item.bdm_uuid.is_some());
+    let action = attached.action.unwrap();
+    assert_eq!(action.action, "attach_volume");
+    assert_eq!(action.events.len(), 1);
+    assert_eq!(action.events[0].event, "compute_attach_volume");
+    assert_eq!(action.events[0].result.as_deref(), Some("Success"));
+
+    // Each microversion's form: `id` until 2.88, `attachment_id` from 2.89.
+    let old = volumes
+        .list()
+        .at_microversion(Microversion::new(2, 79))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.len(), 1);
+    assert_eq!(old[0].id.as_deref(), Some(VOLUME));
+    assert_eq!(old[0].attachment_id, None);
+    assert_eq!(old[0].delete_on_termination.as_ref().map(|b| b.get()), Some(true));
+    let shown = volumes
+        .get(VOLUME)
+        .at_microversion(Microversion::new(2, 89))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.id, None);
+    assert_eq!(shown.attachment_id, attached.item.attachment_id);
+    assert_eq!(shown.server_id, id);
+    assert_eq!(shown.tag.as_deref(), Some("data"));
+
+    // 2.101: 202 and nothing else; the attachment is not there until its action has ended.
+    let second = volumes.attach(SECOND).send().await.unwrap();
+    assert_eq!(second.status(), 202);
+    assert_eq!(second.id, None);
+    let err = volumes.get(SECOND).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Instance {id} is not attached to volume {SECOND}")
+    );
+    let rid = second.request_id().unwrap().to_string();
+    let done = server.wait_for_action(&rid, options.clone()).await.unwrap();
+    assert_eq!(done.action, "attach_volume");
+    assert_eq!(volumes.list().collect().await.unwrap().len(), 2);
+
+    // 2.85+: the attachment's own ID changes `delete_on_termination` only, and records nothing;
+    // another swaps, which Nova refuses to anyone but the block storage service.
+    let updated = volumes
+        .update(SECOND, SECOND)
+        .delete_on_termination(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.status(), 202);
+    let shown = volumes.get(SECOND).send().await.unwrap();
+    assert_eq!(shown.delete_on_termination.as_ref().map(|b| b.get()), Some(true));
+    let err = volumes.update(SECOND, VOLUME).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("volume {SECOND} is not migrating; this API should only be called by Cinder")
+    );
+    let err = volumes
+        .update(SECOND, SECOND)
+        .at_microversion(Microversion::new(2, 84))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409), "below 2.85 every update is a swap: {err}");
+
+    // The detach ends when the attachment is gone.
+    let gone = volumes.detach(VOLUME).wait(options.clone()).await.unwrap();
+    assert_eq!(gone.output.status(), 202);
+    assert_eq!(gone.action.unwrap().action, "detach_volume");
+    let left = volumes.list().collect().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].volume_id, SECOND);
+    let err = volumes.detach(VOLUME).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+
+    // What was recorded: two attaches and a detach, no swap.
+    let actions: Vec<String> = cloud.recorded_actions(&id).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(actions, ["attach_volume", "attach_volume", "detach_volume"]);
+
+    // A locked server refuses an attach; a field outside its microversion is refused before
+    // anything is sent.
+    server.lock().send().await.unwrap();
+    let err = volumes.attach(VOLUME).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert_eq!(err.api().unwrap().message(), format!("Instance {id} is locked"));
+    server.unlock().send().await.unwrap();
+    let before = cloud.received_requests();
+    for call in [
+        volumes
+            .attach(VOLUME)
+            .tag("x")
+            .at_microversion(Microversion::new(2, 48)),
+        volumes
+            .attach(VOLUME)
+            .delete_on_termination(true)
+            .at_microversion(Microversion::new(2, 78)),
+        volumes.attach(VOLUME).device("vdb"),
+    ] {
+        let err = call.send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+    }
+    assert_eq!(cloud.received_requests(), before);
+}
+
+/// A server's ports through the client: its own port listed, a port attached with a tag at
+/// 2.49 (Nova answers once the host has plugged it in: the action has finished by then), shown
+/// with its tag from 2.70, a new port on a network at a requested address, and a detach waited
+/// for until the port is no longer the server's.
+#[tokio::test]
+async fn a_servers_ports_are_attached_with_a_tag_and_detached() {
+    const PORT: &str = "ce531f90-199f-48c0-816c-13e38010b442";
+    const NET: &str = "3cb9bc59-5699-4588-a4b1-b87f96708bc6";
+    let cloud = FakeCloud::builder().transition_polls(2).start().await;
+    let id = cloud.add_server("nic-1");
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    let server = compute.server(&id);
+    let ports = server.interfaces();
+    let options = WaitOptions::new(Duration::from_secs(60)).clock(cloud.clock());
+    let own = ports.list().collect().await.unwrap();
+    assert_eq!(own.len(), 1, "the port the server was built with");
+
+    let attached = ports
+        .attach()
+        .port_id(PORT)
+        .tag("nic1")
+        .at_microversion(Microversion::new(2, 49))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.status(), 200);
+    assert_eq!(attached.port_id, PORT);
+    assert_eq!(attached.tag, None, "the answer shows the tag from 2.70 only");
+    // Finished when Nova answered: no wait needed.
+    let rid = attached.request_id().unwrap().to_string();
+    let action = server.instance_actions().get(&rid).send().await.unwrap();
+    assert_eq!(action.action, "attach_interface");
+    assert_eq!(action.events[0].event, "compute_attach_interface");
+    assert!(action.events.iter().all(|e| e.finish_time.is_some()));
+    let shown = ports
+        .get(PORT)
+        .at_microversion(Microversion::new(2, 70))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.tag.as_deref(), Some("nic1"));
+    assert_eq!(shown.port_state, "ACTIVE");
+
+    // A new port on a network, at the address asked for (the subnet is the network's).
+    let made = ports
+        .attach()
+        .net_id(NET)
+        .fixed_ips(vec![openstack_compute::types::RequestedIp {
+            ip_address: "192.168.1.40".into(),
+        }])
+        .send()
+        .await
+        .unwrap();
+    let ips = made.fixed_ips.clone().unwrap_or_default();
+    assert_eq!(ips.len(), 1);
+    assert_eq!(ips[0].ip_address, "192.168.1.40");
+    assert!(!ips[0].subnet_id.is_empty());
+    assert_ne!(made.port_id, PORT);
+    assert_eq!(ports.list().collect().await.unwrap().len(), 3);
+
+    // The detach goes on after the answer; its wait ends when the port is not the server's.
+    let gone = ports.detach(PORT).wait(options).await.unwrap();
+    assert_eq!(gone.output.status(), 202);
+    assert_eq!(gone.action.unwrap().action, "detach_interface");
+    let err = ports.get(PORT).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert_eq!(
+        err.api().unwrap().message(),
+        format!("Instance {id} does not have a port with id {PORT}")
+    );
+
+    // A tag below 2.49 is refused before anything is sent.
+    let before = cloud.received_requests();
+    let err = ports
+        .attach()
+        .port_id(PORT)
+        .tag("x")
+        .at_microversion(Microversion::new(2, 48))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Action, "{err}");
+    assert_eq!(cloud.received_requests(), before);
+}

@@ -56,6 +56,7 @@ fn text(limits: Option<&Limits>) -> String {
         (Some("cidr"), _) => "10.0.0.0/24",
         (Some("uri"), _) => "http://example.com/x",
         (_, Some("^/[0-9a-f.:]+$")) => "/10.0.0.1",
+        (_, Some("(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$")) => "/dev/vdb",
         (_, Some("^[0-9]*$" | "^[0-9]+$" | "^-?[0-9]+$")) => "1",
         _ => "web-1",
     };
@@ -817,10 +818,14 @@ const EXTRA_SPEC: &str = "hw:cpu_policy";
 const TAG: &str = "web";
 /// The network every server has an address on.
 const NETWORK: &str = "tenant-net";
+/// The volume every server has attached.
+const VOLUME: &str = "227cc671-f30b-4488-96fd-7d0bf13648d8";
+/// The port every server has attached.
+const PORT: &str = "ce531f90-199f-48c0-816c-13e38010b442";
 
 /// What every server made for a call keeps for its sub-resources: a metadata item, a tag, an
-/// address, and an encrypted password.
-fn server_fields() -> Value {
+/// address, an encrypted password, a volume attachment and a port.
+fn server_fields(server_id: &str) -> Value {
     json!({
         "metadata": {EXTRA_SPEC: "shared"},
         "tags": [TAG],
@@ -829,13 +834,19 @@ fn server_fields() -> Value {
             {"addr": "2001:db8::5", "version": 6, "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:00:00:02", "OS-EXT-IPS:type": "fixed"},
         ]},
         "password": "c2VjcmV0IGVuY3J5cHRlZA==",
+        "volume_attachments": [{"id": VOLUME, "volumeId": VOLUME, "serverId": server_id,
+            "device": "/dev/sdc", "tag": null, "delete_on_termination": false,
+            "attachment_id": "979ce4f8-033a-409d-85e6-6b5c0f6a6302", "bdm_uuid": "c088db45-92b8-49e8-81e2-a1b77a144b3b"}],
+        "interfaces": [{"port_id": PORT, "net_id": "3cb9bc59-5699-4588-a4b1-b87f96708bc6", "mac_addr": "fa:16:3e:4c:2c:30",
+            "port_state": "ACTIVE", "fixed_ips": [{"ip_address": "192.168.1.3", "subnet_id": "f8a6e8f8-c2ec-497c-9f23-da9616de54ef"}],
+            "tag": "public"}],
     })
 }
 
 /// For each path parameter but a server's: the item to add to the fake first, if any (a
 /// flavor for `flavor_id`, a key pair for `keypair_name`, a server group for
-/// `server_group_id`; a flavor's extra spec lives in the flavor, a server's metadata, tags and
-/// addresses in the server: [`server_fields`]). A parameter of a resource this table lacks
+/// `server_group_id`; a flavor's extra spec lives in the flavor, a server's metadata, tags,
+/// addresses, volume attachments and ports in the server: [`server_fields`]). A parameter of a resource this table lacks
 /// fails the test: add its item here.
 fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'static str, Value)>)> {
     let params = path
@@ -854,7 +865,7 @@ fn items_named_by<'p>(path: &'p str, unique: &str) -> Vec<(&'p str, Option<(&'st
                     "server_group",
                     json!({"id": uuid_of(unique), "name": unique, "policy": "anti-affinity"}),
                 )),
-                "key" | "tag" | "network_label" => None,
+                "key" | "tag" | "network_label" | "volume_id" | "port_id" => None,
                 other => panic!("no item for the path parameter `{other}`: add one to items_named_by"),
             };
             (p, item)
@@ -875,6 +886,8 @@ fn unique_or_key(param: &str, unique: &str) -> String {
         "key" => EXTRA_SPEC.to_string(),
         "tag" => TAG.to_string(),
         "network_label" => NETWORK.to_string(),
+        "volume_id" => VOLUME.to_string(),
+        "port_id" => PORT.to_string(),
         "server_group_id" => uuid_of(unique),
         _ => unique.to_string(),
     }
@@ -935,7 +948,7 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                 continue;
             };
             let id = cloud.add_server(&format!("fake-{}", op.name));
-            cloud.update_server(&id, server_fields()).unwrap();
+            cloud.update_server(&id, server_fields(&id)).unwrap();
             // A server in a state the operation can start from.
             let start_from = op.server_status.as_ref().and_then(|s| s.from.first().cloned());
             if let Some(status) = start_from.filter(|s| s != "ACTIVE") {
@@ -977,6 +990,19 @@ async fn every_body_the_fake_cloud_sends_passes_novas_response_schema() {
                 && op.kind.method() == "POST"
             {
                 fields.insert("name".into(), json!(unique));
+            }
+            // Where the server facts hold for some requests only (a volume swap, which Nova
+            // refuses to all but the block storage service), the request they do not hold for.
+            if let Some(when) = &op.server_facts_when {
+                if when.since.is_none_or(|since| v < since) {
+                    continue;
+                }
+                let named = unique_or_key(&when.differs.param, &unique);
+                if let Some(Value::Object(fields)) =
+                    input.as_mut().and_then(|b| op.key.as_ref().and_then(|k| b.get_mut(k)))
+                {
+                    fields.insert(when.differs.request.clone(), json!(named));
+                }
             }
             // An action that removes an item of another resource finds it there.
             if let Some((resource, false, item)) = &op.store {

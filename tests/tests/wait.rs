@@ -1455,3 +1455,302 @@ async fn a_multiple_create_ends_at_the_first_server_that_fails_with_its_reason()
     assert_eq!((server_id, last_status), (&r.ids[1], &Some(ServerStatus::Build)));
     assert_eq!(r.polls().await.1, 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Waits on an item of a server's sub-resource (`item_ends`): the call's action to its end,
+// then the item through its resource's show.
+
+const VOLUME: &str = "a07f71dc-8151-4e7d-a0cc-cd24a3f11113";
+
+/// A volume attachment as Nova shows it at 2.89+ (the polls' microversion here).
+fn attachment() -> Value {
+    json!({"volumeAttachment": {"attachment_id": "721a5c82-5ebc-4c6a-8339-3d33d8d027ed", "delete_on_termination": true,
+        "device": "/dev/sdb", "serverId": SERVER, "tag": "foo", "volumeId": VOLUME,
+        "bdm_uuid": "c088db45-92b8-49e8-81e2-a1b77a144b3b"}})
+}
+
+struct ItemCase {
+    compute: Compute,
+    shows: Script,
+    actions: Script,
+    clock: Arc<ManualClock>,
+    _cloud: MockCloud,
+}
+
+/// A cloud up to 2.101 where an attach answers `attached` and a detach 202, both under the
+/// request ID `RID`; the volume's attachment answers the `shows` in turn (null: 404) and the
+/// call's instance action the `actions` (an empty list or null: not recorded, 404).
+async fn item_case(attached: ResponseTemplate, shows: Vec<Value>, actions: Vec<Value>) -> ItemCase {
+    let cloud = MockCloud::start("2.101").await;
+    let collection = format!("/compute/v2.1/servers/{SERVER}/os-volume_attachments");
+    Mock::given(method("POST"))
+        .and(path(collection.clone()))
+        .respond_with(attached.insert_header("x-openstack-request-id", RID))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{collection}/{VOLUME}")))
+        .respond_with(ResponseTemplate::new(202).insert_header("x-openstack-request-id", RID))
+        .mount(&cloud.server)
+        .await;
+    let shows = Script::new(shows);
+    Mock::given(method("GET"))
+        .and(path(format!("{collection}/{VOLUME}")))
+        .respond_with(shows.clone())
+        .mount(&cloud.server)
+        .await;
+    let actions = Script::new(actions);
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/compute/v2.1/servers/{SERVER}/os-instance-actions/{RID}"
+        )))
+        .respond_with(actions.clone())
+        .mount(&cloud.server)
+        .await;
+    let compute = Compute::new(cloud.config().build().unwrap()).unwrap();
+    ItemCase {
+        compute,
+        shows,
+        actions,
+        clock: ManualClock::new(),
+        _cloud: cloud,
+    }
+}
+
+#[tokio::test]
+async fn an_attach_at_2_79_answers_the_attachment_and_waits_for_its_action_then_shows_it() {
+    // Below 2.101 Nova answers 200 with the attachment as it will be, once the conductor has
+    // recorded the action; the compute host attaches after. The attachment is not waited
+    // for until the action has ended: Nova shows it from the start.
+    let answered = json!({"volumeAttachment": {"delete_on_termination": true, "device": "/dev/sdb", "id": VOLUME,
+        "serverId": SERVER, "tag": "foo", "volumeId": VOLUME}});
+    let c = item_case(
+        ResponseTemplate::new(200).set_body_json(answered),
+        vec![attachment()],
+        vec![
+            action("attach_volume", &[("compute_attach_volume", false, None)]),
+            action("attach_volume", &[("compute_attach_volume", true, Some("Success"))]),
+        ],
+    )
+    .await;
+    let done = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .attach(VOLUME)
+        .tag("foo")
+        .delete_on_termination(true)
+        .at_microversion(Microversion::new(2, 79))
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    // The call's own answer, typed at 2.79: the volume's ID as `id`.
+    assert_eq!(done.output.status(), 200);
+    assert_eq!(done.output.id.as_deref(), Some(VOLUME));
+    assert_eq!(done.output.device.value().map(String::as_str), Some("/dev/sdb"));
+    // The attachment as shown at the end, at the polls' 2.101: its attachment's IDs.
+    assert_eq!(done.item.volume_id, VOLUME);
+    assert_eq!(
+        done.item.attachment_id.as_deref(),
+        Some("721a5c82-5ebc-4c6a-8339-3d33d8d027ed")
+    );
+    assert_eq!(done.item.id, None);
+    assert_eq!(done.action.unwrap().events[0].event, "compute_attach_volume");
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (2, 1, 3));
+    // One interval before the first poll (work on a host), one between the action's polls.
+    assert_eq!(c.clock.sleeps(), [Duration::from_secs(2), Duration::from_secs(3)]);
+}
+
+#[tokio::test]
+async fn an_attach_at_2_101_waits_for_the_action_the_conductor_records_after_the_answer() {
+    // From 2.101 Nova answers 202 with no body before anything is done: the action appears
+    // later. While it is not recorded, each round also looks at the attachment, which the
+    // conductor makes (with its block storage attachment) just before it records the action:
+    // shown then, it is not attached yet, and the wait goes on.
+    let c = item_case(
+        ResponseTemplate::new(202),
+        vec![Value::Null, attachment(), attachment()],
+        vec![
+            Value::Null,
+            Value::Null,
+            action("attach_volume", &[("compute_attach_volume", false, None)]),
+            action("attach_volume", &[("compute_attach_volume", true, Some("Success"))]),
+        ],
+    )
+    .await;
+    let done = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .attach(VOLUME)
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!(done.output.status(), 202);
+    assert_eq!(done.output.id, None, "no body at 2.101");
+    assert_eq!(done.item.device.value().map(String::as_str), Some("/dev/sdb"));
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (4, 3, 7));
+}
+
+#[tokio::test]
+async fn an_attach_at_2_101_that_left_nothing_ends_at_max_wait_with_nothing_recorded() {
+    // A failure before the conductor records the action (the compute host refuses the device,
+    // the block storage service the attachment) leaves neither an action nor an attachment.
+    let c = item_case(ResponseTemplate::new(202), vec![], vec![]).await;
+    let options = WaitOptions::new(Duration::from_secs(20))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let err = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .attach(VOLUME)
+        .wait(options)
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    match wait_error(err) {
+        WaitError::NothingRecorded {
+            request_id,
+            item_id,
+            present,
+            waited,
+        } => {
+            assert_eq!((request_id.as_str(), item_id.as_str(), present), (RID, VOLUME, true));
+            assert!(waited <= Duration::from_secs(20), "{waited:?}");
+            assert!(shown.contains("did not appear"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Every round looked at both: the action and the attachment.
+    assert!(c.actions.served() > 2);
+    assert_eq!(c.actions.served(), c.shows.served());
+    // An attachment there without an action is not "nothing": the action is what is missing.
+    let c = item_case(ResponseTemplate::new(202), vec![attachment()], vec![]).await;
+    let options = WaitOptions::new(Duration::from_secs(20))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let err = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .attach(VOLUME)
+        .wait(options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(wait_error(err), WaitError::ActionNotFound { .. }),
+        "the action never came"
+    );
+}
+
+#[tokio::test]
+async fn a_detach_waits_for_its_action_then_until_the_attachment_answers_404() {
+    let c = item_case(
+        ResponseTemplate::new(200),
+        vec![attachment(), Value::Null],
+        vec![
+            action("detach_volume", &[("compute_detach_volume", false, None)]),
+            action("detach_volume", &[("compute_detach_volume", true, Some("Success"))]),
+        ],
+    )
+    .await;
+    let done = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .detach(VOLUME)
+        .wait(options(&c.clock))
+        .await
+        .unwrap();
+    assert_eq!(done.output.status(), 202);
+    assert_eq!(done.action.unwrap().action, "detach_volume");
+    // The attachment still shown once the action had ended, then gone.
+    assert_eq!((c.actions.served(), c.shows.served(), done.polls), (2, 2, 4));
+}
+
+#[tokio::test]
+async fn a_failed_attach_event_fails_the_wait_with_nova_s_reason() {
+    let failed = with_details(
+        action("attach_volume", &[("compute_attach_volume", true, Some("Error"))]),
+        "compute_attach_volume",
+        "Volume a07f71dc could not be attached: the device /dev/sdb is in use",
+    );
+    let c = item_case(
+        ResponseTemplate::new(202),
+        vec![attachment()],
+        vec![
+            action("attach_volume", &[("compute_attach_volume", false, None)]),
+            failed,
+        ],
+    )
+    .await;
+    let err = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .attach(VOLUME)
+        .wait(options(&c.clock))
+        .await
+        .unwrap_err();
+    match wait_error(err) {
+        WaitError::ActionFailed {
+            request_id,
+            server_id,
+            failed_events,
+            reason,
+            ..
+        } => {
+            assert_eq!((request_id.as_str(), server_id.as_str()), (RID, SERVER));
+            assert_eq!(failed_events[0].event, "compute_attach_volume");
+            assert_eq!(
+                reason.message(),
+                Some("Volume a07f71dc could not be attached: the device /dev/sdb is in use")
+            );
+            assert!(matches!(reason, FailureReason::EventDetails { .. }));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The attachment is not read once the action has failed.
+    assert_eq!(c.shows.served(), 0);
+}
+
+#[tokio::test]
+async fn a_detach_whose_action_ended_with_the_attachment_still_there_ends_at_max_wait() {
+    let c = item_case(
+        ResponseTemplate::new(200),
+        vec![attachment()],
+        vec![action(
+            "detach_volume",
+            &[("compute_detach_volume", true, Some("Success"))],
+        )],
+    )
+    .await;
+    let options = WaitOptions::new(Duration::from_secs(20))
+        .jitter(0.0)
+        .clock(c.clock.clone());
+    let err = c
+        .compute
+        .server(SERVER)
+        .volume_attachments()
+        .detach(VOLUME)
+        .wait(options)
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    match wait_error(err) {
+        WaitError::ItemNotReached {
+            item_id,
+            present,
+            waited,
+        } => {
+            assert_eq!((item_id.as_str(), present), (VOLUME, false));
+            assert!(waited <= Duration::from_secs(20), "{waited:?}");
+            assert!(shown.contains("was still there"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The action is read until it has ended, then only the attachment.
+    assert_eq!(c.actions.served(), 1);
+    assert!(c.shows.served() > 1);
+}

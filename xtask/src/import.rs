@@ -18,7 +18,7 @@
 //! - the range (the `@wsgi.api_version` gate, inside the spec's microversions), the success
 //!   codes by microversion and the declared errors;
 //! - the body's form and every request, query and response field. Each schema is read with
-//!   drift's reading of a JSON Schema ([`drift::nova_facts`]), so that the two tools agree on
+//!   drift's reading of a JSON Schema (`drift::nova_facts`), so that the two tools agree on
 //!   what Nova says, at every microversion of the operation; consecutive microversions with the
 //!   same facts fold into one entry with `since`/`until`. A field whose type or limits change
 //!   gets one entry per stretch (the keypair name's pattern at 2.92); one that only becomes

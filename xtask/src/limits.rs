@@ -18,6 +18,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("^[a-zA-Z0-9-._]*$", "HostChars"),
     ("^[a-zA-Z0-9._-]*$", "HostChars"),
     ("^[a-zA-Z0-9._/-]*$", "DeviceName"),
+    ("(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$", "DevicePath"),
     ("^/[0-9a-f.:]+$", "CidrSuffix"),
     ("^[^,/]*$", "Tag"),
     ("^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$", "HostnameLabel"),

@@ -140,6 +140,9 @@ pub struct Op {
     pub clients: Vec<Client>,
     pub server_status: Option<ServerStatus>,
     pub instance_action: Option<InstanceActionSpec>,
+    /// The item the call names and whether it is there or gone at its end (`item_ends`).
+    pub item_ends: Option<(bool, Source)>,
+    pub server_facts_when: Option<spec::FactsWhenSpec>,
     pub history: BTreeMap<Version, String>,
     pub controller_checks: BTreeMap<Version, String>,
     pub sets: Vec<(String, Source)>,
@@ -779,6 +782,8 @@ fn op(
         clients,
         server_status,
         instance_action: o.instance_action.clone(),
+        item_ends: o.item_ends.as_ref().map(|e| (e.present, Source::of(&e.id))),
+        server_facts_when: o.server_facts_when.clone(),
         history: o.history.clone(),
         controller_checks: o.controller_checks.clone(),
         sets: o.sets.iter().map(|(k, v)| (k.clone(), Source::of(v))).collect(),

@@ -193,6 +193,15 @@ pub struct OpSpec {
     /// The instance action Nova records for it, if any.
     #[serde(default)]
     pub instance_action: Option<InstanceActionSpec>,
+    /// The item of the operation's resource the call names, and whether it is there or gone
+    /// once the call's work has ended (an attach, a detach): what its `wait` waits for.
+    #[serde(default)]
+    pub item_ends: Option<ItemEndsSpec>,
+    /// Where the server facts (`lock_checked`, `server_status`, `instance_action`,
+    /// `item_ends`) hold only for some requests: those whose field names another item than
+    /// the path (a volume swap), and every request below `since`.
+    #[serde(default)]
+    pub server_facts_when: Option<FactsWhenSpec>,
     /// What changed at which microversion, in our own words (feeds the generated docs).
     #[serde(default)]
     pub history: BTreeMap<Version, String>,
@@ -474,6 +483,49 @@ pub struct InstanceActionSpec {
     /// finishes before it answers (`api_lock`); any other, the conductor's or the compute
     /// host's, after it answered. Who records them follows from the names.
     pub events: Vec<EventSpec>,
+    /// The API waits for the events' work (a call to the compute host, not a cast) and
+    /// answers once it is done: every event has finished by the answer (an interface
+    /// attach).
+    #[serde(default)]
+    pub synchronous: bool,
+}
+
+/// `item_ends: {present, id}`: the item named by `id` (a request field or a path parameter)
+/// is there (`present: true`) or gone once the call's work has ended.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ItemEndsSpec {
+    pub present: bool,
+    pub id: SourceSpec,
+}
+
+/// `server_facts_when: {differs: {request, param}, since, refused}`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FactsWhenSpec {
+    /// The request field (JSON name) and the path parameter that the facts need to differ.
+    pub differs: DiffersSpec,
+    /// From this microversion the condition decides; below it the facts always hold.
+    #[serde(default)]
+    pub since: Option<Version>,
+    /// Where the facts hold, Nova refuses the request to every caller this SDK serves, with
+    /// this status and message (`{name}` stands for a path parameter or a request field).
+    #[serde(default)]
+    pub refused: Option<RefusedSpec>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DiffersSpec {
+    pub request: String,
+    pub param: String,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RefusedSpec {
+    pub status: u16,
+    pub message: String,
 }
 
 /// One event of an instance action: its name, or its name and where it is recorded.
@@ -512,16 +564,20 @@ impl EventSpec {
 pub enum ActionEvents {
     None,
     Api,
+    Synchronous,
     Compute,
 }
 
 impl InstanceActionSpec {
-    /// `none` without events, `api` when the API records them all (`api_*`), else `compute`.
+    /// `none` without events, `api` when the API records them all (`api_*`), `synchronous`
+    /// when the API waits for the host's, else `compute`.
     pub fn recorded_by(&self) -> ActionEvents {
         if self.events.is_empty() {
             ActionEvents::None
         } else if self.events.iter().all(|e| e.name().starts_with("api_")) {
             ActionEvents::Api
+        } else if self.synchronous {
+            ActionEvents::Synchronous
         } else {
             ActionEvents::Compute
         }

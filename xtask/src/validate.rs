@@ -250,6 +250,46 @@ pub fn validate(model: &Model) -> Vec<SpecError> {
                 "lock_checked is {other}: Nova refuses a locked server with 409 or 500"
             )),
         }
+        check_item_ends(model, op, &mut err);
+        if let Some(w) = &op.server_facts_when {
+            if !op.request.iter().any(|f| f.json == w.differs.request) {
+                err(format!(
+                    "server_facts_when.differs.request: `{}` is not a request field",
+                    w.differs.request
+                ));
+            }
+            if !op
+                .paths
+                .iter()
+                .any(|(_, p)| p.contains(&format!("{{{}}}", w.differs.param)))
+            {
+                err(format!(
+                    "server_facts_when.differs.param: `{}` is not a path parameter",
+                    w.differs.param
+                ));
+            }
+            if w.since.is_some_and(|v| !op.range.contains(v)) {
+                err(format!(
+                    "server_facts_when.since is outside the operation's {}",
+                    Show(op.range)
+                ));
+            }
+            if w.refused.as_ref().is_some_and(|r| !(400..500).contains(&r.status)) {
+                err("server_facts_when.refused: Nova refuses with a 4xx".into());
+            }
+            if op.server_status.is_none() && op.lock_checked.is_none() && op.instance_action.is_none() {
+                err("server_facts_when says where server facts hold: the operation has none".into());
+            }
+        }
+        if let Some(a) = &op.instance_action
+            && a.synchronous
+            && a.recorded_by() != crate::spec::ActionEvents::Synchronous
+        {
+            err(
+                "instance_action.synchronous is for events the compute host records (not `api_*` ones, not none)"
+                    .into(),
+            );
+        }
         if op.instance_action.is_some() && op.server_status.is_none() {
             err("an operation with an instance action says where the server ends (`server_status`)".into());
         }
@@ -368,8 +408,11 @@ fn check_resources(model: &Model, errors: &mut Vec<SpecError>) {
                 err(format!("handle type `{}` is not CamelCase", h.ty));
             }
         }
-        if r.parent_field.is_some() && (r.parent.is_none() || r.kind == ResourceKind::Collection) {
-            err("`parent_field` is for a map, a set or a value kept in its parent's item".into());
+        if r.parent_field.is_some() && r.parent.is_none() {
+            err("`parent_field` is for a map, a set, a value or items kept in its parent's item".into());
+        }
+        if r.parent_field.is_some() && r.kind == ResourceKind::Collection && r.id.is_none() {
+            err("items kept in a parent's field are named: give `id`".into());
         }
         if r.kind == ResourceKind::Value && (r.parent_field.is_none() || r.id.is_some()) {
             err("a `value` is one value kept in its parent's item: it has a `parent_field` and no `id`".into());
@@ -553,6 +596,55 @@ fn check_effects(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
         if !model.resources.iter().any(|x| x.name == r.resource) {
             err(format!("references: `{}` is no resource", r.resource));
         }
+    }
+}
+
+/// `item_ends`: an operation on a server's sub-resource whose resource names its items and
+/// shows one (its `GET` on the item's path), naming the item by a required string field of the
+/// request or by the resource's own path parameter, and recording an instance action to
+/// follow.
+fn check_item_ends(model: &Model, op: &Op, err: &mut impl FnMut(String)) {
+    use crate::model::Source;
+    let Some((_, source)) = &op.item_ends else { return };
+    let Some(r) = model.resources.iter().find(|r| r.name == op.resource) else {
+        return;
+    };
+    if r.id.is_none() || r.kind != ResourceKind::Collection {
+        err("item_ends: the operation's resource is a collection that names its items (`id`)".into());
+    }
+    if crate::codegen::operation::item_show(model, op).is_none() {
+        err(format!(
+            "item_ends: `{}` has no operation showing one item (a `get` on its item path)",
+            r.name
+        ));
+    }
+    if !crate::codegen::resources::on_server_item(model, op) || op.resource == "server" {
+        err("item_ends: for operations on an item of a server's sub-resource".into());
+    }
+    if op.instance_action.is_none() {
+        err("item_ends: the operation records an instance action to follow".into());
+    }
+    match source {
+        Source::Request(f) => match op.request.iter().find(|x| &x.json == f) {
+            Some(x)
+                if x.ty == crate::types::TypeExpr::Scalar("string")
+                    && x.required == Some(op.range)
+                    && x.range == op.range => {}
+            Some(_) => err(format!(
+                "item_ends.id: `{f}` is not a string the request requires at every microversion"
+            )),
+            None => err(format!("item_ends.id: `{f}` is not a request field")),
+        },
+        Source::Param(p) => {
+            if r.id.as_deref() != Some(p.as_str())
+                || !op.paths.iter().all(|(_, path)| path.contains(&format!("{{{p}}}")))
+            {
+                err(format!(
+                    "item_ends.id: `{p}` is not the resource's item parameter in the operation's path"
+                ));
+            }
+        }
+        Source::Json(_) => err("item_ends.id: `{request: <field>}` or `{param: <path parameter>}`".into()),
     }
 }
 

@@ -504,6 +504,10 @@ pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceIn
             "addresses",
             "{\"private\":[{\"addr\":\"192.168.1.30\",\"version\":4,\"OS-EXT-IPS-MAC:mac_addr\":\"fa:16:3e:00:00:01\",\"OS-EXT-IPS:type\":\"fixed\"}]}",
         ),
+        (
+            "interfaces",
+            "[{\"port_id\":\"9a4c5b1e-2f7d-4e3a-8c6b-0d1e2f3a4b5c\",\"net_id\":\"3cb9bc59-5699-4588-a4b1-b87f96708bc6\",\"mac_addr\":\"fa:16:3e:00:00:01\",\"port_state\":\"ACTIVE\",\"fixed_ips\":[{\"ip_address\":\"192.168.1.30\",\"subnet_id\":\"f8a6e8f8-c2ec-497c-9f23-da9616de54ef\"}],\"tag\":null}]",
+        ),
         ("metadata", "{}"),
         ("password", "\"\""),
         (
@@ -512,6 +516,7 @@ pub static SERVER: crate::operation::ResourceInfo = crate::operation::ResourceIn
         ),
         ("tags", "[]"),
         ("topology", "{\"nodes\":[],\"pagesize_kb\":null}"),
+        ("volume_attachments", "[]"),
     ],
 };
 /// A server (an instance), and the servers of the cloud the credentials can see. `compute.servers()`: the collection (`/servers`).
@@ -778,6 +783,67 @@ impl crate::Compute {
         )
     }
 }
+/// The facts of the resource `server_interface` (`spec/resources/server_interface.yaml`).
+pub static SERVER_INTERFACE: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "server_interface",
+    collection: "/servers/{server_id}/os-interface",
+    id: Some("port_id"),
+    id_field: "port_id",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: Some("server"),
+    parent_field: Some("interfaces"),
+    not_found: Some("Instance {server_id} does not have a port with id {port_id}"),
+    exists: None,
+    defaults: &[
+        (
+            "fixed_ips",
+            "[{\"ip_address\":\"192.168.1.3\",\"subnet_id\":\"f8a6e8f8-c2ec-497c-9f23-da9616de54ef\"}]",
+        ),
+        ("mac_addr", "\"fa:16:3e:4c:2c:30\""),
+        ("net_id", "\"3cb9bc59-5699-4588-a4b1-b87f96708bc6\""),
+        ("port_id", "{uuid}"),
+        ("port_state", "\"ACTIVE\""),
+        ("tag", "null"),
+    ],
+};
+/// The network interfaces attached to a server, each a port of the networking service named by its ID: listed, shown, attached and detached through Nova. `compute.server(id).interfaces()`: the collection (`/servers/{server_id}/os-interface`).
+#[derive(Clone, Debug)]
+pub struct ServerInterfaces {
+    base: Base,
+}
+impl ServerInterfaces {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> ServerInterfaces {
+        ServerInterfaces { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<ServerInterfaces>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// The network interfaces attached to a server, each a port of the networking service named by its ID: listed, shown, attached and detached through Nova. `compute.server(id).interfaces()`.
+    pub fn interfaces(&self) -> ServerInterfaces {
+        ServerInterfaces::from_base(self.base.clone())
+    }
+}
 /// The facts of the resource `server_metadata` (`spec/resources/server_metadata.yaml`).
 pub static SERVER_METADATA: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
     name: "server_metadata",
@@ -1031,5 +1097,64 @@ impl crate::ServerHandle {
     /// A server's NUMA topology (2.78+). `compute.server(id).topology()`.
     pub fn topology(&self) -> ServerTopology {
         ServerTopology::from_base(self.base.clone())
+    }
+}
+/// The facts of the resource `volume_attachment` (`spec/resources/volume_attachment.yaml`).
+pub static VOLUME_ATTACHMENT: crate::operation::ResourceInfo = crate::operation::ResourceInfo {
+    name: "volume_attachment",
+    collection: "/servers/{server_id}/os-volume_attachments",
+    id: Some("volume_id"),
+    id_field: "volumeId",
+    kind: crate::operation::ResourceKind::Collection,
+    parent: Some("server"),
+    parent_field: Some("volume_attachments"),
+    not_found: Some("Instance {server_id} is not attached to volume {volume_id}"),
+    exists: None,
+    defaults: &[
+        ("attachment_id", "{uuid}"),
+        ("bdm_uuid", "{uuid}"),
+        ("delete_on_termination", "false"),
+        ("device", "\"/dev/sdb\""),
+        ("id", "{/volumeId}"),
+        ("serverId", "{server_id}"),
+        ("tag", "null"),
+    ],
+};
+/// The volumes attached to a server, each named by its volume's ID: listed, shown, attached, updated and detached through Nova (which asks the block storage service). `compute.server(id).volume_attachments()`: the collection (`/servers/{server_id}/os-volume_attachments`).
+#[derive(Clone, Debug)]
+pub struct VolumeAttachments {
+    base: Base,
+}
+impl VolumeAttachments {
+    #[doc(hidden)]
+    pub fn from_base(base: Base) -> VolumeAttachments {
+        VolumeAttachments { base }
+    }
+    #[doc(hidden)]
+    pub fn base(&self) -> &Base {
+        &self.base
+    }
+    /// The client this handle belongs to.
+    pub fn compute(&self) -> &crate::Compute {
+        self.base.compute()
+    }
+    /// Sends a per-microversion request of an operation on this handle
+    /// (`rebuild::V2_63::new(image)`) at a microversion of its range that the cloud
+    /// supports, and returns the response type of that range.
+    pub async fn send<V>(
+        &self,
+        request: V,
+    ) -> Result<crate::Output<V::Response>, crate::Error>
+    where
+        V: VersionedRequest,
+        V::Operation: OnHandle<VolumeAttachments>,
+    {
+        crate::call::send_versioned(&self.base, request).await
+    }
+}
+impl crate::ServerHandle {
+    /// The volumes attached to a server, each named by its volume's ID: listed, shown, attached, updated and detached through Nova (which asks the block storage service). `compute.server(id).volume_attachments()`.
+    pub fn volume_attachments(&self) -> VolumeAttachments {
+        VolumeAttachments::from_base(self.base.clone())
     }
 }

@@ -347,8 +347,10 @@ impl FakeCloud {
 
     /// Sets what a server keeps for its sub-resources, as Nova shows them: what the guest,
     /// Neutron or another client did. Each field is one a sub-resource of servers keeps in the
-    /// server (`metadata`, `tags`, `addresses`, `security_groups`, and `password`: the
-    /// encrypted password the guest posted to the metadata service).
+    /// server (`metadata`, `tags`, `addresses`, `security_groups`, `password`: the encrypted
+    /// password the guest posted to the metadata service, and the lists of items
+    /// `volume_attachments` and `interfaces`, each as Nova shows it at the newest
+    /// microversion).
     ///
     /// ```no_run
     /// # async fn demo() {
@@ -364,7 +366,7 @@ impl FakeCloud {
     /// ```
     ///
     /// An error names what is wrong: an unknown server, a field no sub-resource keeps, a value
-    /// of the wrong kind (an object for a map, a list for a set). Nothing is set then.
+    /// of the wrong kind (an object for a map, a list for a set or items). Nothing is set then.
     pub fn update_server(&self, id: &str, fields: Value) -> Result<(), String> {
         let mut s = self.lock();
         s.servers.settle(&Read::Nothing);
@@ -559,6 +561,8 @@ pub(crate) struct Call<'a> {
     pub args: Value,
     /// The whole body (what lies beside the key too: a server's scheduler hints).
     pub body: Value,
+    /// The fake's time when the request came.
+    pub now: Timestamp,
     pub query: Vec<(String, String)>,
 }
 
@@ -691,6 +695,7 @@ impl State {
             request_id,
             args,
             body,
+            now: self.stores.now(),
             query,
         };
         // Every request field that names another resource's item names one that exists.

@@ -12,7 +12,9 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 use wiremock::ResponseTemplate;
 
-use super::store::{Payload, Stores, expand, kept, resource, shaped, uuid};
+use super::store::{
+    ItemChange, Payload, Stores, expand, kept, kept_refusal, kept_until, message, resource, shaped, uuid,
+};
 use super::{
     Call, FakeCloudBuilder, IMAGE_ID, PROJECT_ID, Transition, USER_ID, fault, links, not_found, unexpected_api_error,
 };
@@ -105,6 +107,9 @@ struct Pending {
     delete: bool,
     /// The build or action fails: the server goes to ERROR with this fault.
     error: Option<String>,
+    /// What its sub-resources get when it ends (an attachment appears, a port goes), unless
+    /// it fails.
+    items: Vec<ItemChange>,
 }
 
 #[derive(Debug, Clone)]
@@ -268,7 +273,7 @@ impl Servers {
                 let path = format!("servers/{id}");
                 (
                     (*field).to_string(),
-                    expand(template, counter, "", &path, &serde_json::Map::new(), &t),
+                    expand(template, counter, "", &path, &serde_json::Map::new(), &[], &t),
                 )
             })
             .collect();
@@ -317,7 +322,10 @@ impl Servers {
                 Some(ResourceKind::Map) => value.is_object(),
                 Some(ResourceKind::Set) => value.is_array(),
                 Some(ResourceKind::Value) => !value.is_null(),
-                Some(ResourceKind::Collection) | None => {
+                Some(ResourceKind::Collection) => {
+                    value.as_array().is_some_and(|items| items.iter().all(Value::is_object))
+                }
+                None => {
                     return Err(format!(
                         "`{field}` is none of the fields a server keeps for its sub-resources ({})",
                         kept_here.join(", ")
@@ -379,6 +387,11 @@ impl Servers {
             let p = srv.pending.take().expect("pending");
             srv.task_state = None;
             srv.updated = self.time.now();
+            if p.error.is_none() {
+                for change in p.items {
+                    change.apply(&mut srv.kept);
+                }
+            }
             if p.delete {
                 deleted.push(srv.id.clone());
             } else if let Some(message) = p.error {
@@ -499,6 +512,7 @@ impl Servers {
                         .is_none()
                         .then(|| "No valid host was found. There are not enough hosts available.".to_string())
                 }),
+                items: Vec::new(),
             });
             if let Some(created) = info.instance_action {
                 self.record(&srv.id, &created, call.request_id, call.version, &ServerStatus::Build);
@@ -551,7 +565,9 @@ impl Servers {
                     .filter(|e| e.recorded_at(version, status))
                     .map(|e| EventRecord {
                         name: e.name,
-                        finish: e.name.starts_with("api_").then(|| t.clone()),
+                        // The API's own, and all of them where the API waits for the host.
+                        finish: (e.name.starts_with("api_") || facts.events != ActionEvents::Compute)
+                            .then(|| t.clone()),
                         failed: false,
                     })
                     .collect(),
@@ -569,7 +585,22 @@ impl Servers {
         counter: u64,
     ) -> ResponseTemplate {
         let info = call.info();
-        let server = info.server;
+        // Where the facts hold only for some requests (a volume swap, not a change of the
+        // attachment's own fields), a request they do not hold for checks and records nothing.
+        let holds = info.server_facts_when.is_none_or(|w| {
+            let field = call.args.get(w.field).and_then(Value::as_str);
+            w.holds(call.version, field, call.param(w.param))
+        });
+        if let (true, Some((status, template))) = (holds, info.server_facts_when.and_then(|w| w.refused)) {
+            let name = if status == 409 {
+                "conflictingRequest"
+            } else {
+                "badRequest"
+            };
+            return fault(status, name, &message(template, call));
+        }
+        let server = info.server.filter(|_| holds);
+        let instance_action = info.instance_action.filter(|_| holds);
         let name = server.map_or(info.name, |s| s.conflict_name);
         if info.never_succeeds {
             return fault(
@@ -580,10 +611,23 @@ impl Servers {
         }
         let srv = self.servers[id].clone();
         let args = &call.args;
+        // An item the call names that the server does not have: Nova's 404 before anything.
+        if let Some(refused) = kept_refusal(call, info.resource, &srv.kept, true) {
+            return refused;
+        }
         // The facts of this request (a SOFT reboot's, not a HARD one's).
-        let facts = info.server_status().map(|f| {
+        let facts = server.and_then(|s| s.status.as_ref()).map(|f| {
             let value = f.by_request.and_then(|by| args.get(by.field)).and_then(Value::as_str);
             f.for_value(value)
+        });
+        // Work the compute host does after the answer, for this call (the host's events it
+        // records from this status at this microversion): the server's transition, whose end
+        // is when its sub-resource's item appears or goes.
+        let on_host = instance_action.is_some_and(|a| {
+            a.events == ActionEvents::Compute
+                && a.recorded
+                    .iter()
+                    .any(|e| e.recorded_at(call.version, &srv.status) && !e.name.starts_with("api_"))
         });
         // Nova's order: the lock, then the status (vm_state), then the task in flight.
         if srv.locked
@@ -649,7 +693,11 @@ impl Servers {
         if noop {
             return self.answer(call, &srv, stores, base, counter);
         }
-        if let Some(a) = info.instance_action {
+        // An item a create names that is there already: refused before anything is recorded.
+        if let Some(refused) = kept_refusal(call, info.resource, &srv.kept, false) {
+            return refused;
+        }
+        if let Some(a) = instance_action {
             self.record(id, &a, call.request_id, call.version, &srv.status);
         }
         let failure = if facts.is_some() {
@@ -671,6 +719,13 @@ impl Servers {
             set_field(entry, field, value);
         }
         entry.updated = self.time.now();
+        // What a transition in flight would give the server's sub-resources: given by the one
+        // that replaces it.
+        let carried = entry
+            .pending
+            .as_mut()
+            .map(|p| std::mem::take(&mut p.items))
+            .unwrap_or_default();
         if let Some(f) = facts {
             let previous = entry.status.clone();
             let start_task = f.task_states.first().cloned();
@@ -679,7 +734,7 @@ impl Servers {
                 // ends, and no task is left in flight, the one it replaced included.
                 EndsIn::Statuses(targets)
                     if f.task_states.is_empty()
-                        && info.instance_action.is_some_and(|a| a.events != ActionEvents::Compute) =>
+                        && instance_action.is_some_and(|a| a.events != ActionEvents::Compute) =>
                 {
                     if let Some(end) = targets.first() {
                         entry.status = end.clone();
@@ -709,18 +764,17 @@ impl Servers {
                         status: end,
                         delete: false,
                         error: failure,
+                        items: Vec::new(),
                     });
                 }
-                EndsIn::Unchanged
-                    if start_task.is_some()
-                        || info.instance_action.is_some_and(|a| a.events == ActionEvents::Compute) =>
-                {
+                EndsIn::Unchanged if start_task.is_some() || on_host => {
                     entry.task_state = start_task;
                     entry.pending = Some(Pending {
                         due: Due::new(settings.transition),
                         status: None,
                         delete: false,
                         error: failure,
+                        items: Vec::new(),
                     });
                 }
                 EndsIn::Unchanged => {}
@@ -737,14 +791,25 @@ impl Servers {
                         status: None,
                         delete: true,
                         error: None,
+                        items: Vec::new(),
                     });
                 }
             }
         }
-        // What the server keeps for a sub-resource (its metadata, tags, ...): changed by the
-        // stores' logic for maps, sets and values.
+        match entry.pending.as_mut() {
+            Some(p) => p.items.splice(0..0, carried).for_each(drop),
+            None => carried.into_iter().for_each(|c| c.apply(&mut entry.kept)),
+        }
+        // What the server keeps for a sub-resource (its metadata, tags, volume attachments,
+        // ...): changed by the stores' logic for maps, sets, values and items; an item the
+        // call names appears (or goes) when its work on the host ends.
         if info.resource.parent_field.is_some() {
-            return kept(call, info.resource, &mut entry.kept);
+            let defer = on_host && info.item_ends.is_some() && entry.pending.is_some();
+            let (answer, change) = kept_until(call, info.resource, &mut entry.kept, base, counter, defer);
+            if let (Some(change), Some(p)) = (change, entry.pending.as_mut()) {
+                p.items.push(change);
+            }
+            return answer;
         }
         let snapshot = entry.clone();
         self.answer(call, &snapshot, stores, base, counter)
@@ -757,7 +822,7 @@ impl Servers {
         // What the server keeps for a sub-resource (its metadata, tags, addresses, ...): read
         // by the stores' logic for maps, sets and values.
         if info.resource.parent_field.is_some() {
-            return kept(call, info.resource, &mut srv.kept.clone());
+            return kept(call, info.resource, &mut srv.kept.clone(), base, counter);
         }
         let Answer::Body(shape) = info.answer else {
             return call.respond(&Value::Null, None);

@@ -61,6 +61,11 @@ fn params_of(template: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Stores {
+    /// The fake's time now.
+    pub(super) fn now(&self) -> Timestamp {
+        self.time.now()
+    }
+
     pub(super) fn new(time: super::FakeTime) -> Stores {
         Stores {
             time,
@@ -104,7 +109,7 @@ impl Stores {
         let path = format!("{}/{id}", r.collection.trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                let value = expand(template, counter, base, &path, &item, &self.time.now());
+                let value = expand(template, counter, base, &path, &item, &[], &self.time.now());
                 item.insert((*field).into(), value);
             }
         }
@@ -190,7 +195,7 @@ impl Stores {
         // Kept in a field of the parent's item (a flavor's `extra_specs`).
         if r.parent_field.is_some() {
             return match self.parent_item(r, call).and_then(Value::as_object_mut) {
-                Some(item) => kept(call, r, item),
+                Some(item) => kept(call, r, item, base, counter),
                 None => missing(r, call),
             };
         }
@@ -299,7 +304,15 @@ impl Stores {
         let path = format!("{}/{id}", fill(r.collection, call).trim_start_matches('/'));
         for (field, template) in r.defaults {
             if !item.contains_key(*field) {
-                let value = expand(template, counter, base, &path, &item, &self.time.now());
+                let value = expand(
+                    template,
+                    counter,
+                    base,
+                    &path,
+                    &item,
+                    &call.route.params,
+                    &self.time.now(),
+                );
                 item.insert((*field).into(), value);
             }
         }
@@ -368,10 +381,239 @@ impl Stores {
 /// An operation on the map, set or value `r` keeps in its `parent_field` of the parent's
 /// `item` (a flavor's extra specs; a server's metadata, tags, addresses, security groups,
 /// password), made its parent's default (or empty) where the item has none yet.
-pub(super) fn kept(call: &Call<'_>, r: &ResourceInfo, item: &mut Map<String, Value>) -> ResponseTemplate {
+pub(super) fn kept(
+    call: &Call<'_>,
+    r: &'static ResourceInfo,
+    item: &mut Map<String, Value>,
+    base: &str,
+    counter: u64,
+) -> ResponseTemplate {
+    kept_until(call, r, item, base, counter, false).0
+}
+
+/// A change to items kept in a parent's field that waits for the end of the call's instance
+/// action (an attachment appears, or goes, when its attach or detach has ended).
+#[derive(Debug, Clone)]
+pub(super) struct ItemChange {
+    resource: &'static ResourceInfo,
+    /// The item to add, or the ID of the one to remove.
+    add: Option<Value>,
+    remove: Option<String>,
+}
+
+impl ItemChange {
+    /// Makes the change in the parent's fields.
+    pub(super) fn apply(self, parent: &mut Map<String, Value>) {
+        let (Some(field), id_field) = (self.resource.parent_field, self.resource.id_field) else {
+            return;
+        };
+        let Value::Array(list) = parent.entry(field).or_insert_with(|| json!([])) else {
+            return;
+        };
+        if let Some(id) = self.remove {
+            list.retain(|v| v.get(id_field).map(text).as_deref() != Some(id.as_str()));
+        }
+        if let Some(item) = self.add {
+            list.push(item);
+        }
+    }
+}
+
+/// As [`kept`]; where `defer`, an item a `POST` makes or a `DELETE` removes is not added or
+/// removed yet but returned as the change to make when the call's work ends (the answer is
+/// what Nova answers at once: the item as it will be, or nothing).
+pub(super) fn kept_until(
+    call: &Call<'_>,
+    r: &'static ResourceInfo,
+    item: &mut Map<String, Value>,
+    base: &str,
+    counter: u64,
+    defer: bool,
+) -> (ResponseTemplate, Option<ItemChange>) {
     let Some(field) = r.parent_field else {
-        return missing(r, call);
+        return (missing(r, call), None);
     };
+    if r.kind == ResourceKind::Collection {
+        let value = item
+            .entry(field)
+            .or_insert_with(|| parent_default(r).unwrap_or_else(|| json!([])));
+        return match value {
+            Value::Array(list) => items_op(call, r, list, base, counter, defer),
+            _ => (
+                fault(500, "computeFault", &format!("fake cloud: `{field}` holds no list")),
+                None,
+            ),
+        };
+    }
+    (kept_value(call, r, item, field), None)
+}
+
+/// Items with IDs kept in a parent's field (a server's volume attachments and ports): listed
+/// (paged as the list pages), shown, made from the request and the resource's defaults
+/// (filled in at any depth: a requested address keeps the default's subnet), changed and
+/// removed.
+fn items_op(
+    call: &Call<'_>,
+    r: &'static ResourceInfo,
+    list: &mut Vec<Value>,
+    base: &str,
+    counter: u64,
+    defer: bool,
+) -> (ResponseTemplate, Option<ItemChange>) {
+    let info = call.info();
+    let id = r.id.and_then(|p| call.param(p)).map(str::to_string);
+    let position = |list: &[Value], id: &str| {
+        list.iter()
+            .position(|v| v.get(r.id_field).map(text).as_deref() == Some(id))
+    };
+    match (info.method, id) {
+        (Method::Get, None) => {
+            let path = fill(info.path_at(call.version), call);
+            (self::list(call, list.clone(), r, base, &path), None)
+        }
+        (Method::Get, Some(id)) => match position(list, &id) {
+            Some(i) => (call.respond(&shaped(info, Payload::Item(list[i].clone())), None), None),
+            None => (missing(r, call), None),
+        },
+        (Method::Post, None) => {
+            let mut item: Map<String, Value> = match &call.args {
+                Value::Object(fields) => fields
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                _ => Map::new(),
+            };
+            let path = fill(r.collection, call);
+            for (field, template) in r.defaults {
+                let default = expand(template, counter, base, &path, &item, &call.route.params, &call.now);
+                match item.get_mut(*field) {
+                    Some(given) => fill_defaults(given, &default),
+                    None => {
+                        item.insert((*field).into(), default);
+                    }
+                }
+            }
+            let Some(new_id) = item.get(r.id_field).map(text) else {
+                return (
+                    fault(400, "badRequest", &format!("fake cloud: no `{}`", r.id_field)),
+                    None,
+                );
+            };
+            if position(list, &new_id).is_some() {
+                let message = r.exists.map_or_else(
+                    || format!("{} {new_id} already exists.", label(r)),
+                    |t| message(t, call),
+                );
+                return (fault(409, "conflictingRequest", &message), None);
+            }
+            let item = Value::Object(item);
+            let answer = call.respond(&shaped(info, Payload::Item(item.clone())), None);
+            if defer {
+                let change = ItemChange {
+                    resource: r,
+                    add: Some(item),
+                    remove: None,
+                };
+                return (answer, Some(change));
+            }
+            list.push(item);
+            (answer, None)
+        }
+        (Method::Put, Some(id)) => match position(list, &id) {
+            Some(i) => {
+                if let (Value::Object(item), Value::Object(changes)) = (&mut list[i], &call.args) {
+                    for (k, v) in changes.iter().filter(|(_, v)| !v.is_null()) {
+                        item.insert(k.clone(), v.clone());
+                    }
+                }
+                (call.respond(&shaped(info, Payload::Item(list[i].clone())), None), None)
+            }
+            None => (missing(r, call), None),
+        },
+        (Method::Delete, Some(id)) => match position(list, &id) {
+            Some(i) => {
+                let answer = call.respond(&Value::Null, None);
+                if defer {
+                    let change = ItemChange {
+                        resource: r,
+                        add: None,
+                        remove: Some(id),
+                    };
+                    return (answer, Some(change));
+                }
+                list.remove(i);
+                (answer, None)
+            }
+            None => (missing(r, call), None),
+        },
+        _ => (not_found("The resource could not be found."), None),
+    }
+}
+
+/// What Nova refuses before it does anything to items kept in a parent's field (no action is
+/// recorded then): a `missing` item the call names (404), or, where not `missing`, an item
+/// a create names already there (409).
+pub(super) fn kept_refusal(
+    call: &Call<'_>,
+    r: &'static ResourceInfo,
+    parent: &Map<String, Value>,
+    missing_only: bool,
+) -> Option<ResponseTemplate> {
+    let field = r.parent_field.filter(|_| r.kind == ResourceKind::Collection)?;
+    let list = parent
+        .get(field)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let has = |id: &str| list.iter().any(|v| v.get(r.id_field).map(text).as_deref() == Some(id));
+    match r.id.and_then(|p| call.param(p)) {
+        Some(id) if missing_only && !has(id) => Some(missing(r, call)),
+        None if !missing_only && call.info().method == Method::Post => {
+            let id = call.args.get(r.id_field).map(text)?;
+            has(&id).then(|| {
+                let message = r
+                    .exists
+                    .map_or_else(|| format!("{} {id} already exists.", label(r)), |t| message(t, call));
+                fault(409, "conflictingRequest", &message)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Fills in what `value` leaves out from `default`, at any depth: an object's missing keys,
+/// and each object of a list from the default list's first.
+fn fill_defaults(value: &mut Value, default: &Value) {
+    match (value, default) {
+        (Value::Object(given), Value::Object(default)) => {
+            for (k, d) in default {
+                match given.get_mut(k) {
+                    Some(v) => fill_defaults(v, d),
+                    None => {
+                        given.insert(k.clone(), d.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(given), Value::Array(default)) => {
+            if let Some(first) = default.first() {
+                for v in given {
+                    fill_defaults(v, first);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A map, set or value kept in `field` of the parent's `item`.
+fn kept_value(
+    call: &Call<'_>,
+    r: &ResourceInfo,
+    item: &mut Map<String, Value>,
+    field: &'static str,
+) -> ResponseTemplate {
     let method = call.info().method;
     let key = r.id.and_then(|p| call.param(p)).map(str::to_string);
     let value = item.entry(field).or_insert_with(|| {
@@ -415,6 +657,7 @@ fn parent_default(r: &ResourceInfo) -> Option<Value> {
         "",
         "",
         &Map::new(),
+        &[],
         &Timestamp::from(std::time::SystemTime::UNIX_EPOCH),
     ))
 }
@@ -646,6 +889,7 @@ pub(super) fn expand(
     base: &str,
     path: &str,
     item: &Map<String, Value>,
+    params: &[(String, String)],
     now: &Timestamp,
 ) -> Value {
     let one = |t: &str| -> Option<Value> {
@@ -658,6 +902,10 @@ pub(super) fn expand(
             "{links}" => links(base, path),
             _ => {
                 let pointer = t.strip_prefix('{')?.strip_suffix('}')?;
+                // A path parameter of the request that makes the item (`{server_id}`).
+                if let Some((_, value)) = params.iter().find(|(name, _)| name == pointer) {
+                    return Some(Value::String(value.clone()));
+                }
                 if !pointer.starts_with('/') {
                     return None;
                 }
@@ -708,7 +956,7 @@ fn missing(r: &ResourceInfo, call: &Call<'_>) -> ResponseTemplate {
 
 /// A message template (`Flavor {flavor_id} could not be found.`) with what it names filled
 /// in: a path parameter, a request field, or the user's or project's ID.
-fn message(template: &str, call: &Call<'_>) -> String {
+pub(super) fn message(template: &str, call: &Call<'_>) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some((before, after)) = rest.split_once('{') {

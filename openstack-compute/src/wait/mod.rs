@@ -26,7 +26,13 @@
 //!   ([`Deletion::SoftDeleted`]: restorable until reclaimed, not an error); a delete the host
 //!   fails leaves ERROR with no task in flight, which ends the wait at once;
 //! - the servers of a multiple create are waited for together, one list of their reservation
-//!   per round (`create_server::Call::wait`).
+//!   per round (`create_server::Call::wait`);
+//! - an operation on an item of a server's sub-resource (a volume attach, a port detach) ends
+//!   when its instance action has ended and the item it names is there ([`Present`], with
+//!   the item as its resource's show operation gives it) or gone ([`Absent`]); a call whose
+//!   action Nova never recorded and whose item never got there ends at `max_wait` with
+//!   [`WaitError::NothingRecorded`] (an attach from 2.101 that failed before the conductor
+//!   recorded anything).
 //!
 //! A wait that ends in failure ([`WaitError::ServerError`], [`WaitError::ActionFailed`])
 //! carries Nova's reason, typed ([`FailureReason`]): the failed event's `details` (2.84+,
@@ -48,6 +54,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+pub(crate) mod item;
 pub(crate) mod server;
 
 pub use self::server::Created;
@@ -282,6 +289,40 @@ pub enum WaitError {
         /// How long the wait took.
         waited: Duration,
     },
+    /// Nothing the call should have done was seen within `max_wait`: Nova recorded no instance
+    /// action under its request ID, and the item it names is not where the call leaves it
+    /// (not there after an attach, still there after a detach). From 2.101 Nova accepts an
+    /// attach before doing anything, and a failure that early (the compute host refusing the
+    /// device, the block storage service refusing the attachment) leaves neither an action nor
+    /// an attachment: this is how it shows.
+    #[error(
+        "nothing was recorded for request {request_id} within {waited:?}: no instance action, and item {item_id} {}",
+        if *present { "did not appear" } else { "is still there" }
+    )]
+    NothingRecorded {
+        /// The call's request ID.
+        request_id: String,
+        /// The item the call names.
+        item_id: String,
+        /// Whether the call leaves it there (else gone).
+        present: bool,
+        /// How long the wait took.
+        waited: Duration,
+    },
+    /// The call's instance action has ended (or Nova records none), but the item it names was
+    /// not where the call leaves it within `max_wait`.
+    #[error(
+        "item {item_id} {} within {waited:?}",
+        if *present { "was not there" } else { "was still there" }
+    )]
+    ItemNotReached {
+        /// The item the call names.
+        item_id: String,
+        /// Whether the call leaves it there (else gone).
+        present: bool,
+        /// How long the wait took.
+        waited: Duration,
+    },
     /// The instance action was recorded but had not finished within `max_wait`
     /// ([`ServerHandle::wait_for_action`](crate::ServerHandle::wait_for_action)).
     #[error(
@@ -472,6 +513,38 @@ pub struct Waited<T> {
     pub action: Option<InstanceAction>,
     /// How the wait ended.
     pub outcome: Outcome,
+    /// How long the wait took (not counting the call itself).
+    pub waited: Duration,
+    /// How many requests the wait sent.
+    pub polls: u32,
+}
+
+/// The result of waiting for a call that leaves an item there (a volume attach): the call's
+/// own output, the item as its resource's show operation gives it at the end (at the highest
+/// microversion both sides support), and the call's instance action.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Present<T, I> {
+    /// The call's own response.
+    pub output: Output<T>,
+    /// The item, as shown once the call's work had ended.
+    pub item: I,
+    /// The call's instance action, with its events, when Nova recorded one.
+    pub action: Option<InstanceAction>,
+    /// How long the wait took (not counting the call itself).
+    pub waited: Duration,
+    /// How many requests the wait sent.
+    pub polls: u32,
+}
+
+/// The result of waiting for a call that leaves an item gone (a volume or port detach).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Absent<T> {
+    /// The call's own response.
+    pub output: Output<T>,
+    /// The call's instance action, with its events, when Nova recorded one.
+    pub action: Option<InstanceAction>,
     /// How long the wait took (not counting the call itself).
     pub waited: Duration,
     /// How many requests the wait sent.

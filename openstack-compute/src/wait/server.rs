@@ -77,7 +77,7 @@ pub(crate) struct End {
 }
 
 /// What the call's instance action says.
-enum ActionState {
+pub(super) enum ActionState {
     /// Not recorded (yet).
     NotRecorded,
     /// Recorded; the events cannot be seen at this microversion.
@@ -172,7 +172,7 @@ fn fault_reason(server: &Server, meta: &ResponseMeta, told: EventsTold<'_>, v: M
 
 impl ServerHandle {
     /// The highest microversion both the server and this SDK support: what polls use.
-    async fn poll_version(&self) -> Result<Microversion, Error> {
+    pub(super) async fn poll_version(&self) -> Result<Microversion, Error> {
         poll_version(self.compute()).await
     }
 
@@ -184,7 +184,7 @@ impl ServerHandle {
         }
     }
 
-    async fn action_at(&self, request_id: &str, v: Microversion) -> Result<ActionState, Error> {
+    pub(super) async fn action_at(&self, request_id: &str, v: Microversion) -> Result<ActionState, Error> {
         let action = match self.instance_actions().get(request_id).at_microversion(v).send().await {
             Ok(a) => a,
             Err(Error::Api(api)) if api.meta.status() == 404 => return Ok(ActionState::NotRecorded),
@@ -222,7 +222,7 @@ impl ServerHandle {
 
     /// The error for a call whose action has failed events, with Nova's reason: the events'
     /// details, else the server's fault, shown once for it.
-    async fn action_failed(
+    pub(super) async fn action_failed(
         &self,
         request_id: &str,
         failed: Vec<FailedEvent>,

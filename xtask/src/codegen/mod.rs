@@ -4,13 +4,13 @@
 //! names every stale, missing or extra file instead.
 //!
 //! What is Nova semantics is written here as plain Rust: each operation's module docs, its
-//! facts (`INFO`), its `Call` and client method ([`operation`]), and the resource handles
-//! ([`resources`]). What is struct mechanics is written as one annotated definition per
-//! request, response and named type ([`types`]), which `openstack-compute-derive` expands;
+//! facts (`INFO`), its `Call` and client method (`operation`), and the resource handles
+//! (`resources`). What is struct mechanics is written as one annotated definition per
+//! request, response and named type (`types`), which `openstack-compute-derive` expands;
 //! every range, stretch and doc text is computed here, once.
 
-mod operation;
-mod resources;
+pub(crate) mod operation;
+pub(crate) mod resources;
 
 /// Where the client offers an operation (`compute.flavor(id).extra_specs()`): the handle chain
 /// its method hangs from.

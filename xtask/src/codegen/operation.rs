@@ -195,9 +195,42 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
             match a.recorded_by() {
                 ActionEvents::None => ", without events",
                 ActionEvents::Api => ", with events the API finishes before it answers",
+                ActionEvents::Synchronous => ", with events the compute host finishes before the API answers",
                 ActionEvents::Compute => ", with events the conductor or compute host records after the API answered",
             }
         ));
+    }
+    if let Some((present, source)) = &op.item_ends {
+        let show =
+            item_show(model, op).map_or_else(String::new, |s| format!(" ([`{}`](crate::ops::{}))", s.name, s.name));
+        let named = match source {
+            Source::Request(f) => format!("the request's `{f}`"),
+            Source::Param(p) => format!("`{p}`"),
+            Source::Json(j) => j.clone(),
+        };
+        doc.push(if *present {
+            format!("- Ends with the item {named} names there: `wait` follows the instance action to its end, then shows the item{show} until it is there.")
+        } else {
+            format!("- Ends with the item {named} names gone: `wait` follows the instance action to its end, then shows the item{show} until Nova answers 404.")
+        });
+    }
+    if let Some(w) = &op.server_facts_when {
+        let since = w.since.unwrap_or(op.range.since);
+        let mut line = format!(
+            "- The lock, the statuses and the instance action above hold only where `{}` differs from the path's `{}`",
+            w.differs.request, w.differs.param
+        );
+        if since > op.range.since {
+            line.push_str(&format!(" (and for every request below {since})"));
+        }
+        line.push_str("; elsewhere Nova checks none of them and records nothing.");
+        if let Some(r) = &w.refused {
+            line.push_str(&format!(
+                " Where they hold, Nova answers {} (\"{}\").",
+                r.status, r.message
+            ));
+        }
+        doc.push(line);
     }
     if let Some(r) = op.response.as_ref().filter(|r| r.list) {
         doc.push(match r.paging {
@@ -236,6 +269,19 @@ fn module_docs(model: &Model, op: &Op) -> Vec<String> {
     doc.push(String::new());
     doc.push(format!("Per-version requests: {}.", per_version.join(", ")));
     doc
+}
+
+/// The operation that shows one item of `op`'s resource: the `GET` on the resource's item path,
+/// with a body (what an item wait reads).
+pub(crate) fn item_show<'a>(model: &'a Model, op: &Op) -> Option<&'a Op> {
+    let item = resource(model, &op.resource).item_path()?;
+    model.ops.iter().find(|o| {
+        o.resource == op.resource
+            && o.kind == OpKind::Get
+            && o.on_item
+            && o.paths.iter().all(|(_, p)| *p == item)
+            && o.response.as_ref().is_some_and(|r| !r.list)
+    })
 }
 
 /// The response stretch that holds `v`.
@@ -723,6 +769,28 @@ fn info(model: &Model, op: &Op) -> TokenStream {
             }))
         }
     };
+    let item_ends = match &op.item_ends {
+        None => quote!(None),
+        Some((present, source)) => {
+            let source = source_tokens(source);
+            quote!(Some(op::ItemEnds { present: #present, id: #source }))
+        }
+    };
+    let facts_when = match &op.server_facts_when {
+        None => quote!(None),
+        Some(w) => {
+            let (field, param) = (&w.differs.request, &w.differs.param);
+            let since = version_tokens(w.since.unwrap_or(op.range.since));
+            let refused = match &w.refused {
+                Some(r) => {
+                    let (status, message) = (proc_macro2::Literal::u16_unsuffixed(r.status), &r.message);
+                    quote!(Some((#status, #message)))
+                }
+                None => quote!(None),
+            };
+            quote!(Some(op::FactsWhen { field: #field, param: #param, since: #since, refused: #refused }))
+        }
+    };
     let resource = super::resources::resource_static(&op.resource);
     let references = op.references.iter().map(|r| {
         let (field, resource, message) = (&r.field, &r.resource, &r.message);
@@ -764,6 +832,8 @@ fn info(model: &Model, op: &Op) -> TokenStream {
             breakpoints: &[#(#breakpoints),*],
             server: #server_ref,
             instance_action: #instance_action,
+            item_ends: #item_ends,
+            server_facts_when: #facts_when,
             references: &[#(#references),*],
             store: #store,
         };
@@ -837,7 +907,50 @@ fn call(model: &Model, op: &Op) -> TokenStream {
         " A `{}` call being built: one method per field, then [`Call::send`]. {how}.",
         op.name
     );
+    // Work done before Nova answers needs no wait, and facts that hold for some requests only
+    // cannot say where every call ends.
+    let waitable = op.server_facts_when.is_none()
+        && !op
+            .instance_action
+            .as_ref()
+            .is_some_and(|a| a.recorded_by() == ActionEvents::Synchronous);
+    let item_wait = op.item_ends.as_ref().filter(|_| waitable && on_server_item(model, op)).map(|(present, source)| {
+        let show = item_show(model, op).expect("validated: an item wait has its resource's show");
+        let show = ident(&show.name);
+        let param = resource(model, &op.resource).id.clone().expect("validated: the resource names its items");
+        let id = match source {
+            Source::Request(f) => {
+                let rust = ident(&op.request.iter().find(|x| &x.json == f).expect("validated").rust);
+                quote!(self.0.request.#rust.clone())
+            }
+            Source::Param(p) => quote!(self.0.param(#p).map(str::to_string)),
+            Source::Json(_) => unreachable!("validated: an item's ID comes from the request or the path"),
+        };
+        if *present {
+            quote!(
+                /// Sends the request, then follows the instance action of this call's request ID
+                /// to its end and shows the item the call names until it is there, and returns
+                /// it as shown then (see the module docs and [`crate::wait`]).
+                pub async fn wait(self, options: crate::WaitOptions) -> Result<crate::wait::Present<#response, crate::ops::#show::Response>, crate::Error> {
+                    let id = #id;
+                    self.0.wait_present::<crate::ops::#show::Request>(#param, id, options).await
+                }
+            )
+        } else {
+            quote!(
+                /// Sends the request, then follows the instance action of this call's request ID
+                /// to its end and shows the item the call names until Nova answers 404 (see
+                /// the module docs and [`crate::wait`]).
+                pub async fn wait(self, options: crate::WaitOptions) -> Result<crate::wait::Absent<#response>, crate::Error> {
+                    let id = #id;
+                    self.0.wait_absent::<crate::ops::#show::Request>(#param, id, options).await
+                }
+            )
+        }
+    });
     let wait = match (&op.server_status, on_server_item(model, op)) {
+        _ if item_wait.is_some() => item_wait.unwrap_or_default(),
+        _ if !waitable => quote!(),
         (Some(s), true) if s.ends_in == Ends::Deleted => quote!(
             /// Sends the request, then polls until the server is gone (show answers 404).
             pub async fn wait(self, options: crate::WaitOptions) -> Result<crate::wait::Gone<#response>, crate::Error> {

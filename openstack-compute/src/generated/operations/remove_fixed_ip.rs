@@ -64,6 +64,8 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     breakpoints: &[crate::Microversion::new(2, 1)],
     server: Some(&SERVER),
     instance_action: None,
+    item_ends: None,
+    server_facts_when: None,
     references: &[],
     store: None,
 };

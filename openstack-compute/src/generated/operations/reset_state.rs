@@ -61,6 +61,8 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
         events: op::ActionEvents::None,
         recorded: &[],
     }),
+    item_ends: None,
+    server_facts_when: None,
     references: &[],
     store: None,
 };

@@ -63,6 +63,8 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
             ),
         ],
     }),
+    item_ends: None,
+    server_facts_when: None,
     references: &[],
     store: None,
 };

@@ -210,6 +210,8 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     ],
     server: None,
     instance_action: None,
+    item_ends: None,
+    server_facts_when: None,
     references: &[],
     store: None,
 };

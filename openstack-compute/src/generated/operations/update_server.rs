@@ -655,6 +655,8 @@ pub static INFO: op::OperationInfo = op::OperationInfo {
     ],
     server: Some(&SERVER),
     instance_action: None,
+    item_ends: None,
+    server_facts_when: None,
     references: &[],
     store: None,
 };
