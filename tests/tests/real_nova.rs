@@ -1392,3 +1392,124 @@ async fn the_fake_filters_names_as_the_real_nova_does() {
         delete(&member.server(id)).await;
     }
 }
+
+/// Volumes attached and detached at the microversions where the calls change, each waited to
+/// its end (the attachment there, or gone); on a shelved-offloaded server from 2.20, where the
+/// API itself does the work; `delete_on_termination` changed as admin at 2.85; a swap refused
+/// as Nova refuses it; a port attached and detached with a tag at 2.49.
+#[tokio::test]
+async fn volumes_and_ports_attach_and_detach_waited_to_their_end() {
+    let member = member();
+    let admin = admin();
+    let server = new_server(&member, "it-attach").await;
+    let attachments = server.volume_attachments();
+    for (i, at) in ["2.1", "2.79", "2.89", "2.100", "2.101"].into_iter().enumerate() {
+        // Any UUID is a volume of the sandbox's Cinder fixture.
+        let volume = format!("11111111-0000-4000-8000-00000000000{i}");
+        let attached = attachments
+            .attach(volume.clone())
+            .at_microversion(v(at))
+            .wait(opts())
+            .await
+            .unwrap_or_else(|e| panic!("attach at {at}: {e}"));
+        assert_eq!(attached.item.volume_id, volume, "{at}");
+        assert_eq!(attached.output.status(), if at == "2.101" { 202 } else { 200 }, "{at}");
+        // The attachment as the wait reads it, at the best microversion: with its Cinder
+        // attachment's ID (2.89+).
+        assert!(attached.item.attachment_id.is_some(), "{at}");
+        if let Some(action) = &attached.action {
+            assert_events_as_spec(action, Some(v(at)));
+        }
+        let shown = attachments
+            .get(volume.clone())
+            .at_microversion(v(at))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shown.delete_on_termination.is_some(), at != "2.1", "{at}: from 2.79");
+        let gone = attachments
+            .detach(volume.clone())
+            .at_microversion(v(at))
+            .wait(opts())
+            .await
+            .unwrap_or_else(|e| panic!("detach at {at}: {e}"));
+        assert_eq!(gone.output.status(), 202);
+        assert_eq!(attachments.get(volume).send().await.unwrap_err().status(), Some(404));
+    }
+
+    // delete_on_termination, changed by an admin at 2.85.
+    let volume = "11111111-0000-4000-8000-000000000010".to_string();
+    attachments.attach(volume.clone()).wait(opts()).await.unwrap();
+    admin
+        .server(server.id())
+        .volume_attachments()
+        .update(volume.clone(), volume.clone())
+        .delete_on_termination(true)
+        .at_microversion(v("2.85"))
+        .send()
+        .await
+        .unwrap();
+    let shown = attachments.get(volume.clone()).send().await.unwrap();
+    assert_eq!(shown.delete_on_termination.as_ref().map(|b| b.get()), Some(true));
+    // A swap is Cinder's: Nova refuses it for a volume Cinder is not migrating.
+    let swap = admin
+        .server(server.id())
+        .volume_attachments()
+        .update(volume.clone(), "11111111-0000-4000-8000-000000000011")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(swap.status(), Some(403 | 409)), "{swap}");
+    attachments.detach(volume).wait(opts()).await.unwrap();
+
+    // A port, with a tag (2.49).
+    let port = server
+        .interfaces()
+        .attach()
+        .net_id(NETWORK)
+        .tag("it-port")
+        .at_microversion(v("2.49"))
+        .send()
+        .await
+        .unwrap();
+    // Sent from 2.49, shown from 2.70.
+    assert_eq!(port.tag, None);
+    let shown = server.interfaces().get(port.port_id.clone()).send().await.unwrap();
+    assert_eq!(shown.tag.as_deref(), Some("it-port"));
+    let listed = server.interfaces().list().send().await.unwrap();
+    assert!(listed.iter().any(|p| p.port_id == port.port_id), "{listed:?}");
+    let gone = server
+        .interfaces()
+        .detach(port.port_id.clone())
+        .wait(opts())
+        .await
+        .unwrap();
+    assert_eq!(gone.output.status(), 202);
+
+    // On a shelved-offloaded server (2.20+) the API attaches itself.
+    act!(server.shelve(), ServerStatus::ShelvedOffloaded);
+    let volume = "11111111-0000-4000-8000-000000000020".to_string();
+    let early = attachments
+        .attach(volume.clone())
+        .at_microversion(v("2.19"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(early.status(), Some(409), "{early}");
+    let attached = attachments
+        .attach(volume.clone())
+        .at_microversion(v("2.20"))
+        .wait(opts())
+        .await
+        .unwrap();
+    if let Some(action) = &attached.action {
+        assert_events_as_spec(action, Some(v("2.20")));
+    }
+    attachments
+        .detach(volume)
+        .at_microversion(v("2.20"))
+        .wait(opts())
+        .await
+        .unwrap();
+    delete(&server).await;
+}
