@@ -6,9 +6,10 @@
 //!
 //! - With neither `OS_CLOUD` nor `OS_AUTH_URL` set, it runs on the embedded fake cloud
 //!   (`openstack_compute::testing`).
-//! - On a real cloud, `--image ID --flavor ID|NAME [--network ID|none|auto] --allow-disruptive`
-//!   creates its own server (with the key pair `quickstart`, found or created, metadata and a
-//!   tag), walks it through the actions and deletes it and what it created; `--server ID` shows
+//! - On a real cloud, `--image ID --flavor ID|NAME [--network ID|none|auto] [--volume ID]
+//!   --allow-disruptive` creates its own server (with the key pair `quickstart`, found or
+//!   created, metadata and a tag, and the volume attached while it walks), walks it through the
+//!   actions and deletes it and what it created; `--server ID` shows
 //!   an existing server and lists its instance actions (and, with `--allow-disruptive`, walks
 //!   it, without deleting it).
 //!
@@ -134,6 +135,7 @@ pub async fn create_walk_delete(
     image: &str,
     flavor: &str,
     network: Option<&str>,
+    volume: Option<&str>,
     options: &WaitOptions,
     say: Say<'_>,
 ) -> Result<(), Error> {
@@ -171,7 +173,34 @@ pub async fn create_walk_delete(
         set.meta,
         tagged.status()
     ));
+    if let Some(volume) = volume {
+        let start = Instant::now();
+        let attached = server.volume_attachments().attach(volume).wait(options.clone()).await?;
+        say(line(
+            "attach volume",
+            attached.output.microversion(),
+            attached.output.request_id(),
+            "attached",
+            start.elapsed(),
+        ));
+        say(format!(
+            "               volume {} as {}",
+            attached.item.volume_id,
+            attached.item.device.value().map(String::as_str).unwrap_or("-")
+        ));
+    }
     let walked = walk(&server, options, say).await;
+    if let Some(volume) = volume {
+        let start = Instant::now();
+        let detached = server.volume_attachments().detach(volume).wait(options.clone()).await?;
+        say(line(
+            "detach volume",
+            detached.output.microversion(),
+            detached.output.request_id(),
+            "detached",
+            start.elapsed(),
+        ));
+    }
     let start = Instant::now();
     let gone = server.delete().wait(options.clone()).await?;
     // A cloud that defers deletes keeps the server, restorable, until it is reclaimed.
@@ -215,6 +244,8 @@ async fn run(say: Say<'_>) -> Result<(), Error> {
             openstack_compute::testing::IMAGE_ID,
             openstack_compute::testing::FLAVOR_ID,
             None,
+            // Any UUID is a volume on the fake, as in Nova's own Cinder fixture.
+            Some("5b5e3c4a-9c1e-4f0e-8a41-2f7c9d1e6a10"),
             &options,
             say,
         )
@@ -241,7 +272,17 @@ async fn run(say: Say<'_>) -> Result<(), Error> {
         }
         (None, Some(image), Some(flavor)) if disruptive => {
             let network = arg(&args, "--network");
-            create_walk_delete(&compute, &image, &flavor, network.as_deref(), &options, say).await
+            let volume = arg(&args, "--volume");
+            create_walk_delete(
+                &compute,
+                &image,
+                &flavor,
+                network.as_deref(),
+                volume.as_deref(),
+                &options,
+                say,
+            )
+            .await
         }
         _ => {
             eprintln!(
